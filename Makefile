@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# colo-xdp build. Globs do the bookkeeping, so adding a file needs no edit here:
+#   bpf/*.bpf.c          -> $(BUILD)/<name>.bpf.o and $(BUILD)/<name>.skel.h
+#   user/lib/*.c         -> $(BUILD)/libcolo.a   (pure logic: no BPF, no sockets, no clock)
+#   user/*.c             -> $(BUILD)/colo-xdp    (links libcolo.a, libbpf, libxdp, libpcap)
+#   tests/unit/test_*.c  -> cmocka binaries, linked with libcolo.a and tests/unit/*.c helpers
+#   tests/bpf/test_*.c   -> BPF_PROG_TEST_RUN binaries, with the skeletons and tests/bpf/ helpers
+#   tests/tools/*.c      -> test programs (agents, capture generators), one binary per file
+#   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang, ASan/UBSan)
+#   bench/bench_*.c      -> microbenchmarks
+#
+# make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
+
+V ?= 0
+SAN ?= 0
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC := gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+AR ?= ar
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
+USER_LDFLAGS := $(SANFLAGS)
+LIBS := -lbpf -lxdp -lelf -lz -lpcap -lpthread
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Iinclude -Ivmlinux -Ibpf
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
+
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIB := $(BUILD)/libcolo.a
+USER_HDRS := $(wildcard user/*.h user/lib/*.h include/*.h)
+
+APP_SRCS := $(wildcard user/*.c)
+APP_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(APP_SRCS))
+APP := $(BUILD)/colo-xdp
+
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
+UNIT_HELPERS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
+BPF_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bpf/test_*.c))
+BPF_HELPERS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/bpf/test_%.c,$(wildcard tests/bpf/*.c)))
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(APP) $(TOOLS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(APP): $(APP_OBJS) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BPF_HELPERS) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -lcmocka -o $@
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(USER_HDRS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$< $(LIB_SRCS) -lpcap -o $@
+
+tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
+
+# The test command README names: installs what it needs, builds plain and sanitizer trees, runs
+# every suite (unit, BPF_PROG_TEST_RUN, veth-namespace end to end) and prints "N passed, N failed".
+test check: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
+	$(Q)tests/run.sh
+
+fuzz: deps $(FUZZERS)
+	$(Q)set -e; for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus-$$(basename $$f); \
+		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
+	done
+
+bench-compare: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench_compare
+	$(Q)$(BUILD)/bench/bench_compare
+
+clean:
+	$(Q)rm -rf build build-san build-fuzz
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one contract between colo-xdp's BPF programs and its userspace: flow keys, conntrack
+ * values, ring records, stats, roles and config. Everything here is shared verbatim by both
+ * sides; change it in one place only.
+ */
+#ifndef COLO_XDP_H
+#define COLO_XDP_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Names of objects pinned under COLO_PIN_ROOT/<instance>/. */
+#define COLO_PIN_ROOT "/sys/fs/bpf/colo-xdp"
+#define COLO_DEFAULT_INSTANCE "default"
+#define COLO_MAP_CONNTRACK "colo_conntrack"
+#define COLO_MAP_STATS "colo_stats"
+#define COLO_MAP_CONFIG "colo_config"
+#define COLO_MAP_RINGS "colo_rings"
+
+#define COLO_MAX_SHARDS 16
+#define COLO_CONNTRACK_MAX 65536
+#define COLO_RING_BYTES_DEFAULT (32u << 20)
+
+/* Largest frame a ring record carries: a 64 KiB GSO super-frame plus its headers. */
+#define COLO_MAX_FRAME 65792
+
+enum colo_role {
+	COLO_ROLE_OUTSIDE = 0,
+	COLO_ROLE_PRIMARY = 1,
+	COLO_ROLE_SECONDARY = 2,
+	COLO_ROLE_MAX,
+};
+
+/* Which replica produced a captured frame. */
+enum colo_side {
+	COLO_SIDE_PRIMARY = 0,
+	COLO_SIDE_SECONDARY = 1,
+	COLO_SIDE_MAX,
+};
+
+/*
+ * Flow key in replica-output orientation (service -> client): a frame the replica sends has
+ * its own address in saddr. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). For ICMP
+ * and ICMPv6 echo, sport and dport both hold the echo identifier; for other protocols without
+ * ports they are 0.
+ */
+struct colo_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;  /* IPPROTO_* */
+	__u8 family; /* 4 or 6 */
+	__u8 pad[2];
+};
+
+/* TCP state per side, advanced by the capture program from the flags it sees. */
+enum colo_tcp_state {
+	COLO_TCP_NONE = 0,
+	COLO_TCP_SYN_SENT,	/* replica sent SYN (replica is the client) */
+	COLO_TCP_SYN_RECV,	/* replica sent SYN-ACK (replica is the server) */
+	COLO_TCP_ESTABLISHED,
+	COLO_TCP_FIN_SENT,
+	COLO_TCP_CLOSED,	/* RST seen */
+};
+
+enum colo_conn_flags {
+	COLO_CONN_SEQ_OFFSET = 1u << 0, /* seq_offset is valid: the rewriter applies it */
+	COLO_CONN_TS_OFFSET = 1u << 1,	/* ts_offset is valid */
+};
+
+/*
+ * Conntrack value. The capture programs create entries and advance state/counters; userspace
+ * writes seq_offset/ts_offset/flags (learned by the comparator); the secondary egress
+ * rewriter reads them. Offsets map primary space into secondary space:
+ * secondary_seq = primary_seq + seq_offset, secondary_tsval = primary_tsval + ts_offset.
+ */
+struct colo_conn {
+	__u64 created_ns;
+	__u64 last_seen_ns;
+	__u64 packets[COLO_SIDE_MAX];
+	__u64 bytes[COLO_SIDE_MAX];
+	__u32 seq_offset;
+	__u32 ts_offset;
+	__u32 flags;	       /* enum colo_conn_flags */
+	__u8 state[COLO_SIDE_MAX]; /* enum colo_tcp_state */
+	__u8 pad[2];
+};
+
+enum colo_rec_flags {
+	COLO_REC_VLAN = 1u << 0,	 /* at least one VLAN tag */
+	COLO_REC_QINQ = 1u << 1,	 /* two VLAN tags */
+	COLO_REC_FRAGMENT = 1u << 2,	 /* IPv4/IPv6 fragment: l4_off/payload_off not set */
+	COLO_REC_IP_OPTIONS = 1u << 3,	 /* IPv4 options or IPv6 extension headers present */
+	COLO_REC_TRUNCATED = 1u << 4,	 /* cap_len < frame_len */
+	COLO_REC_CSUM_PARTIAL = 1u << 5, /* skb checksum offload pending (CHECKSUM_PARTIAL) */
+	COLO_REC_GSO = 1u << 6,		 /* GSO super-frame: gso_size/gso_type valid */
+};
+
+/*
+ * Ring record: this header, then cap_len bytes of the frame from its Ethernet header on.
+ * Records are reserved in a few size classes, so the record can be longer than
+ * sizeof(header) + cap_len. Offsets are from the start of the frame; 0 means "not parsed".
+ * Userspace trusts them only after bounds checks.
+ */
+struct colo_rec {
+	__u64 tstamp_ns; /* bpf_ktime_get_ns() at capture */
+	__u32 frame_len; /* length of the frame on the wire (skb->len / xdp length) */
+	__u32 cap_len;	 /* bytes of frame that follow this header */
+	__u32 hash;	 /* symmetric flow hash; shard = hash % nshards */
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 payload_off;
+	__u16 gso_size;
+	__u32 gso_type; /* SKB_GSO_* bits from the skb */
+	__u16 csum_start; /* CHECKSUM_PARTIAL: L4 offset where checksumming starts */
+	__u16 csum_offset;
+	__u8 side;     /* enum colo_side */
+	__u8 l4_proto; /* IPPROTO_*, 0 for non-IP */
+	__u8 family;   /* 4, 6, or 0 for non-IP */
+	__u8 flags;    /* enum colo_rec_flags */
+	__u8 pad[4];
+};
+
+/* Per-role, per-CPU counters (stats map: PERCPU_ARRAY indexed by enum colo_role). */
+struct colo_stats {
+	__u64 seen;	     /* frames the program ran on */
+	__u64 parsed;	     /* IP frames parsed to L4 */
+	__u64 captured;	     /* frames written to a ring */
+	__u64 ring_full;     /* ring reservation failed: frame dropped (never released raw) */
+	__u64 ring_missing;  /* no ring for the shard: frame dropped */
+	__u64 too_big;	     /* frame larger than COLO_MAX_FRAME: dropped */
+	__u64 malformed;     /* truncated or inconsistent headers: dropped */
+	__u64 non_ip;	     /* non-IP frames */
+	__u64 tcp;
+	__u64 udp;
+	__u64 icmp;	     /* ICMP and ICMPv6 */
+	__u64 other_l4;
+	__u64 fragments;
+	__u64 ctrl_passed;   /* ARP / neighbour discovery let out toward outside */
+	__u64 ctrl_dropped;  /* ARP / ND replies from the secondary */
+	__u64 ct_created;
+	__u64 ct_failed;     /* conntrack insert failed */
+	__u64 redirected;    /* outside: to primary; failover: primary straight to outside */
+	__u64 cloned;	     /* outside: mirrored to secondary */
+	__u64 rewritten;     /* secondary egress: segments whose ack/SACK/TSecr were rewritten */
+	__u64 rewrite_miss;  /* secondary egress: TCP segment with no offset known */
+	__u64 bytes;	     /* bytes of frames seen */
+};
+
+enum colo_config_flags {
+	COLO_CFG_FAILOVER = 1u << 0,  /* primary output goes straight to outside; secondary's dropped */
+	COLO_CFG_NO_MIRROR = 1u << 1, /* outside does not clone client traffic to the secondary */
+};
+
+/* Config map: ARRAY with one entry (key 0). Each attach fills its own role's ifindex. */
+struct colo_config {
+	__u32 ifindex[COLO_ROLE_MAX]; /* 0 = role not attached */
+	__u32 nshards;		      /* rings in use, 1..COLO_MAX_SHARDS */
+	__u32 flags;		      /* enum colo_config_flags */
+};
+
+#endif /* COLO_XDP_H */

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm lld pkg-config libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
+	libpcap-dev libcmocka-dev libclang-rt-14-dev
+	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
+	linux-perf jq
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages (${missing[*]}) and not root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
