@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The comparator: decides which primary frame may leave and when a checkpoint is needed.
+ * Pure logic: no BPF, no sockets, no clock of its own (time comes with each frame and tick).
+ *
+ * Ownership: the caller owns the bytes of every frame it feeds and keeps them valid until the
+ * comparator hands the frame back through exactly one release (primary) or drop (either side)
+ * callback, passing the caller's cookie. Held frames stay held until matched, committed, or
+ * colo_cmp_free() (which drops them).
+ */
+#ifndef COLO_COMPARE_H
+#define COLO_COMPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "colo_xdp.h"
+
+enum colo_cp_reason {
+	COLO_CP_MISMATCH = 0,
+	COLO_CP_TIMEOUT,
+	COLO_CP_QUEUE_FULL,
+	COLO_CP_TABLE_FULL,
+	COLO_CP_REASON_MAX,
+};
+
+/* "mismatch", "timeout", "queue_full", "table_full". */
+const char *colo_cp_reason_name(enum colo_cp_reason reason);
+
+enum colo_drop_reason {
+	COLO_DROP_COMPARED = 0, /* secondary frame whose bytes were compared (the normal end) */
+	COLO_DROP_COMMIT,	/* secondary frame discarded by a commit */
+	COLO_DROP_MALFORMED,	/* frame failed to parse (either side; never released raw) */
+	COLO_DROP_DUPLICATE,	/* secondary retransmission of bytes already compared */
+	COLO_DROP_REFUSED,	/* no connection slot: the flow was refused (table_full) */
+	COLO_DROP_SHUTDOWN,	/* colo_cmp_free() with the frame still held */
+	COLO_DROP_REASON_MAX,
+};
+
+struct colo_cmp_limits {
+	uint32_t max_queue;	     /* frames per connection and side (default 1024) */
+	uint32_t max_conns;	     /* connection table size (default 65536) */
+	uint64_t compare_timeout_ns; /* oldest queued frame age that triggers (default 3 s) */
+	uint64_t idle_timeout_ns;    /* an idle empty connection may be evicted (default 120 s) */
+};
+
+/* Fills the defaults above. */
+void colo_cmp_limits_default(struct colo_cmp_limits *lim);
+
+struct colo_frame_in {
+	enum colo_side side;
+	uint64_t time_ns;
+	const uint8_t *data; /* from the Ethernet header on */
+	uint32_t len;
+	void *cookie; /* returned in release/drop */
+	/* Optional capture metadata (ring record); NULL when unknown. Checked before use. */
+	const struct colo_rec *rec;
+};
+
+struct colo_cmp_ops {
+	/* A primary frame may leave now. Called in per-flow primary send order. */
+	void (*release)(void *ctx, void *cookie, const uint8_t *data, uint32_t len);
+	/* A frame is done with and will not be released. */
+	void (*drop)(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason);
+	/* A checkpoint is needed. At most one outstanding until colo_cmp_commit/abort. */
+	void (*checkpoint)(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
+			   uint64_t time_ns);
+	/*
+	 * Offsets learned for a TCP connection (secondary = primary + offset). Called before the
+	 * primary SYN/SYN-ACK that revealed them is released.
+	 */
+	void (*offset)(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
+		       uint32_t ts_offset, bool ts_valid);
+};
+
+struct colo_cmp_stats {
+	uint64_t frames_in[COLO_SIDE_MAX];
+	uint64_t released;
+	uint64_t released_bytes;
+	uint64_t compared_bytes; /* payload bytes matched against the other side */
+	uint64_t dropped[COLO_DROP_REASON_MAX];
+	uint64_t triggers[COLO_CP_REASON_MAX];	 /* every trigger, also those not re-sent */
+	uint64_t checkpoints[COLO_CP_REASON_MAX]; /* requests actually emitted */
+	uint64_t commits;
+	uint64_t conns;		/* connections now in the table */
+	uint64_t conns_refused; /* new flows refused: table full */
+	uint64_t conns_evicted; /* closed/idle connections evicted to make room */
+	uint64_t held[COLO_SIDE_MAX]; /* frames held now */
+};
+
+struct colo_cmp;
+
+struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,
+			      void *ctx);
+/* Drops every held frame (COLO_DROP_SHUTDOWN) and frees the comparator. */
+void colo_cmp_free(struct colo_cmp *cmp);
+
+/* Feeds one captured frame. Returns 0, or -errno for a call error (never for bad packets). */
+int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *frame);
+/* Advances the clock: timeouts and idle eviction. */
+void colo_cmp_tick(struct colo_cmp *cmp, uint64_t now_ns);
+/*
+ * A checkpoint completed (requested or started by the VMM): release every held primary frame
+ * in per-flow order, drop the secondary queues, reset offsets and compare positions.
+ */
+void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns);
+/* The outstanding checkpoint was aborted: triggers may request again. Frames stay held. */
+void colo_cmp_abort(struct colo_cmp *cmp, uint64_t now_ns);
+/* True while a checkpoint request is outstanding. */
+bool colo_cmp_checkpoint_pending(const struct colo_cmp *cmp);
+
+void colo_cmp_get_stats(const struct colo_cmp *cmp, struct colo_cmp_stats *stats);
+
+#endif /* COLO_COMPARE_H */
