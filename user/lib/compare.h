@@ -100,11 +100,21 @@ void colo_cmp_free(struct colo_cmp *cmp);
 int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *frame);
 /* Advances the clock: timeouts and idle eviction. */
 void colo_cmp_tick(struct colo_cmp *cmp, uint64_t now_ns);
+enum colo_commit_flags {
+	/*
+	 * The checkpoint did not replace the secondary's state (process replicas in tests, an
+	 * agent that only acknowledges): keep each connection's offsets and compare position;
+	 * secondary bytes the commit already covered are dropped when they arrive.
+	 */
+	COLO_COMMIT_KEEP_STREAMS = 1u << 0,
+};
+
 /*
  * A checkpoint completed (requested or started by the VMM): release every held primary frame
- * in per-flow order, drop the secondary queues, reset offsets and compare positions.
+ * in per-flow order, drop the secondary queues, reset offsets and compare positions (unless
+ * COLO_COMMIT_KEEP_STREAMS), and clear the outstanding request.
  */
-void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns);
+void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns, unsigned int flags);
 /* The outstanding checkpoint was aborted: triggers may request again. Frames stay held. */
 void colo_cmp_abort(struct colo_cmp *cmp, uint64_t now_ns);
 /* True while a checkpoint request is outstanding. */
