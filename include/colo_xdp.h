@@ -18,6 +18,7 @@
 #define COLO_MAP_STATS "colo_stats"
 #define COLO_MAP_CONFIG "colo_config"
 #define COLO_MAP_RINGS "colo_rings"
+#define COLO_MAP_IFACES "colo_ifaces"
 
 #define COLO_MAX_SHARDS 16
 #define COLO_CONNTRACK_MAX 65536
@@ -153,6 +154,33 @@ struct colo_stats {
 enum colo_config_flags {
 	COLO_CFG_FAILOVER = 1u << 0,  /* primary output goes straight to outside; secondary's dropped */
 	COLO_CFG_NO_MIRROR = 1u << 1, /* outside does not clone client traffic to the secondary */
+};
+
+enum colo_hook {
+	COLO_HOOK_TC = 0,
+	COLO_HOOK_XDP = 1,
+};
+
+enum colo_xdp_mode {
+	COLO_XDP_NATIVE = 0,
+	COLO_XDP_SKB = 1,
+};
+
+/*
+ * What attach did to one interface (ifaces map: HASH, key ifindex, COLO_ROLE_MAX * 4 entries),
+ * so that detach undoes exactly that and status can list it. Written by userspace only.
+ */
+struct colo_iface {
+	__u32 role;	       /* enum colo_role */
+	__u32 hook;	       /* enum colo_hook of the ingress program */
+	__u32 xdp_mode;	       /* enum colo_xdp_mode when hook is XDP */
+	__u32 ingress_prog_id; /* capture (primary/secondary) or redirect/clone (outside) */
+	__u32 egress_prog_id;  /* secondary: the ack/SACK/TSecr rewriter; else 0 */
+	__u32 tc_handle;
+	__u16 tc_priority;
+	__u8 created_clsact; /* attach created the clsact qdisc: detach removes it */
+	__u8 pad;
+	char name[16]; /* interface name at attach time */
 };
 
 /* Config map: ARRAY with one entry (key 0). Each attach fills its own role's ifindex. */
