@@ -184,7 +184,9 @@ static void worker_commands(struct colo_worker *w)
 	if (cmds & COLO_WORKER_ABORT && !w->failover)
 		colo_cmp_abort(w->cmp, now_ns());
 	if (cmds & COLO_WORKER_COMMIT && !w->failover)
-		colo_cmp_commit(w->cmp, now_ns(), w->cfg.commit_flags);
+		colo_cmp_commit(w->cmp, now_ns(), 0);
+	if (cmds & COLO_WORKER_COMMIT_KEEP && !w->failover)
+		colo_cmp_commit(w->cmp, now_ns(), COLO_COMMIT_KEEP_STREAMS);
 	if (cmds & COLO_WORKER_FAILOVER && !w->failover) {
 		colo_cmp_commit(w->cmp, now_ns(), 0);
 		w->failover = true;

@@ -13,10 +13,11 @@
 #include "release.h"
 
 enum colo_worker_cmd {
-	COLO_WORKER_COMMIT = 1u << 0,	/* a checkpoint committed: release everything held */
-	COLO_WORKER_ABORT = 1u << 1,	/* the outstanding checkpoint was aborted */
-	COLO_WORKER_FAILOVER = 1u << 2, /* release everything and stop comparing */
-	COLO_WORKER_STOP = 1u << 3,	/* leave the loop */
+	COLO_WORKER_COMMIT = 1u << 0,	   /* a checkpoint committed: release everything held */
+	COLO_WORKER_COMMIT_KEEP = 1u << 1, /* the same, secondary state kept (KEEP_STREAMS) */
+	COLO_WORKER_ABORT = 1u << 2,	   /* the outstanding checkpoint was aborted */
+	COLO_WORKER_FAILOVER = 1u << 3,	   /* release everything and stop comparing */
+	COLO_WORKER_STOP = 1u << 4,	   /* leave the loop */
 };
 
 /* Called from a worker thread when its comparator asks for a checkpoint. */
@@ -30,7 +31,6 @@ struct colo_worker_cfg {
 	int conntrack_fd; /* colo_conntrack: learned offsets are written here */
 	int out_ifindex;  /* where released frames leave */
 	enum colo_release_mode release_mode;
-	unsigned int commit_flags; /* enum colo_commit_flags for agent commits */
 	struct colo_cmp_limits limits;
 	colo_worker_checkpoint_fn checkpoint;
 	void *ctx;
