@@ -1,0 +1,1124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loader: opens the role's skeletons with the instance's pin directory as pin_root_path (libbpf
+ * creates and pins the maps on the first attach and reuses them afterwards), attaches the
+ * programs with bpf_tc_* or libxdp, and records what it did in colo_ifaces so that detach can
+ * undo exactly that.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "loader.h"
+#include "capture.skel.h"
+#include "outside.skel.h"
+#include "rewrite.skel.h"
+
+#define BPFFS_MOUNT "/sys/fs/bpf"
+#define LOCK_PATH "/run/colo-xdp.lock"
+
+static const char *const role_names[COLO_ROLE_MAX] = {
+	[COLO_ROLE_OUTSIDE] = "outside",
+	[COLO_ROLE_PRIMARY] = "primary",
+	[COLO_ROLE_SECONDARY] = "secondary",
+};
+
+static const char *const map_names[] = {
+	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
+};
+
+static void __attribute__((format(printf, 1, 2))) loader_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("colo-xdp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Logging. libxdp tries its multi-program dispatcher first; on this kernel loading it fails
+ * (freplace EPERM) and libxdp falls back to attaching the program alone, after libbpf and
+ * libxdp logged the failure. While libxdp attaches, their output is held back and printed only
+ * if the attach fails in the end. libbpf's info/debug chatter is never printed.
+ */
+static struct {
+	bool hold;
+	size_t len;
+	char buf[8192];
+} held_log;
+
+static int vlog(bool verbose, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (verbose)
+		return 0;
+	if (!held_log.hold)
+		return vfprintf(stderr, fmt, ap);
+	if (held_log.len >= sizeof(held_log.buf))
+		return 0;
+	n = vsnprintf(held_log.buf + held_log.len, sizeof(held_log.buf) - held_log.len, fmt, ap);
+	if (n > 0)
+		held_log.len += (size_t)n;
+	if (held_log.len > sizeof(held_log.buf))
+		held_log.len = sizeof(held_log.buf);
+	return n;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vlog(level != LIBBPF_WARN, fmt, ap);
+}
+
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return vlog(level != LIBXDP_WARN, fmt, ap);
+}
+
+static void log_hold(void)
+{
+	held_log.hold = true;
+	held_log.len = 0;
+}
+
+static void log_release(bool print)
+{
+	held_log.hold = false;
+	if (print && held_log.len)
+		fwrite(held_log.buf, 1, held_log.len, stderr);
+	held_log.len = 0;
+}
+
+void colo_loader_init_logging(void)
+{
+	libbpf_set_print(libbpf_log);
+	libxdp_set_print(libxdp_log);
+}
+
+const char *colo_role_name(enum colo_role role)
+{
+	return (unsigned int)role < COLO_ROLE_MAX ? role_names[role] : "?";
+}
+
+int colo_role_parse(const char *s, enum colo_role *role)
+{
+	int i;
+
+	for (i = 0; i < COLO_ROLE_MAX; i++) {
+		if (!strcmp(s, role_names[i])) {
+			*role = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool colo_instance_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= COLO_INSTANCE_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+__u32 colo_default_shards(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > COLO_MAX_SHARDS ? COLO_MAX_SHARDS : (__u32)n;
+}
+
+int colo_bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS_MOUNT, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		loader_err("cannot mount bpffs on %s: %s", BPFFS_MOUNT, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void instance_dir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", COLO_PIN_ROOT, name);
+}
+
+static int pinned_map_fd(const char *instance, const char *map)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, map);
+	return bpf_obj_get(path);
+}
+
+/* Serialises attach/detach on this host: they read-modify-write pins and config. */
+static int lock_take(void)
+{
+	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		loader_err("cannot lock %s: %s", LOCK_PATH, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void lock_drop(int fd)
+{
+	close(fd);
+}
+
+static __u32 netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
+}
+
+/* ---- instances ---- */
+
+struct colo_instance *colo_instance_open(const char *name)
+{
+	struct colo_instance *inst;
+	int *fds[5];
+	size_t i;
+
+	if (!name)
+		name = COLO_DEFAULT_INSTANCE;
+	if (!colo_instance_name_valid(name)) {
+		loader_err("invalid instance name '%s'", name);
+		errno = EINVAL;
+		return NULL;
+	}
+	inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return NULL;
+	snprintf(inst->name, sizeof(inst->name), "%s", name);
+	fds[0] = &inst->conntrack_fd;
+	fds[1] = &inst->stats_fd;
+	fds[2] = &inst->config_fd;
+	fds[3] = &inst->rings_fd;
+	fds[4] = &inst->ifaces_fd;
+	for (i = 0; i < 5; i++)
+		*fds[i] = -1;
+	for (i = 0; i < 5; i++) {
+		*fds[i] = pinned_map_fd(name, map_names[i]);
+		if (*fds[i] < 0) {
+			int err = errno;
+
+			colo_instance_close(inst);
+			errno = err;
+			return NULL;
+		}
+	}
+	return inst;
+}
+
+void colo_instance_close(struct colo_instance *inst)
+{
+	if (!inst)
+		return;
+	if (inst->conntrack_fd >= 0)
+		close(inst->conntrack_fd);
+	if (inst->stats_fd >= 0)
+		close(inst->stats_fd);
+	if (inst->config_fd >= 0)
+		close(inst->config_fd);
+	if (inst->rings_fd >= 0)
+		close(inst->rings_fd);
+	if (inst->ifaces_fd >= 0)
+		close(inst->ifaces_fd);
+	free(inst);
+}
+
+int colo_ring_fd(const struct colo_instance *inst, __u32 shard)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(inst->rings_fd, &shard, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+int colo_config_read(const struct colo_instance *inst, struct colo_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(inst->config_fd, &key, cfg) ? -errno : 0;
+}
+
+int colo_config_write(const struct colo_instance *inst, const struct colo_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(inst->config_fd, &key, cfg, BPF_ANY) ? -errno : 0;
+}
+
+int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struct colo_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct colo_stats *percpu;
+	__u32 key = role;
+	int cpu, err = 0;
+	size_t f;
+
+	if (ncpus < 1)
+		return ncpus < 0 ? ncpus : -EINVAL;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(inst->stats_fd, &key, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	/* struct colo_stats is all __u64 counters: sum them field by field. */
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (f = 0; f < sizeof(*out) / sizeof(__u64); f++)
+			((__u64 *)out)[f] += ((__u64 *)&percpu[cpu])[f];
+out:
+	free(percpu);
+	return err;
+}
+
+int colo_ifaces_foreach(const struct colo_instance *inst,
+			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx), void *ctx)
+{
+	__u32 key, next, *prev = NULL;
+	struct colo_iface ifc;
+	int ret;
+
+	while (!bpf_map_get_next_key(inst->ifaces_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(inst->ifaces_fd, &key, &ifc))
+			continue;
+		ret = fn(key, &ifc, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, i;
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(COLO_PIN_ROOT);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !colo_instance_name_valid(de->d_name))
+			continue;
+		grown = realloc(names, (n + 1) * sizeof(*names));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		names = grown;
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && !ret; i++)
+		ret = fn(names[i], ctx);
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return ret;
+}
+
+/* Unpins every object of the instance and removes its directory (and the root when empty). */
+static void instance_remove(const char *name)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	int dfd;
+	DIR *d;
+
+	instance_dir(dir, sizeof(dir), name);
+	d = opendir(dir);
+	if (d) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+	rmdir(COLO_PIN_ROOT); /* fails harmlessly while other instances exist */
+}
+
+static bool instance_has_ifaces(const struct colo_instance *inst)
+{
+	__u32 key;
+
+	return !bpf_map_get_next_key(inst->ifaces_fd, NULL, &key);
+}
+
+/* ---- lookups across instances ---- */
+
+struct iface_match {
+	__u32 ifindex;	     /* match by ifindex ... */
+	const char *ifname;  /* ... or, when ifindex is 0, by recorded name */
+	__u32 netns;
+	char instance[COLO_INSTANCE_NAME_MAX];
+	__u32 found_ifindex;
+	struct colo_iface ifc;
+};
+
+static int match_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
+{
+	struct iface_match *m = ctx;
+
+	if (ifc->netns_ino != m->netns)
+		return 0;
+	if (m->ifindex ? ifindex != m->ifindex : strncmp(ifc->name, m->ifname, sizeof(ifc->name)))
+		return 0;
+	m->found_ifindex = ifindex;
+	m->ifc = *ifc;
+	return 1;
+}
+
+static int match_in_instance(const char *name, void *ctx)
+{
+	struct iface_match *m = ctx;
+	struct colo_instance *inst;
+	int ret;
+
+	inst = colo_instance_open(name);
+	if (!inst)
+		return 0;
+	ret = colo_ifaces_foreach(inst, match_iface, m);
+	colo_instance_close(inst);
+	if (ret)
+		snprintf(m->instance, sizeof(m->instance), "%s", name);
+	return ret;
+}
+
+/* Finds the instance recording an interface; instance NULL searches them all. 1 if found. */
+static int find_iface(struct iface_match *m, const char *instance)
+{
+	if (instance)
+		return match_in_instance(instance, m);
+	return colo_instances_foreach(match_in_instance, m);
+}
+
+/* ---- kernel-side checks ---- */
+
+static int prog_id_of_fd(int fd, __u32 *id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+static bool prog_is_ours(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool ours = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		ours = !strncmp(info.name, "colo_", 5);
+	close(fd);
+	return ours;
+}
+
+static __u32 tc_filter_prog(int ifindex, enum bpf_tc_attach_point point, __u32 handle, __u32 prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+	int err;
+
+	/* Without a clsact qdisc the kernel explains that through libbpf: nothing to report. */
+	log_hold();
+	err = bpf_tc_query(&hook, &opts);
+	log_release(false);
+	return err ? 0 : opts.prog_id;
+}
+
+/* Refuses an interface that already carries our programs, or an XDP program when we want XDP. */
+static int check_kernel_hooks(const struct colo_attach_opts *o, int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
+	__u32 ids[4] = {}, i;
+
+	if (!bpf_xdp_query(ifindex, 0, &xq)) {
+		ids[0] = xq.drv_prog_id;
+		ids[1] = xq.skb_prog_id;
+	}
+	ids[2] = tc_filter_prog(ifindex, BPF_TC_INGRESS, COLO_TC_HANDLE, COLO_TC_PRIORITY);
+	ids[3] = tc_filter_prog(ifindex, BPF_TC_EGRESS, COLO_TC_HANDLE, COLO_TC_PRIORITY);
+	for (i = 0; i < 4; i++) {
+		if (ids[i] && (prog_is_ours(ids[i]) || i >= 2)) {
+			loader_err("%s: already attached (%s program id %u)", o->ifname,
+				   i < 2 ? "XDP" : "tc", ids[i]);
+			return -EEXIST;
+		}
+	}
+	if (o->hook == COLO_HOOK_XDP && (ids[0] || ids[1])) {
+		loader_err("%s: another XDP program (id %u) is attached", o->ifname,
+			   ids[0] ? ids[0] : ids[1]);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* ---- attach ---- */
+
+/* The skeletons a role needs and the state of one attach call, for rollback. */
+struct attach_ctx {
+	const struct colo_attach_opts *o;
+	const char *instance;
+	char dir[PATH_MAX];
+	int ifindex;
+	bool instance_existed;
+	struct capture *cap;
+	struct outside *out;
+	struct rewrite *rw;
+	int ring_tmpl_fd;
+	int ingress_fd;
+	int egress_fd;
+	struct colo_iface ifc; /* filled as hooks go in: rollback undoes what it records */
+	struct colo_instance *inst;
+};
+
+/*
+ * The inner map template of colo_rings, sized like the rings that go in. (libbpf 1.1 crashes in
+ * bpf_map__set_max_entries() on bpf_map__inner_map(), so the template is a map of our own.)
+ */
+static int ring_template(struct attach_ctx *c)
+{
+	c->ring_tmpl_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
+					 NULL);
+	if (c->ring_tmpl_fd < 0) {
+		loader_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
+			   strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+#define OPEN_SKEL(ctx, field, skel, err_out)                                                  \
+	do {                                                                                  \
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);           \
+		(ctx)->field = skel##__open_opts(&oo);                                        \
+		if (!(ctx)->field) {                                                          \
+			err_out = -errno;                                                     \
+			loader_err("cannot open BPF object " #skel ": %s", strerror(errno));  \
+			break;                                                                \
+		}                                                                             \
+		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,            \
+						    (ctx)->ring_tmpl_fd);                     \
+	} while (0)
+
+static int load_skel(struct bpf_object *obj, const char *what)
+{
+	int err = bpf_object__load(obj);
+
+	if (err)
+		loader_err("cannot load BPF object %s: %s", what, strerror(-err));
+	return err;
+}
+
+static int load_programs(struct attach_ctx *c)
+{
+	const struct colo_attach_opts *o = c->o;
+	int err;
+
+	err = ring_template(c);
+	if (err)
+		return err;
+	if (o->role == COLO_ROLE_OUTSIDE) {
+		OPEN_SKEL(c, out, outside, err);
+		if (err || (err = load_skel(c->out->obj, "outside")))
+			return err;
+		c->ingress_fd = bpf_program__fd(c->out->progs.colo_outside_tc);
+		return 0;
+	}
+	OPEN_SKEL(c, cap, capture, err);
+	if (err)
+		return err;
+	c->cap->rodata->capture_side =
+		o->role == COLO_ROLE_PRIMARY ? COLO_SIDE_PRIMARY : COLO_SIDE_SECONDARY;
+	bpf_program__set_autoload(c->cap->progs.colo_capture_tc, o->hook == COLO_HOOK_TC);
+	bpf_program__set_autoload(c->cap->progs.colo_capture_xdp, o->hook == COLO_HOOK_XDP);
+	err = load_skel(c->cap->obj, "capture");
+	if (err)
+		return err;
+	c->ingress_fd = bpf_program__fd(o->hook == COLO_HOOK_TC ? c->cap->progs.colo_capture_tc :
+								   c->cap->progs.colo_capture_xdp);
+	if (o->role != COLO_ROLE_SECONDARY)
+		return 0;
+	OPEN_SKEL(c, rw, rewrite, err);
+	if (err || (err = load_skel(c->rw->obj, "rewrite")))
+		return err;
+	c->egress_fd = bpf_program__fd(c->rw->progs.colo_rewrite_tc);
+	return 0;
+}
+
+/* First attach of an instance: create the shard rings and fill the config. */
+static int setup_instance(struct attach_ctx *c)
+{
+	struct colo_config cfg;
+	__u32 shard, nshards = c->o->nshards ? c->o->nshards : colo_default_shards();
+	int err, fd;
+
+	err = colo_config_read(c->inst, &cfg);
+	if (err)
+		return err;
+	if (cfg.nshards) {
+		if (c->o->nshards && c->o->nshards != cfg.nshards) {
+			loader_err("instance %s has %u shards, not %u", c->instance, cfg.nshards,
+				   c->o->nshards);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	for (shard = 0; shard < nshards; shard++) {
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
+				    NULL);
+		if (fd < 0) {
+			err = -errno;
+			loader_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
+				   strerror(errno));
+			return err;
+		}
+		err = bpf_map_update_elem(c->inst->rings_fd, &shard, &fd, BPF_ANY) ? -errno : 0;
+		close(fd); /* the outer map holds the ring */
+		if (err) {
+			loader_err("cannot insert ring %u: %s", shard, strerror(-err));
+			return err;
+		}
+	}
+	cfg.nshards = nshards;
+	return colo_config_write(c->inst, &cfg);
+}
+
+/* Refuses a second interface for a role, or an instance living in another namespace. */
+static int other_iface_conflict(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
+{
+	struct attach_ctx *c = ctx;
+
+	(void)ifindex;
+	if (ifc->netns_ino != c->ifc.netns_ino) {
+		loader_err("instance %s lives in another network namespace", c->instance);
+		return -EINVAL;
+	}
+	if (ifc->role == c->ifc.role) {
+		loader_err("instance %s already has a %s interface (%.16s)", c->instance,
+			   colo_role_name(ifc->role), ifc->name);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int tc_attach_one(struct attach_ctx *c, enum bpf_tc_attach_point point, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = c->ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = COLO_TC_HANDLE,
+			    .priority = COLO_TC_PRIORITY, .prog_fd = prog_fd);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		c->ifc.created_clsact = 1;
+	else if (err != -EEXIST) {
+		loader_err("%s: cannot create clsact qdisc: %s", c->o->ifname, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		loader_err("%s: cannot attach tc %s program: %s", c->o->ifname,
+			   point == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+		return err;
+	}
+	c->ifc.tc_handle = opts.handle;
+	c->ifc.tc_priority = opts.priority;
+	return 0;
+}
+
+static enum xdp_attach_mode xdp_mode_of(__u32 mode)
+{
+	return mode == COLO_XDP_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+}
+
+static int xdp_attach_one(struct attach_ctx *c)
+{
+	struct xdp_program *xp;
+	int err;
+
+	xp = xdp_program__from_fd(c->ingress_fd);
+	err = libxdp_get_error(xp);
+	if (err) {
+		loader_err("%s: libxdp cannot use the capture program: %s", c->o->ifname,
+			   strerror(-err));
+		return err;
+	}
+	log_hold();
+	err = xdp_program__attach(xp, c->ifindex, xdp_mode_of(c->o->xdp_mode), 0);
+	log_release(err != 0);
+	xdp_program__close(xp);
+	if (err)
+		loader_err("%s: cannot attach XDP program (%s mode): %s", c->o->ifname,
+			   c->o->xdp_mode == COLO_XDP_SKB ? "skb" : "native", strerror(-err));
+	return err;
+}
+
+static int xdp_detach_id(int ifindex, __u32 mode, __u32 prog_id)
+{
+	struct xdp_program *xp;
+	__u32 cur = 0;
+	int err;
+
+	/* Remove it only if the interface still runs our program. */
+	if (bpf_xdp_query_id(ifindex, mode == COLO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+			     &cur) || cur != prog_id)
+		return 0;
+	xp = xdp_program__from_id(prog_id);
+	err = libxdp_get_error(xp);
+	if (err)
+		return err;
+	log_hold();
+	err = xdp_program__detach(xp, ifindex, xdp_mode_of(mode), 0);
+	log_release(err != 0);
+	xdp_program__close(xp);
+	return err;
+}
+
+static int tc_detach_one(int ifindex, enum bpf_tc_attach_point point, const struct colo_iface *ifc,
+			 __u32 prog_id)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ifc->tc_handle,
+			    .priority = ifc->tc_priority);
+
+	/* Only the filter we installed: same handle, priority and program. */
+	if (tc_filter_prog(ifindex, point, ifc->tc_handle, ifc->tc_priority) != prog_id)
+		return 0;
+	return bpf_tc_detach(&hook, &opts);
+}
+
+static int clsact_destroy(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err = bpf_tc_hook_destroy(&hook);
+
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+/* Undoes the kernel side of an attach (hooks), as recorded in ifc. */
+static int unhook(int ifindex, const struct colo_iface *ifc)
+{
+	int err = 0, e;
+
+	if (ifc->hook == COLO_HOOK_XDP && ifc->ingress_prog_id)
+		err = xdp_detach_id(ifindex, ifc->xdp_mode, ifc->ingress_prog_id);
+	else if (ifc->ingress_prog_id)
+		err = tc_detach_one(ifindex, BPF_TC_INGRESS, ifc, ifc->ingress_prog_id);
+	if (ifc->egress_prog_id) {
+		e = tc_detach_one(ifindex, BPF_TC_EGRESS, ifc, ifc->egress_prog_id);
+		err = err ? err : e;
+	}
+	if (ifc->created_clsact) {
+		e = clsact_destroy(ifindex);
+		err = err ? err : e;
+	}
+	return err;
+}
+
+/* Attaches the loaded programs to the interface, recording each hook in c->ifc as it goes in. */
+static int hook_up(struct attach_ctx *c)
+{
+	__u32 in_id = 0, eg_id = 0;
+	int err;
+
+	err = prog_id_of_fd(c->ingress_fd, &in_id);
+	if (!err && c->egress_fd >= 0)
+		err = prog_id_of_fd(c->egress_fd, &eg_id);
+	if (err) {
+		loader_err("cannot read program ids: %s", strerror(-err));
+		return err;
+	}
+	if (c->ifc.hook == COLO_HOOK_XDP)
+		err = xdp_attach_one(c);
+	else
+		err = tc_attach_one(c, BPF_TC_INGRESS, c->ingress_fd);
+	if (err)
+		return err;
+	c->ifc.ingress_prog_id = in_id;
+	if (c->egress_fd < 0)
+		return 0;
+	err = tc_attach_one(c, BPF_TC_EGRESS, c->egress_fd);
+	if (!err)
+		c->ifc.egress_prog_id = eg_id;
+	return err;
+}
+
+static int set_role_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 old,
+			    __u32 ifindex)
+{
+	struct colo_config cfg;
+	int err = colo_config_read(inst, &cfg);
+
+	if (err || cfg.ifindex[role] != old)
+		return err;
+	cfg.ifindex[role] = ifindex;
+	return colo_config_write(inst, &cfg);
+}
+
+static int check_attach_opts(struct colo_attach_opts *o)
+{
+	if (!o->instance)
+		o->instance = COLO_DEFAULT_INSTANCE;
+	if (!o->ring_bytes)
+		o->ring_bytes = COLO_RING_BYTES_DEFAULT;
+	if (!colo_instance_name_valid(o->instance)) {
+		loader_err("invalid instance name '%s'", o->instance);
+		return -EINVAL;
+	}
+	if ((unsigned int)o->role >= COLO_ROLE_MAX || o->hook > COLO_HOOK_XDP ||
+	    o->xdp_mode > COLO_XDP_SKB || o->nshards > COLO_MAX_SHARDS) {
+		loader_err("invalid attach options");
+		return -EINVAL;
+	}
+	if (o->role == COLO_ROLE_OUTSIDE && o->hook != COLO_HOOK_TC) {
+		loader_err("the outside role attaches to tc only");
+		return -EINVAL;
+	}
+	if (o->ring_bytes < (__u32)getpagesize() || (o->ring_bytes & (o->ring_bytes - 1))) {
+		loader_err("ring size %u is not a power of 2 of at least a page", o->ring_bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int make_dirs(struct attach_ctx *c)
+{
+	if (mkdir(COLO_PIN_ROOT, 0700) && errno != EEXIST)
+		goto fail;
+	instance_dir(c->dir, sizeof(c->dir), c->instance);
+	if (!mkdir(c->dir, 0700))
+		return 0;
+	if (errno == EEXIST) {
+		c->instance_existed = true;
+		return 0;
+	}
+fail:
+	loader_err("cannot create pin directory under %s: %s", COLO_PIN_ROOT, strerror(errno));
+	return -errno;
+}
+
+/* Everything of colo_attach after the checks, under the lock. */
+static int attach_locked(struct attach_ctx *c)
+{
+	bool recorded = false, configured = false;
+	int err;
+
+	err = make_dirs(c);
+	if (err)
+		return err;
+	err = load_programs(c);
+	if (err)
+		goto rollback;
+	c->inst = colo_instance_open(c->instance);
+	if (!c->inst) {
+		err = -errno;
+		loader_err("cannot open the maps pinned in %s: %s", c->dir, strerror(errno));
+		goto rollback;
+	}
+	err = colo_ifaces_foreach(c->inst, other_iface_conflict, c);
+	if (err)
+		goto rollback;
+	err = setup_instance(c);
+	if (err)
+		goto rollback;
+	err = hook_up(c);
+	if (err)
+		goto rollback;
+	if (bpf_map_update_elem(c->inst->ifaces_fd, &c->ifindex, &c->ifc, BPF_NOEXIST)) {
+		err = -errno;
+		loader_err("cannot record %s in %s: %s", c->o->ifname, COLO_MAP_IFACES,
+			   strerror(errno));
+		goto rollback;
+	}
+	recorded = true;
+	err = set_role_ifindex(c->inst, c->o->role, 0, c->ifindex);
+	if (err) {
+		loader_err("cannot write %s: %s", COLO_MAP_CONFIG, strerror(-err));
+		goto rollback;
+	}
+	configured = true;
+	return 0;
+
+rollback:
+	unhook(c->ifindex, &c->ifc);
+	if (configured)
+		set_role_ifindex(c->inst, c->o->role, c->ifindex, 0);
+	if (recorded)
+		bpf_map_delete_elem(c->inst->ifaces_fd, &c->ifindex);
+	if (!c->instance_existed && (!c->inst || !instance_has_ifaces(c->inst)))
+		instance_remove(c->instance);
+	return err;
+}
+
+int colo_attach(const struct colo_attach_opts *opts)
+{
+	struct colo_attach_opts o = *opts;
+	struct attach_ctx c = { .o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1 };
+	struct iface_match m = {};
+	int err, lock;
+
+	err = check_attach_opts(&o);
+	if (err)
+		return err;
+	c.instance = o.instance;
+	c.ifindex = (int)if_nametoindex(o.ifname);
+	if (!c.ifindex) {
+		loader_err("%s: no such interface", o.ifname);
+		return -ENODEV;
+	}
+	c.ifc.role = o.role;
+	c.ifc.hook = o.hook;
+	c.ifc.xdp_mode = o.hook == COLO_HOOK_XDP ? o.xdp_mode : 0;
+	c.ifc.netns_ino = netns_ino();
+	snprintf(c.ifc.name, sizeof(c.ifc.name), "%s", o.ifname);
+	err = colo_bpffs_ensure();
+	if (err)
+		return err;
+	lock = lock_take();
+	if (lock < 0)
+		return lock;
+	m.ifindex = c.ifindex;
+	m.netns = c.ifc.netns_ino;
+	if (find_iface(&m, NULL) > 0) {
+		loader_err("%s: already attached (instance %s, role %s)", o.ifname, m.instance,
+			   colo_role_name(m.ifc.role));
+		err = -EEXIST;
+	} else {
+		err = check_kernel_hooks(&o, c.ifindex);
+	}
+	if (!err)
+		err = attach_locked(&c);
+	capture__destroy(c.cap);
+	outside__destroy(c.out);
+	rewrite__destroy(c.rw);
+	if (c.ring_tmpl_fd >= 0)
+		close(c.ring_tmpl_fd);
+	colo_instance_close(c.inst);
+	lock_drop(lock);
+	return err;
+}
+
+/* ---- detach ---- */
+
+/*
+ * Removes one recorded interface: its hooks (when ifindex still names the interface we
+ * attached), its colo_ifaces entry and its config ifindex; unpins the instance when it was
+ * the last one. The record is kept when unhooking fails, so that detach can be retried.
+ */
+static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const struct colo_iface *ifc,
+			   bool present)
+{
+	int err;
+
+	if (present) {
+		err = unhook((int)ifindex, ifc);
+		if (err) {
+			loader_err("%.16s: cannot remove our programs: %s", ifc->name,
+				   strerror(-err));
+			return err;
+		}
+	}
+	set_role_ifindex(inst, ifc->role, ifindex, 0);
+	if (bpf_map_delete_elem(inst->ifaces_fd, &ifindex) && errno != ENOENT) {
+		err = -errno;
+		loader_err("cannot delete %.16s from %s: %s", ifc->name, COLO_MAP_IFACES,
+			   strerror(errno));
+		return err;
+	}
+	if (!instance_has_ifaces(inst))
+		instance_remove(inst->name);
+	return 0;
+}
+
+static int check_instance_arg(const char *instance)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!instance)
+		return 0;
+	if (!colo_instance_name_valid(instance)) {
+		loader_err("invalid instance name '%s'", instance);
+		return -EINVAL;
+	}
+	instance_dir(dir, sizeof(dir), instance);
+	if (stat(dir, &st)) {
+		loader_err("no instance '%s'", instance);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int detach_locked(const char *ifname, const char *instance)
+{
+	struct iface_match m = { .ifname = ifname, .netns = netns_ino() };
+	struct colo_instance *inst;
+	bool present;
+	int err;
+
+	m.ifindex = if_nametoindex(ifname);
+	present = m.ifindex && find_iface(&m, instance) > 0;
+	if (!present) {
+		/* The interface is gone or was recreated: find the record by its name. */
+		m.ifindex = 0;
+		if (find_iface(&m, instance) <= 0) {
+			loader_err("%s: not attached%s%s", ifname, instance ? " in instance " : "",
+				   instance ? instance : "");
+			return -ENOENT;
+		}
+	}
+	inst = colo_instance_open(m.instance);
+	if (!inst) {
+		err = -errno;
+		loader_err("cannot open instance %s: %s", m.instance, strerror(errno));
+		return err;
+	}
+	err = detach_recorded(inst, m.found_ifindex, &m.ifc, present);
+	colo_instance_close(inst);
+	return err;
+}
+
+int colo_detach(const char *ifname, const char *instance)
+{
+	int err, lock;
+
+	err = check_instance_arg(instance);
+	if (err)
+		return err;
+	lock = lock_take();
+	if (lock < 0)
+		return lock;
+	err = detach_locked(ifname, instance);
+	lock_drop(lock);
+	return err;
+}
+
+struct detach_all {
+	struct colo_instance *inst;
+	__u32 netns;
+	int err;
+};
+
+/* True when ifindex still names the interface attach recorded, in this namespace. */
+static bool iface_present(__u32 ifindex, const struct colo_iface *ifc, __u32 netns)
+{
+	char name[IF_NAMESIZE];
+
+	return ifc->netns_ino == netns && if_indextoname(ifindex, name) &&
+	       !strncmp(name, ifc->name, sizeof(ifc->name));
+}
+
+static int detach_one_of_all(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
+{
+	struct detach_all *d = ctx;
+	int err;
+
+	if (ifc->netns_ino != d->netns) {
+		loader_err("instance %s lives in another network namespace", d->inst->name);
+		d->err = -EINVAL;
+		return 1;
+	}
+	err = detach_recorded(d->inst, ifindex, ifc, iface_present(ifindex, ifc, d->netns));
+	if (err) {
+		d->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+int colo_detach_instance(const char *instance)
+{
+	struct detach_all d = { .netns = netns_ino() };
+	int err, lock;
+
+	err = check_instance_arg(instance ? instance : COLO_DEFAULT_INSTANCE);
+	if (err)
+		return err;
+	lock = lock_take();
+	if (lock < 0)
+		return lock;
+	d.inst = colo_instance_open(instance);
+	if (!d.inst) {
+		err = -errno;
+		loader_err("cannot open instance %s: %s", instance ? instance : COLO_DEFAULT_INSTANCE,
+			   strerror(errno));
+	} else {
+		/* A deleted key makes the hash walk restart at the first remaining key. */
+		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);
+		err = d.err;
+		colo_instance_close(d.inst);
+	}
+	lock_drop(lock);
+	return err;
+}
