@@ -445,6 +445,260 @@ static void run_case(void **state)
 	check_symmetric(c, &env.recs[0], env.rec_shard[0]);
 }
 
+/* Runs one frame through a capture program and returns the verdict. */
+static uint32_t run_frame(int prog, const struct frame_spec *spec, const void *ctx, size_t ctx_size)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct frame_layout lay;
+	uint32_t retval;
+	size_t len = frame_build(spec, buf, &lay);
+
+	assert_int_equal(env_run(prog, buf, len, NULL, NULL, &retval, ctx, ctx_size), 0);
+	return retval;
+}
+
+static const struct frame_spec flow_tcp = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .payload_len = 10};
+
+/* BPF hashes the documented test vector to the documented value, both orientations. */
+static void test_hash_vector(void **state)
+{
+	struct frame_spec rev = frame_spec_reverse(&flow_tcp);
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+	assert_int_equal(run_frame(env_capture_xdp(&env, 1), &rev, NULL, 0), XDP_DROP);
+	assert_int_equal(env_drain(&env), 2);
+	assert_int_equal(env.recs[0].hdr.hash, COLO_HASH_TEST_VECTOR);
+	assert_int_equal(env.recs[1].hdr.hash, COLO_HASH_TEST_VECTOR);
+	assert_int_equal(env.rec_shard[0], COLO_HASH_TEST_VECTOR % ENV_SHARDS);
+	assert_int_equal(env.rec_shard[1], env.rec_shard[0]);
+}
+
+static void expect_state(const struct frame_spec *spec, int side, uint8_t state, uint64_t pkts)
+{
+	struct colo_flow_key key;
+	struct colo_conn conn;
+
+	frame_key(spec, &key);
+	assert_int_equal(env_conn(&env, &key, &conn), 0);
+	assert_int_equal(conn.state[side], state);
+	assert_int_equal(conn.packets[side], pkts);
+}
+
+/* Per-side TCP state follows the flags each replica sends. */
+static void test_tcp_state_machine(void **state)
+{
+	struct frame_spec f = flow_tcp;
+	int p = env_capture_tc(&env, COLO_SIDE_PRIMARY), s = env_capture_tc(&env, 1);
+	struct colo_stats st;
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	f.tcp_flags = FRAME_TCP_SYN;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_SYN_SENT, 1);
+	expect_state(&f, 1, COLO_TCP_NONE, 0);
+	run_frame(s, &f, NULL, 0);
+	expect_state(&f, 1, COLO_TCP_SYN_SENT, 1);
+	f.tcp_flags = FRAME_TCP_ACK;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_ESTABLISHED, 2);
+	expect_state(&f, 1, COLO_TCP_SYN_SENT, 1);
+	f.tcp_flags = FRAME_TCP_ACK | FRAME_TCP_PSH;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_ESTABLISHED, 3);
+	f.tcp_flags = FRAME_TCP_FIN | FRAME_TCP_ACK;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_FIN_SENT, 4);
+	f.tcp_flags = FRAME_TCP_ACK;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_FIN_SENT, 5);
+	f.tcp_flags = FRAME_TCP_RST;
+	run_frame(p, &f, NULL, 0);
+	expect_state(&f, 0, COLO_TCP_CLOSED, 6);
+	f.tcp_flags = FRAME_TCP_SYN | FRAME_TCP_ACK;
+	run_frame(s, &f, NULL, 0);
+	expect_state(&f, 1, COLO_TCP_SYN_RECV, 2);
+	f.tcp_flags = FRAME_TCP_ACK;
+	run_frame(s, &f, NULL, 0);
+	expect_state(&f, 1, COLO_TCP_ESTABLISHED, 3);
+	assert_int_equal(env_conn_count(&env), 1);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.ct_created, 1);
+	assert_int_equal(st.captured, 6);
+	env_stats(&env, COLO_ROLE_SECONDARY, &st);
+	assert_int_equal(st.ct_created, 0);
+	assert_int_equal(st.captured, 3);
+	assert_int_equal(env_drain(&env), 9);
+}
+
+/* The same flow from both replicas meets in one shard and one conntrack entry. */
+static void test_sides_meet(void **state)
+{
+	struct colo_flow_key key;
+	struct colo_conn conn;
+	int i;
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0);
+	run_frame(env_capture_xdp(&env, 1), &flow_tcp, NULL, 0);
+	assert_int_equal(env_drain(&env), 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(env.recs[i].hdr.side, i);
+		assert_int_equal(env.rec_shard[i], env.recs[0].hdr.hash % ENV_SHARDS);
+	}
+	assert_memory_equal(env.recs[0].frame, env.recs[1].frame, env.recs[0].hdr.cap_len);
+	frame_key(&flow_tcp, &key);
+	assert_int_equal(env_conn(&env, &key, &conn), 0);
+	assert_int_equal(conn.packets[0], 1);
+	assert_int_equal(conn.packets[1], 1);
+	assert_int_equal(conn.bytes[0], conn.bytes[1]);
+}
+
+/* Failover: the primary's output goes straight to outside, the secondary's is dropped. */
+static void test_failover(void **state)
+{
+	struct colo_config cfg = {.ifindex = {ENV_LO_IFINDEX, ENV_LO_IFINDEX, ENV_LO_IFINDEX},
+				  .nshards = ENV_SHARDS, .flags = COLO_CFG_FAILOVER};
+	struct colo_stats st;
+
+	(void)state;
+	env_reset(&env, COLO_CFG_FAILOVER, ENV_SHARDS);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_REDIRECT);
+	assert_int_equal(run_frame(env_capture_xdp(&env, 0), &flow_tcp, NULL, 0), XDP_REDIRECT);
+	assert_int_equal(run_frame(env_capture_tc(&env, 1), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+	assert_int_equal(run_frame(env_capture_xdp(&env, 1), &flow_tcp, NULL, 0), XDP_DROP);
+	assert_int_equal(env_drain(&env), 0);
+	assert_int_equal(env_conn_count(&env), 0);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.seen, 2);
+	assert_int_equal(st.redirected, 2);
+	assert_int_equal(st.captured + st.parsed, 0);
+	env_stats(&env, COLO_ROLE_SECONDARY, &st);
+	assert_int_equal(st.seen, 2);
+	assert_int_equal(st.redirected + st.captured + st.parsed, 0);
+	/* Outside not attached: nothing can be sent there, so the primary drops too. */
+	cfg.ifindex[COLO_ROLE_OUTSIDE] = 0;
+	env_set_config(&env, &cfg);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+}
+
+/* ARP/ND with no outside interface attached are dropped and counted. */
+static void test_ctrl_without_outside(void **state)
+{
+	struct colo_config cfg = {.ifindex = {0, ENV_LO_IFINDEX, ENV_LO_IFINDEX},
+				  .nshards = ENV_SHARDS};
+	static uint8_t buf[FRAME_MAX];
+	struct colo_stats st;
+	uint32_t retval;
+	size_t len = frame_arp(buf, 1, 0);
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	env_set_config(&env, &cfg);
+	assert_int_equal(env_run(env_capture_tc(&env, 0), buf, len, NULL, NULL, &retval, NULL, 0),
+			 0);
+	assert_int_equal(retval, TC_ACT_SHOT);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.ctrl_dropped, 1);
+	assert_int_equal(st.ctrl_passed, 0);
+}
+
+/* No ring in the flow's shard: dropped and counted, never passed. */
+static void test_ring_missing(void **state)
+{
+	uint32_t shard = COLO_HASH_TEST_VECTOR % ENV_SHARDS;
+	struct colo_stats st;
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	assert_int_equal(env_replace_ring(&env, (int)shard, 0), 0);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.ring_missing, 1);
+	assert_int_equal(st.captured, 0);
+	assert_int_equal(env_conn_count(&env), 1);
+	assert_int_equal(env_replace_ring(&env, (int)shard, ENV_RING_BYTES), 0);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+	assert_int_equal(env_drain(&env), 1);
+}
+
+/* A record that does not fit the ring: ring_full, dropped; smaller records still fit. */
+static void test_ring_full(void **state)
+{
+	uint32_t shard = COLO_HASH_TEST_VECTOR % ENV_SHARDS;
+	struct frame_spec big = flow_tcp;
+	struct colo_stats st;
+
+	(void)state;
+	big.payload_len = 3000;
+	env_reset(&env, 0, ENV_SHARDS);
+	assert_int_equal(env_replace_ring(&env, (int)shard, 4096), 0);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &big, NULL, 0), TC_ACT_SHOT);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.ring_full, 1);
+	assert_int_equal(st.captured, 1);
+	assert_int_equal(env_drain(&env), 1);
+	assert_int_equal(env.recs[0].hdr.frame_len, 14 + 20 + 20 + 10);
+	assert_int_equal(env_replace_ring(&env, (int)shard, ENV_RING_BYTES), 0);
+}
+
+/* Many flows: each lands in hash % nshards (nshards 0 means one shard), every shard used. */
+static void check_spread(uint32_t nshards)
+{
+	uint32_t used = 0, n = nshards ? nshards : 1;
+	struct frame_spec f = flow_tcp;
+	int i, r;
+
+	env_reset(&env, 0, nshards);
+	for (i = 0; i < 32; i++) {
+		f.dport = (uint16_t)(40000 + i);
+		run_frame(env_capture_tc(&env, 0), &f, NULL, 0);
+		assert_int_equal(env_drain(&env), 1);
+		r = env.rec_shard[0];
+		assert_int_equal((uint32_t)r, env.recs[0].hdr.hash % n);
+		used |= 1u << r;
+	}
+	assert_int_equal(used, (1u << n) - 1);
+	assert_int_equal(env_conn_count(&env), 32);
+}
+
+static void test_shards_spread(void **state)
+{
+	(void)state;
+	check_spread(0);
+	check_spread(1);
+	check_spread(2);
+	check_spread(ENV_SHARDS);
+}
+
+/* tc capture reports the skb's GSO size (set through the test_run context). */
+static void test_gso_size(void **state)
+{
+	struct __sk_buff ctx = {.gso_size = 1448, .gso_segs = 3};
+	struct frame_spec f = flow_tcp;
+
+	(void)state;
+	f.payload_len = 3 * 1000;
+	env_reset(&env, 0, ENV_SHARDS);
+	assert_int_equal(run_frame(env_capture_tc(&env, 0), &f, &ctx, sizeof(ctx)), TC_ACT_SHOT);
+	assert_int_equal(env_drain(&env), 1);
+	assert_int_equal(env.recs[0].hdr.gso_size, 1448);
+	assert_int_equal(env.recs[0].hdr.flags, COLO_REC_GSO);
+	assert_int_equal(env.recs[0].hdr.csum_start, 0);
+}
+
+static const struct CMUnitTest extra_tests[] = {
+	cmocka_unit_test(test_hash_vector),	cmocka_unit_test(test_tcp_state_machine),
+	cmocka_unit_test(test_sides_meet),	cmocka_unit_test(test_failover),
+	cmocka_unit_test(test_ctrl_without_outside), cmocka_unit_test(test_ring_missing),
+	cmocka_unit_test(test_ring_full),	cmocka_unit_test(test_shards_spread),
+	cmocka_unit_test(test_gso_size),
+};
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -460,17 +714,20 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	size_t n = sizeof(cases) / sizeof(cases[0]), i;
+	size_t ncases = sizeof(cases) / sizeof(cases[0]), i;
+	size_t n = ncases + sizeof(extra_tests) / sizeof(extra_tests[0]);
 	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
 	int failed;
 
 	if (!tests || env_prepare())
 		return 1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ncases; i++) {
 		tests[i].name = cases[i].name;
 		tests[i].test_func = run_case;
 		tests[i].initial_state = (void *)&cases[i];
 	}
+	for (; i < n; i++)
+		tests[i] = extra_tests[i - ncases];
 	failed = _cmocka_run_group_tests("capture_cases", tests, n, group_setup, group_teardown);
 	free(tests);
 	return failed;
