@@ -3,6 +3,9 @@
 #include "env.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -13,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -46,7 +51,9 @@ static int lo_up(void)
 	return err;
 }
 
-int env_prepare(void)
+struct env env;
+
+static int env_prepare(void)
 {
 	struct statfs st;
 
@@ -86,7 +93,7 @@ static int create_rings(struct env *e)
 	return 0;
 }
 
-int env_setup(struct env *e)
+static int env_setup(struct env *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int i;
@@ -135,7 +142,7 @@ static void free_recs(struct env *e)
 	e->nrecs = 0;
 }
 
-void env_teardown(struct env *e)
+static void env_teardown(struct env *e)
 {
 	int i;
 
@@ -329,4 +336,24 @@ int env_replace_ring(struct env *e, int shard, uint32_t bytes)
 	drain_ctxs[shard].shard = shard;
 	e->rb[shard] = ring_buffer__new(fd, on_record, &drain_ctxs[shard], NULL);
 	return e->rb[shard] ? 0 : -errno;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return env_setup(&env);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	env_teardown(&env);
+	return 0;
+}
+
+int env_run_group(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	if (env_prepare())
+		return 1;
+	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }

@@ -37,11 +37,17 @@ struct env {
 	int rec_shard[ENV_MAX_RECS];
 };
 
-/* Process-wide preconditions: root, bpffs, a private network namespace. Prints why on failure. */
-int env_prepare(void);
+/* The environment of the running test binary. */
+extern struct env env;
 
-int env_setup(struct env *e);
-void env_teardown(struct env *e);
+struct CMUnitTest;
+
+/*
+ * Checks the preconditions (root, bpffs; prints why and fails otherwise), enters a private
+ * network namespace, sets env up, runs the cmocka group and tears env down. Returns the number
+ * of failed tests, or 1 when the environment could not be set up.
+ */
+int env_run_group(const char *name, const struct CMUnitTest *tests, size_t n);
 
 /* Back to a clean state: zero stats, empty conntrack and rings, config set to the values given. */
 void env_reset(struct env *e, uint32_t flags, uint32_t nshards);

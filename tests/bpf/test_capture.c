@@ -19,8 +19,6 @@
 #include "env.h"
 #include "frames.h"
 
-static struct env env;
-
 enum expect {
 	EXP_CAPTURE = 0,
 	EXP_MALFORMED,
@@ -699,19 +697,6 @@ static const struct CMUnitTest extra_tests[] = {
 	cmocka_unit_test(test_gso_size),
 };
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return env_setup(&env);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	env_teardown(&env);
-	return 0;
-}
-
 int main(void)
 {
 	size_t ncases = sizeof(cases) / sizeof(cases[0]), i;
@@ -719,7 +704,7 @@ int main(void)
 	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
 	int failed;
 
-	if (!tests || env_prepare())
+	if (!tests)
 		return 1;
 	for (i = 0; i < ncases; i++) {
 		tests[i].name = cases[i].name;
@@ -728,7 +713,7 @@ int main(void)
 	}
 	for (; i < n; i++)
 		tests[i] = extra_tests[i - ncases];
-	failed = _cmocka_run_group_tests("capture_cases", tests, n, group_setup, group_teardown);
+	failed = env_run_group("capture", tests, n);
 	free(tests);
 	return failed;
 }
