@@ -14,7 +14,7 @@
 #include "verdict.h"
 
 #define COLO_CHECKSUM_PARTIAL 3
-#define COLO_REC_HDR ((__u32)sizeof(struct colo_rec))
+#define COLO_REC_HDR	      ((__u32)sizeof(struct colo_rec))
 
 /* Set by the loader: which replica this port carries (enum colo_side). */
 const volatile __u32 capture_side = COLO_SIDE_PRIMARY;

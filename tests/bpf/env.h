@@ -12,9 +12,9 @@
 
 #include "colo_xdp.h"
 
-#define ENV_SHARDS 4
+#define ENV_SHARDS     4
 #define ENV_RING_BYTES (1u << 20)
-#define ENV_MAX_RECS 16
+#define ENV_MAX_RECS   16
 #define ENV_LO_IFINDEX 1
 
 struct env_rec {
@@ -59,7 +59,8 @@ int env_capture_xdp(struct env *e, int side);
 int env_outside(struct env *e);
 int env_rewrite(struct env *e);
 
-/* Runs prog on frame; out (optional, FRAME_MAX bytes) gets the resulting frame. Returns 0/-errno. */
+/* Runs prog on frame; out (optional, FRAME_MAX bytes) gets the resulting frame. Returns 0/-errno.
+ */
 int env_run(int prog_fd, const void *frame, size_t len, void *out, uint32_t *out_len,
 	    uint32_t *retval, const void *ctx, size_t ctx_size);
 

@@ -314,8 +314,7 @@ size_t frame_ethertype(uint8_t *buf, uint16_t ethertype, int vlans)
 	return off + 46 > 60 ? off + 46 : 60;
 }
 
-bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int family,
-		      uint8_t proto)
+bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int family, uint8_t proto)
 {
 	const uint8_t *ip = buf + lay->l3_off;
 	uint32_t ip_end, l4_len;

@@ -29,7 +29,7 @@
 #include "frames.h"
 
 #define SEND_IF "cxa"
-#define CAP_IF "cxb"
+#define CAP_IF	"cxb"
 #define GSO_SEG 1000
 
 #ifndef UDP_SEGMENT
@@ -156,9 +156,8 @@ static void check_xdp(uint32_t mode)
 	int ifindex = (int)if_nametoindex(CAP_IF);
 	struct colo_stats st;
 
-	assert_int_equal(bpf_xdp_attach(ifindex, env_capture_xdp(&env, COLO_SIDE_SECONDARY), mode,
-					NULL),
-			 0);
+	assert_int_equal(
+		bpf_xdp_attach(ifindex, env_capture_xdp(&env, COLO_SIDE_SECONDARY), mode, NULL), 0);
 	env_reset(&env, 0, ENV_SHARDS);
 	send_udp(300, 0);
 	wait_records(1);
@@ -193,9 +192,15 @@ static void test_rewrite_on_egress(void **state)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = env_rewrite(&env));
-	struct frame_spec in = {.family = 4, .src = "10.9.0.7", .dst = "10.9.0.2",
-				.proto = IPPROTO_TCP, .sport = 40000, .dport = 80,
-				.tcp_flags = FRAME_TCP_ACK, .seq = 1, .ack = 1000,
+	struct frame_spec in = {.family = 4,
+				.src = "10.9.0.7",
+				.dst = "10.9.0.2",
+				.proto = IPPROTO_TCP,
+				.sport = 40000,
+				.dport = 80,
+				.tcp_flags = FRAME_TCP_ACK,
+				.seq = 1,
+				.ack = 1000,
 				.payload_len = 64};
 	struct frame_spec svc = frame_spec_reverse(&in);
 	struct colo_conn conn = {.seq_offset = 0x7fffffff, .flags = COLO_CONN_SEQ_OFFSET};
