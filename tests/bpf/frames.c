@@ -111,7 +111,8 @@ static void put_l4(const struct frame_spec *s, uint8_t *l4)
 		l4[12] = (uint8_t)((20 + s->tcp_opts_len) / 4) << 4;
 		l4[13] = s->tcp_flags;
 		put16(l4 + 14, 65535);
-		memcpy(l4 + 20, s->tcp_opts, s->tcp_opts_len);
+		if (s->tcp_opts_len)
+			memcpy(l4 + 20, s->tcp_opts, s->tcp_opts_len);
 		break;
 	case IPPROTO_UDP:
 		put16(l4, s->sport);
