@@ -314,6 +314,18 @@ int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct co
 	return bpf_map_update_elem(e->conntrack_fd, key, c, BPF_ANY) ? -errno : 0;
 }
 
+uint32_t env_map_id(struct env *e, int obj, const char *name)
+{
+	struct bpf_object *objs[] = {e->cap[0]->obj, e->cap[1]->obj, e->out->obj, e->rw->obj};
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	struct bpf_map *map = bpf_object__find_map_by_name(objs[obj], name);
+
+	if (!map || bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+		return 0;
+	return info.id;
+}
+
 int env_replace_ring(struct env *e, int shard, uint32_t bytes)
 {
 	uint32_t key = (uint32_t)shard;

@@ -75,6 +75,12 @@ int env_conn(struct env *e, const struct colo_flow_key *key, struct colo_conn *o
 int env_conn_count(struct env *e);
 int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct colo_conn *c);
 
+/*
+ * ID of map name (one of COLO_MAP_*) as seen by object obj: 0 capture (primary), 1 capture
+ * (secondary), 2 outside, 3 rewrite. 0 when the object has no such map.
+ */
+uint32_t env_map_id(struct env *e, int obj, const char *name);
+
 /* Replaces shard's ring by a fresh one of the given size (0: remove it from the map). */
 int env_replace_ring(struct env *e, int shard, uint32_t bytes);
 

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <netinet/in.h>
@@ -697,16 +699,43 @@ static void test_gso_size(void **state)
 	assert_int_equal(env.recs[0].hdr.csum_start, 0);
 }
 
+/* Every object shares one instance of each map, pinned by name in the instance directory. */
+static void test_maps_shared(void **state)
+{
+	static const char *const names[] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG,
+					    COLO_MAP_RINGS, COLO_MAP_IFACES};
+	char path[128];
+	size_t i;
+	int obj;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t id = env_map_id(&env, 0, names[i]);
+		struct bpf_map_info info = {0};
+		uint32_t len = sizeof(info);
+		int fd;
+
+		assert_true(id != 0);
+		for (obj = 1; obj < 4; obj++)
+			assert_int_equal(env_map_id(&env, obj, names[i]), id);
+		snprintf(path, sizeof(path), "%s/%s", env.pin_dir, names[i]);
+		fd = bpf_obj_get(path);
+		assert_true(fd >= 0);
+		assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+		assert_int_equal(info.id, id);
+		/* Typed maps carry BTF for bpftool dumps (the rings' values are map ids). */
+		if (strcmp(names[i], COLO_MAP_RINGS))
+			assert_true(info.btf_id != 0);
+		close(fd);
+	}
+}
+
 static const struct CMUnitTest extra_tests[] = {
-	cmocka_unit_test(test_hash_vector),
-	cmocka_unit_test(test_tcp_state_machine),
-	cmocka_unit_test(test_sides_meet),
-	cmocka_unit_test(test_failover),
-	cmocka_unit_test(test_ctrl_without_outside),
-	cmocka_unit_test(test_ring_missing),
-	cmocka_unit_test(test_ring_full),
-	cmocka_unit_test(test_shards_spread),
-	cmocka_unit_test(test_gso_size),
+	cmocka_unit_test(test_maps_shared),	  cmocka_unit_test(test_hash_vector),
+	cmocka_unit_test(test_tcp_state_machine), cmocka_unit_test(test_sides_meet),
+	cmocka_unit_test(test_failover),	  cmocka_unit_test(test_ctrl_without_outside),
+	cmocka_unit_test(test_ring_missing),	  cmocka_unit_test(test_ring_full),
+	cmocka_unit_test(test_shards_spread),	  cmocka_unit_test(test_gso_size),
 };
 
 int main(void)
