@@ -107,6 +107,8 @@ static void wait_records(int n)
 
 static void check_udp_record(const struct env_rec *r, size_t payload)
 {
+	uint32_t i;
+
 	assert_int_equal(r->hdr.frame_len, 14 + 20 + 8 + payload);
 	assert_int_equal(r->hdr.cap_len, r->hdr.frame_len);
 	assert_int_equal(r->hdr.l3_off, 14);
@@ -119,6 +121,9 @@ static void check_udp_record(const struct env_rec *r, size_t payload)
 	assert_int_equal(r->hdr.csum_start, 34);
 	assert_int_equal(r->hdr.csum_offset, 6);
 	assert_int_equal(frame_get16(r->frame + 34 + 2), 9999);
+	/* The whole payload was copied, including what lives in the skb's fragments. */
+	for (i = 42; i < r->hdr.cap_len; i++)
+		assert_int_equal(r->frame[i], 0x5a);
 }
 
 static void test_csum_partial(void **state)
