@@ -678,7 +678,10 @@ static int tc_attach_one(struct attach_ctx *c, enum bpf_tc_attach_point point, i
 			    .priority = COLO_TC_PRIORITY, .prog_fd = prog_fd);
 	int err;
 
+	/* An existing clsact is fine (-EEXIST), but libbpf logs the kernel's complaint. */
+	log_hold();
 	err = bpf_tc_hook_create(&hook);
+	log_release(err && err != -EEXIST);
 	if (!err)
 		c->ifc.created_clsact = 1;
 	else if (err != -EEXIST) {
