@@ -34,12 +34,6 @@
 #define BPFFS_MOUNT "/sys/fs/bpf"
 #define LOCK_PATH "/run/colo-xdp.lock"
 
-static const char *const role_names[COLO_ROLE_MAX] = {
-	[COLO_ROLE_OUTSIDE] = "outside",
-	[COLO_ROLE_PRIMARY] = "primary",
-	[COLO_ROLE_SECONDARY] = "secondary",
-};
-
 static const char *const map_names[] = {
 	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
 };
@@ -56,90 +50,111 @@ static void __attribute__((format(printf, 1, 2))) loader_err(const char *fmt, ..
 }
 
 /*
- * Logging. libxdp tries its multi-program dispatcher first; on this kernel loading it fails
- * (freplace EPERM) and libxdp falls back to attaching the program alone, after libbpf and
- * libxdp logged the failure. While libxdp attaches, their output is held back and printed only
- * if the attach fails in the end. libbpf's info/debug chatter is never printed.
+ * libbpf and libxdp messages. They are printed only with COLO_XDP_DEBUG=1 in the environment:
+ * libxdp first tries its multi-program dispatcher, which cannot load on this kernel (freplace
+ * EPERM), and both libraries log that before libxdp falls back to attaching our program alone;
+ * libbpf prints whole verifier logs. Instead the loader keeps the most telling message as a hint
+ * for its own one-line error: the last kernel (netlink) error message or verifier verdict, else
+ * the first warning.
  */
 static struct {
-	bool hold;
-	size_t len;
-	char buf[8192];
-} held_log;
+	bool debug;
+	bool strong; /* hint came from the kernel or the verifier */
+	char hint[256];
+} lib_log;
 
-static int vlog(bool verbose, const char *fmt, va_list ap)
+static void hint_reset(void)
 {
-	int n;
+	lib_log.hint[0] = '\0';
+	lib_log.strong = false;
+}
 
-	if (verbose)
-		return 0;
-	if (!held_log.hold)
+static void hint_set(const char *s, size_t n, bool strong)
+{
+	if (!strong && lib_log.hint[0])
+		return;
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	snprintf(lib_log.hint, sizeof(lib_log.hint), "%.*s", (int)n, s);
+	lib_log.strong |= strong;
+}
+
+/* The verifier's verdict: the last line of its log that is not the closing statistics. */
+static void hint_from_verifier_log(const char *log)
+{
+	const char *line, *end, *best = NULL;
+	size_t best_len = 0;
+
+	for (line = log; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if (end == line || !strncmp(line, "processed ", 10) ||
+		    !strncmp(line, "verification time", 17) || !strncmp(line, "-- END", 6))
+			continue;
+		best = line;
+		best_len = (size_t)(end - line);
+	}
+	if (best)
+		hint_set(best, best_len, true);
+}
+
+static void hint_note(const char *msg)
+{
+	static const char kmsg[] = "Kernel error message: ";
+	const char *p;
+
+	if ((p = strstr(msg, kmsg)))
+		hint_set(p + sizeof(kmsg) - 1, strlen(p + sizeof(kmsg) - 1), true);
+	else if ((p = strstr(msg, "-- BEGIN PROG LOAD LOG --\n")))
+		hint_from_verifier_log(p + 26);
+	else
+		hint_set(msg, strlen(msg), false);
+}
+
+static int vlog(bool warn, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (lib_log.debug)
 		return vfprintf(stderr, fmt, ap);
-	if (held_log.len >= sizeof(held_log.buf))
+	if (!warn || vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	n = vsnprintf(held_log.buf + held_log.len, sizeof(held_log.buf) - held_log.len, fmt, ap);
-	if (n > 0)
-		held_log.len += (size_t)n;
-	if (held_log.len > sizeof(held_log.buf))
-		held_log.len = sizeof(held_log.buf);
-	return n;
+	hint_note(msg);
+	free(msg);
+	return 0;
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return vlog(level != LIBBPF_WARN, fmt, ap);
+	return vlog(level == LIBBPF_WARN, fmt, ap);
 }
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	return vlog(level != LIBXDP_WARN, fmt, ap);
+	return vlog(level == LIBXDP_WARN, fmt, ap);
 }
 
-static void log_hold(void)
+/* Prints "colo-xdp: <what>: <strerror(-err)> (<hint>)". */
+static void __attribute__((format(printf, 2, 3))) lib_err(int err, const char *fmt, ...)
 {
-	held_log.hold = true;
-	held_log.len = 0;
-}
+	va_list ap;
 
-static void log_release(bool print)
-{
-	held_log.hold = false;
-	if (print && held_log.len)
-		fwrite(held_log.buf, 1, held_log.len, stderr);
-	held_log.len = 0;
+	fputs("colo-xdp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
+	if (lib_log.hint[0])
+		fprintf(stderr, " (%s)", lib_log.hint);
+	fputc('\n', stderr);
 }
 
 void colo_loader_init_logging(void)
 {
+	const char *debug = getenv("COLO_XDP_DEBUG");
+
+	lib_log.debug = debug && *debug && strcmp(debug, "0");
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
-}
-
-const char *colo_role_name(enum colo_role role)
-{
-	return (unsigned int)role < COLO_ROLE_MAX ? role_names[role] : "?";
-}
-
-int colo_role_parse(const char *s, enum colo_role *role)
-{
-	int i;
-
-	for (i = 0; i < COLO_ROLE_MAX; i++) {
-		if (!strcmp(s, role_names[i])) {
-			*role = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-bool colo_instance_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!n || n >= COLO_INSTANCE_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
 }
 
 __u32 colo_default_shards(void)
@@ -486,13 +501,8 @@ static __u32 tc_filter_prog(int ifindex, enum bpf_tc_attach_point point, __u32 h
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
-	int err;
 
-	/* Without a clsact qdisc the kernel explains that through libbpf: nothing to report. */
-	log_hold();
-	err = bpf_tc_query(&hook, &opts);
-	log_release(false);
-	return err ? 0 : opts.prog_id;
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
 }
 
 /* Refuses an interface that already carries our programs, or an XDP program when we want XDP. */
@@ -563,7 +573,7 @@ static int ring_template(struct attach_ctx *c)
 		(ctx)->field = skel##__open_opts(&oo);                                        \
 		if (!(ctx)->field) {                                                          \
 			err_out = -errno;                                                     \
-			loader_err("cannot open BPF object " #skel ": %s", strerror(errno));  \
+			lib_err(errno, "cannot open BPF object " #skel);                      \
 			break;                                                                \
 		}                                                                             \
 		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,            \
@@ -572,10 +582,12 @@ static int ring_template(struct attach_ctx *c)
 
 static int load_skel(struct bpf_object *obj, const char *what)
 {
-	int err = bpf_object__load(obj);
+	int err;
 
+	hint_reset();
+	err = bpf_object__load(obj);
 	if (err)
-		loader_err("cannot load BPF object %s: %s", what, strerror(-err));
+		lib_err(err, "cannot load BPF object %s", what);
 	return err;
 }
 
@@ -678,20 +690,19 @@ static int tc_attach_one(struct attach_ctx *c, enum bpf_tc_attach_point point, i
 			    .priority = COLO_TC_PRIORITY, .prog_fd = prog_fd);
 	int err;
 
-	/* An existing clsact is fine (-EEXIST), but libbpf logs the kernel's complaint. */
-	log_hold();
-	err = bpf_tc_hook_create(&hook);
-	log_release(err && err != -EEXIST);
-	if (!err)
+	hint_reset();
+	err = bpf_tc_hook_create(&hook); /* -EEXIST: a clsact is there already, fine */
+	if (!err) {
 		c->ifc.created_clsact = 1;
-	else if (err != -EEXIST) {
-		loader_err("%s: cannot create clsact qdisc: %s", c->o->ifname, strerror(-err));
+	} else if (err != -EEXIST) {
+		lib_err(err, "%s: cannot create clsact qdisc", c->o->ifname);
 		return err;
 	}
+	hint_reset();
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		loader_err("%s: cannot attach tc %s program: %s", c->o->ifname,
-			   point == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+		lib_err(err, "%s: cannot attach tc %s program", c->o->ifname,
+			point == BPF_TC_INGRESS ? "ingress" : "egress");
 		return err;
 	}
 	c->ifc.tc_handle = opts.handle;
@@ -709,20 +720,18 @@ static int xdp_attach_one(struct attach_ctx *c)
 	struct xdp_program *xp;
 	int err;
 
+	hint_reset();
 	xp = xdp_program__from_fd(c->ingress_fd);
 	err = libxdp_get_error(xp);
 	if (err) {
-		loader_err("%s: libxdp cannot use the capture program: %s", c->o->ifname,
-			   strerror(-err));
+		lib_err(err, "%s: libxdp cannot use the capture program", c->o->ifname);
 		return err;
 	}
-	log_hold();
 	err = xdp_program__attach(xp, c->ifindex, xdp_mode_of(c->o->xdp_mode), 0);
-	log_release(err != 0);
 	xdp_program__close(xp);
 	if (err)
-		loader_err("%s: cannot attach XDP program (%s mode): %s", c->o->ifname,
-			   c->o->xdp_mode == COLO_XDP_SKB ? "skb" : "native", strerror(-err));
+		lib_err(err, "%s: cannot attach XDP program (%s mode)", c->o->ifname,
+			c->o->xdp_mode == COLO_XDP_SKB ? "skb" : "native");
 	return err;
 }
 
@@ -740,9 +749,7 @@ static int xdp_detach_id(int ifindex, __u32 mode, __u32 prog_id)
 	err = libxdp_get_error(xp);
 	if (err)
 		return err;
-	log_hold();
 	err = xdp_program__detach(xp, ifindex, xdp_mode_of(mode), 0);
-	log_release(err != 0);
 	xdp_program__close(xp);
 	return err;
 }
@@ -848,7 +855,7 @@ static int check_attach_opts(struct colo_attach_opts *o)
 		loader_err("the outside role attaches to tc only");
 		return -EINVAL;
 	}
-	if (o->ring_bytes < (__u32)getpagesize() || (o->ring_bytes & (o->ring_bytes - 1))) {
+	if (!colo_ring_size_valid(o->ring_bytes) || o->ring_bytes < (__u32)getpagesize()) {
 		loader_err("ring size %u is not a power of 2 of at least a page", o->ring_bytes);
 		return -EINVAL;
 	}
@@ -985,10 +992,10 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 	int err;
 
 	if (present) {
+		hint_reset();
 		err = unhook((int)ifindex, ifc);
 		if (err) {
-			loader_err("%.16s: cannot remove our programs: %s", ifc->name,
-				   strerror(-err));
+			lib_err(err, "%.16s: cannot remove our programs", ifc->name);
 			return err;
 		}
 	}

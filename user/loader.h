@@ -21,28 +21,14 @@
 #include <linux/types.h>
 
 #include "colo_xdp.h"
+#include "lib/attach_args.h" /* struct colo_attach_opts, role and instance names */
 
 /* tc filter identity used on every hook (priority 1: our filter runs first in the chain). */
 #define COLO_TC_HANDLE 0xc01d
 #define COLO_TC_PRIORITY 1
 
-#define COLO_INSTANCE_NAME_MAX 64
-
-struct colo_attach_opts {
-	const char *ifname;
-	const char *instance;	    /* NULL: COLO_DEFAULT_INSTANCE */
-	enum colo_role role;
-	enum colo_hook hook;	    /* capture hook of primary/secondary; outside is always tc */
-	enum colo_xdp_mode xdp_mode; /* when hook is COLO_HOOK_XDP */
-	__u32 nshards;		    /* 0: instance's value, or the default when creating it */
-	__u32 ring_bytes;	    /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
-};
-
 /* Default shard count when an instance is created: one per online CPU, at most COLO_MAX_SHARDS. */
 __u32 colo_default_shards(void);
-
-/* Checks an instance name: 1..COLO_INSTANCE_NAME_MAX-1 chars of [A-Za-z0-9_.-], not "."/"..". */
-bool colo_instance_name_valid(const char *name);
 
 /*
  * Attaches the role's programs to o->ifname in the caller's network namespace:
@@ -101,10 +87,6 @@ int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
 
 /* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
 int colo_bpffs_ensure(void);
-
-const char *colo_role_name(enum colo_role role);
-/* Parses "outside"/"primary"/"secondary"; -EINVAL otherwise. */
-int colo_role_parse(const char *s, enum colo_role *role);
 
 /* Quiets libbpf/libxdp's expected noise (dispatcher fallback); real errors still print. */
 void colo_loader_init_logging(void);

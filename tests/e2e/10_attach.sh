@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-BIN=$PWD/build/colo-xdp
+BIN=${COLO_XDP:-$PWD/build/colo-xdp} # COLO_XDP=build-san/colo-xdp runs it under ASan
 P=cx$$
 NA=${P}a
 NB=${P}b
