@@ -56,10 +56,8 @@ int cmd_attach(int argc, char **argv)
 
 enum { OPT_INSTANCE = 0x100 };
 
-static const struct option detach_options[] = {
-	{ "instance", required_argument, NULL, OPT_INSTANCE },
-	{}
-};
+static const struct option detach_options[] = {{"instance", required_argument, NULL, OPT_INSTANCE},
+					       {}};
 
 int cmd_detach(int argc, char **argv)
 {
@@ -79,7 +77,8 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cli_err("detach", "expected exactly one interface (detach <iface> [--instance NAME])");
+		cli_err("detach",
+			"expected exactly one interface (detach <iface> [--instance NAME])");
 		return COLO_EXIT_USAGE;
 	}
 	err = cli_need_root("detach");

@@ -32,7 +32,7 @@
 #include "rewrite.skel.h"
 
 #define BPFFS_MOUNT "/sys/fs/bpf"
-#define LOCK_PATH "/run/colo-xdp.lock"
+#define LOCK_PATH   "/run/colo-xdp.lock"
 
 static const char *const map_names[] = {
 	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
@@ -331,7 +331,8 @@ out:
 }
 
 int colo_ifaces_foreach(const struct colo_instance *inst,
-			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx), void *ctx)
+			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx),
+			void *ctx)
 {
 	__u32 key, next, *prev = NULL;
 	struct colo_iface ifc;
@@ -423,8 +424,8 @@ static bool instance_has_ifaces(const struct colo_instance *inst)
 /* ---- lookups across instances ---- */
 
 struct iface_match {
-	__u32 ifindex;	     /* match by ifindex ... */
-	const char *ifname;  /* ... or, when ifindex is 0, by recorded name */
+	__u32 ifindex;	    /* match by ifindex ... */
+	const char *ifname; /* ... or, when ifindex is 0, by recorded name */
 	__u32 netns;
 	char instance[COLO_INSTANCE_NAME_MAX];
 	__u32 found_ifindex;
@@ -557,8 +558,8 @@ struct attach_ctx {
  */
 static int ring_template(struct attach_ctx *c)
 {
-	c->ring_tmpl_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
-					 NULL);
+	c->ring_tmpl_fd =
+		bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes, NULL);
 	if (c->ring_tmpl_fd < 0) {
 		loader_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
 			   strerror(errno));
@@ -567,17 +568,17 @@ static int ring_template(struct attach_ctx *c)
 	return 0;
 }
 
-#define OPEN_SKEL(ctx, field, skel, err_out)                                                  \
-	do {                                                                                  \
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);           \
-		(ctx)->field = skel##__open_opts(&oo);                                        \
-		if (!(ctx)->field) {                                                          \
-			err_out = -errno;                                                     \
-			lib_err(errno, "cannot open BPF object " #skel);                      \
-			break;                                                                \
-		}                                                                             \
-		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,            \
-						    (ctx)->ring_tmpl_fd);                     \
+#define OPEN_SKEL(ctx, field, skel, err_out)                                                       \
+	do {                                                                                       \
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);                \
+		(ctx)->field = skel##__open_opts(&oo);                                             \
+		if (!(ctx)->field) {                                                               \
+			err_out = -errno;                                                          \
+			lib_err(errno, "cannot open BPF object " #skel);                           \
+			break;                                                                     \
+		}                                                                                  \
+		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,                 \
+						    (ctx)->ring_tmpl_fd);                          \
 	} while (0)
 
 static int load_skel(struct bpf_object *obj, const char *what)
@@ -616,8 +617,8 @@ static int load_programs(struct attach_ctx *c)
 	err = load_skel(c->cap->obj, "capture");
 	if (err)
 		return err;
-	c->ingress_fd = bpf_program__fd(o->hook == COLO_HOOK_TC ? c->cap->progs.colo_capture_tc :
-								   c->cap->progs.colo_capture_xdp);
+	c->ingress_fd = bpf_program__fd(o->hook == COLO_HOOK_TC ? c->cap->progs.colo_capture_tc
+								: c->cap->progs.colo_capture_xdp);
 	if (o->role != COLO_ROLE_SECONDARY)
 		return 0;
 	OPEN_SKEL(c, rw, rewrite, err);
@@ -742,8 +743,10 @@ static int xdp_detach_id(int ifindex, __u32 mode, __u32 prog_id)
 	int err;
 
 	/* Remove it only if the interface still runs our program. */
-	if (bpf_xdp_query_id(ifindex, mode == COLO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
-			     &cur) || cur != prog_id)
+	if (bpf_xdp_query_id(ifindex,
+			     mode == COLO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+			     &cur) ||
+	    cur != prog_id)
 		return 0;
 	xp = xdp_program__from_id(prog_id);
 	err = libxdp_get_error(xp);
@@ -851,10 +854,8 @@ static int check_attach_opts(struct colo_attach_opts *o)
 		loader_err("invalid attach options");
 		return -EINVAL;
 	}
-	if (o->role == COLO_ROLE_OUTSIDE && o->hook != COLO_HOOK_TC) {
-		loader_err("the outside role attaches to tc only");
-		return -EINVAL;
-	}
+	if (o->role == COLO_ROLE_OUTSIDE)
+		o->hook = COLO_HOOK_TC; /* its redirect/clone program is tc only */
 	if (!colo_ring_size_valid(o->ring_bytes) || o->ring_bytes < (__u32)getpagesize()) {
 		loader_err("ring size %u is not a power of 2 of at least a page", o->ring_bytes);
 		return -EINVAL;
@@ -934,7 +935,7 @@ rollback:
 int colo_attach(const struct colo_attach_opts *opts)
 {
 	struct colo_attach_opts o = *opts;
-	struct attach_ctx c = { .o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1 };
+	struct attach_ctx c = {.o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1};
 	struct iface_match m = {};
 	int err, lock;
 
@@ -1032,7 +1033,7 @@ static int check_instance_arg(const char *instance)
 
 static int detach_locked(const char *ifname, const char *instance)
 {
-	struct iface_match m = { .ifname = ifname, .netns = netns_ino() };
+	struct iface_match m = {.ifname = ifname, .netns = netns_ino()};
 	struct colo_instance *inst;
 	bool present;
 	int err;
@@ -1109,7 +1110,7 @@ static int detach_one_of_all(__u32 ifindex, const struct colo_iface *ifc, void *
 
 int colo_detach_instance(const char *instance)
 {
-	struct detach_all d = { .netns = netns_ino() };
+	struct detach_all d = {.netns = netns_ino()};
 	int err, lock;
 
 	err = check_instance_arg(instance ? instance : COLO_DEFAULT_INSTANCE);
@@ -1121,8 +1122,8 @@ int colo_detach_instance(const char *instance)
 	d.inst = colo_instance_open(instance);
 	if (!d.inst) {
 		err = -errno;
-		loader_err("cannot open instance %s: %s", instance ? instance : COLO_DEFAULT_INSTANCE,
-			   strerror(errno));
+		loader_err("cannot open instance %s: %s",
+			   instance ? instance : COLO_DEFAULT_INSTANCE, strerror(errno));
 	} else {
 		/* A deleted key makes the hash walk restart at the first remaining key. */
 		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);

@@ -24,7 +24,7 @@
 #include "lib/attach_args.h" /* struct colo_attach_opts, role and instance names */
 
 /* tc filter identity used on every hook (priority 1: our filter runs first in the chain). */
-#define COLO_TC_HANDLE 0xc01d
+#define COLO_TC_HANDLE	 0xc01d
 #define COLO_TC_PRIORITY 1
 
 /* Default shard count when an instance is created: one per online CPU, at most COLO_MAX_SHARDS. */
@@ -80,7 +80,8 @@ int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struc
  * non-zero). The iteration order is the hash map's.
  */
 int colo_ifaces_foreach(const struct colo_instance *inst,
-			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx), void *ctx);
+			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx),
+			void *ctx);
 
 /* Calls fn with the name of each instance pinned on this host, sorted by name. */
 int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);

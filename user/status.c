@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "loader.h"
 
+/* clang-format off */
 #define STAT(f) { #f, offsetof(struct colo_stats, f) }
 static const struct {
 	const char *name;
@@ -22,6 +23,7 @@ static const struct {
 	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
 	STAT(rewrite_miss), STAT(bytes),
 };
+/* clang-format on */
 
 _Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) * sizeof(__u64) ==
 		       sizeof(struct colo_stats),
@@ -156,14 +158,11 @@ out:
 }
 
 static const struct option status_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "instance", required_argument, NULL, 'i' },
-	{}
-};
+	{"json", no_argument, NULL, 'j'}, {"instance", required_argument, NULL, 'i'}, {}};
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_ctx sc = { .first = true };
+	struct status_ctx sc = {.first = true};
 	const char *instance = NULL;
 	int opt, err;
 

@@ -41,13 +41,19 @@ check() {
 	fi
 }
 
-# check_rc "what" expected-exit command...
+# check_rc "what" expected-exit command...: its stderr is shown (as TAP comments) on a mismatch.
 check_rc() {
-	local what=$1 want=$2 rc
+	local what=$1 want=$2 rc errs
 	shift 2
-	"$@" 2>/dev/null
+	errs=$("$@" 2>&1 >/dev/null)
 	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else not_ok "$what (exit $rc, want $want)"; fi
+	if [ "$rc" -eq "$want" ]; then
+		ok "$what (exit $rc)"
+		return 0
+	fi
+	not_ok "$what (exit $rc, want $want)"
+	printf '%s\n' "$errs" | head -n 5 | sed 's/^/# /'
+	return 1
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -140,8 +146,11 @@ nothing_left() {
 run_case() {
 	local label=$1 role=$2 crole=$3 counter=$4 inst="$P-$1" ids before after
 	shift 4
-	check_rc "$label: attach" 0 cx attach eth0 --role "$role" --instance "$inst" \
-		--ring-size $RING --shards 2 "$@"
+	if ! check_rc "$label: attach" 0 cx attach eth0 --role "$role" --instance "$inst" \
+		--ring-size $RING --shards 2 "$@"; then
+		check "$label: a failed attach leaves nothing" nothing_left "$inst"
+		return
+	fi
 	check "$label: pin dir is mode 0700" \
 		test "$(stat -c %a "$PIN/$inst" 2>/dev/null)" = 700
 	case "$*" in

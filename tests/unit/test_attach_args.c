@@ -11,11 +11,11 @@
 #include "lib/attach_args.h"
 
 /* Parses a NULL-terminated argument list; argv[0] is "attach". */
-#define PARSE(o, err, ...)                                                                    \
-	({                                                                                    \
-		char *argv_[] = { "attach", __VA_ARGS__, NULL };                              \
-		colo_attach_args_parse((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_,    \
-				       (o), (err), sizeof(err));                              \
+#define PARSE(o, err, ...)                                                                         \
+	({                                                                                         \
+		char *argv_[] = {"attach", __VA_ARGS__, NULL};                                     \
+		colo_attach_args_parse((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_, (o),    \
+				       (err), sizeof(err));                                        \
 	})
 
 static void test_minimal(void **state)
@@ -88,8 +88,7 @@ static void test_rejects(void **state)
 			 -EINVAL);
 	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--ring-size", "2048"),
 			 -EINVAL);
-	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--instance", "a/b"),
-			 -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--instance", "a/b"), -EINVAL);
 }
 
 static void test_numbers(void **state)
@@ -148,10 +147,8 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_all_options_any_order),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_minimal), cmocka_unit_test(test_all_options_any_order),
+		cmocka_unit_test(test_rejects), cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_names),
 	};
 

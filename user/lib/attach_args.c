@@ -39,7 +39,8 @@ bool colo_instance_name_valid(const char *name)
 
 	if (!n || n >= COLO_INSTANCE_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	       n;
 }
 
 bool colo_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
@@ -60,7 +61,8 @@ bool colo_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 
 bool colo_ring_size_valid(__u32 bytes)
 {
-	return bytes >= COLO_RING_BYTES_MIN && bytes <= COLO_RING_BYTES_MAX && !(bytes & (bytes - 1));
+	return bytes >= COLO_RING_BYTES_MIN && bytes <= COLO_RING_BYTES_MAX &&
+	       !(bytes & (bytes - 1));
 }
 
 static int __attribute__((format(printf, 3, 4))) fail(char *err, size_t len, const char *fmt, ...)
@@ -76,14 +78,13 @@ static int __attribute__((format(printf, 3, 4))) fail(char *err, size_t len, con
 enum { OPT_ROLE = 0x100, OPT_INSTANCE, OPT_HOOK, OPT_MODE, OPT_SHARDS, OPT_RING_SIZE };
 
 static const struct option attach_options[] = {
-	{ "role", required_argument, NULL, OPT_ROLE },
-	{ "instance", required_argument, NULL, OPT_INSTANCE },
-	{ "hook", required_argument, NULL, OPT_HOOK },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "shards", required_argument, NULL, OPT_SHARDS },
-	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
-	{}
-};
+	{"role", required_argument, NULL, OPT_ROLE},
+	{"instance", required_argument, NULL, OPT_INSTANCE},
+	{"hook", required_argument, NULL, OPT_HOOK},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"shards", required_argument, NULL, OPT_SHARDS},
+	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+	{}};
 
 /* One option's value into o. */
 static int attach_option(int opt, const char *arg, struct colo_attach_opts *o, char *err,
@@ -92,7 +93,8 @@ static int attach_option(int opt, const char *arg, struct colo_attach_opts *o, c
 	switch (opt) {
 	case OPT_ROLE:
 		if (colo_role_parse(arg, &o->role))
-			return fail(err, len, "unknown role '%s' (outside, primary or secondary)", arg);
+			return fail(err, len, "unknown role '%s' (outside, primary or secondary)",
+				    arg);
 		return 0;
 	case OPT_INSTANCE:
 		o->instance = arg;
@@ -117,8 +119,8 @@ static int attach_option(int opt, const char *arg, struct colo_attach_opts *o, c
 	case OPT_RING_SIZE:
 		if (!colo_parse_u32(arg, 0, COLO_RING_BYTES_MAX, &o->ring_bytes) ||
 		    !colo_ring_size_valid(o->ring_bytes))
-			return fail(err, len, "bad ring size '%s' (a power of 2, %u..%u bytes)", arg,
-				    COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX);
+			return fail(err, len, "bad ring size '%s' (a power of 2, %u..%u bytes)",
+				    arg, COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX);
 		return 0;
 	}
 	return fail(err, len, "bad or incomplete option '%s'", arg ? arg : "?");

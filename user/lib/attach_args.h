@@ -13,17 +13,17 @@
 #include "colo_xdp.h"
 
 #define COLO_INSTANCE_NAME_MAX 64
-#define COLO_RING_BYTES_MIN 4096u
-#define COLO_RING_BYTES_MAX (1u << 30)
+#define COLO_RING_BYTES_MIN    4096u
+#define COLO_RING_BYTES_MAX    (1u << 30)
 
 struct colo_attach_opts {
 	const char *ifname;
-	const char *instance;	     /* NULL: COLO_DEFAULT_INSTANCE */
+	const char *instance; /* NULL: COLO_DEFAULT_INSTANCE */
 	enum colo_role role;
 	enum colo_hook hook;	     /* capture hook of primary/secondary; outside is always tc */
 	enum colo_xdp_mode xdp_mode; /* when hook is COLO_HOOK_XDP */
 	__u32 nshards;		     /* 0: instance's value, or the default when creating it */
-	__u32 ring_bytes;	     /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
+	__u32 ring_bytes; /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
 };
 
 const char *colo_role_name(enum colo_role role);
