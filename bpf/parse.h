@@ -63,7 +63,6 @@ enum colo_kind {
 
 struct colo_parsed {
 	struct colo_flow_key key; /* valid for COLO_KIND_IP and ND */
-	__u32 hash;		  /* colo_flow_key_hash(&key) for COLO_KIND_IP */
 	__u32 kind;		  /* enum colo_kind */
 	__u32 frame_len;
 	__u32 ip_end; /* end of the IP datagram in the frame */
@@ -108,6 +107,13 @@ static __always_inline void colo_map_v4(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
+static __always_inline int colo_icmp_is_echo(__u8 family, __u8 type)
+{
+	if (family == 4)
+		return type == COLO_ICMP_ECHO || type == COLO_ICMP_ECHOREPLY;
+	return type == COLO_ICMPV6_ECHO_REQUEST || type == COLO_ICMPV6_ECHO_REPLY;
+}
+
 /* Reads the L4 header at p->l4_off (bounded by p->ip_end) and fills ports and offsets. */
 static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_parsed *p)
 {
@@ -142,9 +148,7 @@ static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_
 		if (l4 + 8 > p->ip_end || colo_load(ctx, hook, l4, hdr, 8))
 			return COLO_KIND_MALFORMED;
 		p->payload_off = l4 + 8;
-		if (hdr[0] == COLO_ICMP_ECHO || hdr[0] == COLO_ICMP_ECHOREPLY ||
-		    hdr[0] == COLO_ICMPV6_ECHO_REQUEST || hdr[0] == COLO_ICMPV6_ECHO_REPLY) {
-			/* Type numbers do not overlap between the two families' echo messages. */
+		if (colo_icmp_is_echo(p->key.family, hdr[0])) {
 			__builtin_memcpy(&p->key.sport, hdr + 4, 2);
 			__builtin_memcpy(&p->key.dport, hdr + 4, 2);
 		}
@@ -254,7 +258,8 @@ static __always_inline int colo_parse_arp(void *ctx, const int hook, struct colo
 /*
  * Parses and classifies the frame in ctx. hook must be a compile-time constant
  * (COLO_HOOK_TC: ctx is a struct __sk_buff, COLO_HOOK_XDP: a struct xdp_md).
- * Sets p->kind and returns it.
+ * Sets p->kind and returns it. Callers wrap it in a __noinline function per hook, so the
+ * parser gets its own BPF stack frame.
  */
 static __always_inline __u32 colo_parse(void *ctx, const int hook, struct colo_parsed *p)
 {
@@ -293,8 +298,6 @@ static __always_inline __u32 colo_parse(void *ctx, const int hook, struct colo_p
 		p->kind = COLO_KIND_NON_IP;
 		break;
 	}
-	if (p->kind == COLO_KIND_IP)
-		p->hash = colo_flow_key_hash(&p->key);
 	return p->kind;
 }
 

@@ -75,7 +75,7 @@ struct colo_flow_key {
  * COLO_HASH_TEST_VECTOR in both orientations (tests/bpf checks BPF against it).
  */
 #define COLO_HASH_SEED 0x636f6c6fu /* "colo" */
-#define COLO_HASH_TEST_VECTOR 0x00000000u
+#define COLO_HASH_TEST_VECTOR 0x019a6dc0u
 
 static inline __u32 colo_hash_rotl(__u32 x, int r)
 {
