@@ -76,14 +76,19 @@ int cmd_detach(int argc, char **argv)
 			return COLO_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("detach",
-			"expected exactly one interface (detach <iface> [--instance NAME])");
+	/* Without an interface, --instance detaches every interface of that instance. */
+	if (optind < argc - 1 || (optind == argc && !instance)) {
+		cli_err("detach", "expected one interface (detach <iface> [--instance NAME]) "
+				  "or --instance NAME alone");
 		return COLO_EXIT_USAGE;
 	}
 	err = cli_need_root("detach");
 	if (err)
 		return err;
 	colo_loader_init_logging();
-	return colo_detach(argv[optind], instance) ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
+	if (optind == argc)
+		err = colo_detach_instance(instance);
+	else
+		err = colo_detach(argv[optind], instance);
+	return err ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }

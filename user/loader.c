@@ -827,16 +827,27 @@ static int hook_up(struct attach_ctx *c)
 	return err;
 }
 
-static int set_role_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 old,
-			    __u32 ifindex)
+static int config_set_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 ifindex)
 {
 	struct colo_config cfg;
 	int err = colo_config_read(inst, &cfg);
 
-	if (err || cfg.ifindex[role] != old)
+	if (err)
 		return err;
 	cfg.ifindex[role] = ifindex;
 	return colo_config_write(inst, &cfg);
+}
+
+/* Clears the role's ifindex if it still names ifindex. */
+static void config_clear_ifindex(const struct colo_instance *inst, enum colo_role role,
+				 __u32 ifindex)
+{
+	struct colo_config cfg;
+
+	if (!colo_config_read(inst, &cfg) && cfg.ifindex[role] == ifindex) {
+		cfg.ifindex[role] = 0;
+		colo_config_write(inst, &cfg);
+	}
 }
 
 static int check_attach_opts(struct colo_attach_opts *o)
@@ -882,7 +893,7 @@ fail:
 /* Everything of colo_attach after the checks, under the lock. */
 static int attach_locked(struct attach_ctx *c)
 {
-	bool recorded = false, configured = false;
+	bool recorded = false;
 	int err;
 
 	err = make_dirs(c);
@@ -913,18 +924,16 @@ static int attach_locked(struct attach_ctx *c)
 		goto rollback;
 	}
 	recorded = true;
-	err = set_role_ifindex(c->inst, c->o->role, 0, c->ifindex);
+	/* Last step: the config makes the other programs use this interface. */
+	err = config_set_ifindex(c->inst, c->o->role, (__u32)c->ifindex);
 	if (err) {
 		loader_err("cannot write %s: %s", COLO_MAP_CONFIG, strerror(-err));
 		goto rollback;
 	}
-	configured = true;
 	return 0;
 
 rollback:
 	unhook(c->ifindex, &c->ifc);
-	if (configured)
-		set_role_ifindex(c->inst, c->o->role, c->ifindex, 0);
 	if (recorded)
 		bpf_map_delete_elem(c->inst->ifaces_fd, &c->ifindex);
 	if (!c->instance_existed && (!c->inst || !instance_has_ifaces(c->inst)))
@@ -1000,7 +1009,7 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 			return err;
 		}
 	}
-	set_role_ifindex(inst, ifc->role, ifindex, 0);
+	config_clear_ifindex(inst, ifc->role, ifindex);
 	if (bpf_map_delete_elem(inst->ifaces_fd, &ifindex) && errno != ENOENT) {
 		err = -errno;
 		loader_err("cannot delete %.16s from %s: %s", ifc->name, COLO_MAP_IFACES,
@@ -1128,6 +1137,8 @@ int colo_detach_instance(const char *instance)
 		/* A deleted key makes the hash walk restart at the first remaining key. */
 		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);
 		err = d.err;
+		if (!err && !instance_has_ifaces(d.inst))
+			instance_remove(d.inst->name); /* also an instance left empty */
 		colo_instance_close(d.inst);
 	}
 	lock_drop(lock);

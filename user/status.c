@@ -117,6 +117,16 @@ static int print_stats(const struct colo_instance *inst, bool json)
 	return 0;
 }
 
+/* The ifindex the config gives each role (what the BPF programs use). */
+static void print_config_ifindex(const struct colo_config *cfg, bool json)
+{
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++)
+		printf(json ? "%s\"%s\":%u" : "%s %s %u", json && role ? "," : "",
+		       colo_role_name(role), cfg->ifindex[role]);
+}
+
 static int print_instance(const char *name, void *ctx)
 {
 	struct status_ctx *sc = ctx;
@@ -126,8 +136,8 @@ static int print_instance(const char *name, void *ctx)
 
 	inst = colo_instance_open(name);
 	if (!inst) {
-		cli_err("status", "cannot open instance %s: %s", name, strerror(errno));
 		sc->err = -errno;
+		cli_err("status", "cannot open instance %s: %s", name, strerror(-sc->err));
 		return sc->err;
 	}
 	err = colo_config_read(inst, &cfg);
@@ -136,9 +146,14 @@ static int print_instance(const char *name, void *ctx)
 	if (sc->json) {
 		printf("%s{\"name\":", sc->first ? "" : ",");
 		json_str(name, COLO_INSTANCE_NAME_MAX);
-		printf(",\"nshards\":%u,\"flags\":%u,\"interfaces\":[", cfg.nshards, cfg.flags);
+		printf(",\"nshards\":%u,\"flags\":%u,\"config_ifindex\":{", cfg.nshards, cfg.flags);
+		print_config_ifindex(&cfg, true);
+		printf("},\"interfaces\":[");
 	} else {
-		printf("instance %s: %u shards, flags 0x%x\n", name, cfg.nshards, cfg.flags);
+		printf("instance %s: %u shards, flags 0x%x, config ifindex", name, cfg.nshards,
+		       cfg.flags);
+		print_config_ifindex(&cfg, false);
+		printf("\n");
 	}
 	sc->first = true;
 	colo_ifaces_foreach(inst, print_iface, sc);

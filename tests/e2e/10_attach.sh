@@ -220,6 +220,29 @@ check_rc "native XDP on lo fails" 1 \
 check "failed attach left no pins" test ! -e "$PIN/$E-lo"
 check "failed attach left no XDP on lo" bash -c "! nsenter --net=/run/netns/$NA ip link show lo | grep -q prog/xdp"
 
+# One instance over two interfaces: detaching one keeps the instance, `detach --instance` the rest.
+M=$P-multi
+check_rc "attach primary on eth0" 0 cx attach eth0 --role primary --instance "$M" --ring-size $RING
+check_rc "attach outside on lo, same instance" 0 cx attach lo --role outside --instance "$M"
+check "status lists both interfaces" \
+	test "$(cx status --json --instance "$M" | jq '.instances[0].interfaces | length')" = 2
+check "config holds the outside ifindex (lo is 1)" \
+	test "$(cx status --json --instance "$M" | jq '.instances[0].config_ifindex.outside')" = 1
+check_rc "detach lo" 0 cx detach lo
+check "config no longer holds the outside ifindex" \
+	test "$(cx status --json --instance "$M" | jq '.instances[0].config_ifindex.outside')" = 0
+check "the instance stays with eth0" \
+	test "$(cx status --json --instance "$M" | jq -r '.instances[0].interfaces[].name')" = eth0
+check_rc "attach secondary on lo" 0 cx attach lo --role secondary --instance "$M"
+ids=$(prog_ids "$M")
+check "secondary on lo has a tc egress rewriter" \
+	bash -c "nsenter --net=/run/netns/$NA tc filter show dev lo egress | grep -q colo_rewrite"
+check_rc "detach --instance without an interface" 0 cx detach --instance "$M"
+# shellcheck disable=SC2086 # ids is a list
+check "nothing left on eth0 nor under the pins" nothing_left "$M" $ids
+check "nothing left on lo" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NA tc qdisc show dev lo | grep clsact)\" ]"
+check_rc "detach with neither interface nor instance" 2 cx detach
+
 # A clsact qdisc that was there before attach stays after detach.
 Q=$P-qdisc
 ina tc qdisc add dev eth0 clsact
