@@ -5,7 +5,6 @@
  * programs with bpf_tc_* or libxdp, and records what it did in colo_ifaces so that detach can
  * undo exactly that.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,12 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,12 +27,7 @@
 #include "outside.skel.h"
 #include "rewrite.skel.h"
 
-#define BPFFS_MOUNT "/sys/fs/bpf"
-#define LOCK_PATH   "/run/colo-xdp.lock"
-
-static const char *const map_names[] = {
-	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
-};
+#define LOCK_PATH "/run/colo-xdp.lock"
 
 static void __attribute__((format(printf, 1, 2))) loader_err(const char *fmt, ...)
 {
@@ -157,43 +148,6 @@ void colo_loader_init_logging(void)
 	libxdp_set_print(libxdp_log);
 }
 
-__u32 colo_default_shards(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (n < 1)
-		return 1;
-	return n > COLO_MAX_SHARDS ? COLO_MAX_SHARDS : (__u32)n;
-}
-
-int colo_bpffs_ensure(void)
-{
-	struct statfs st;
-
-	if (!statfs(BPFFS_MOUNT, &st) && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
-		int err = -errno;
-
-		loader_err("cannot mount bpffs on %s: %s", BPFFS_MOUNT, strerror(errno));
-		return err;
-	}
-	return 0;
-}
-
-static void instance_dir(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", COLO_PIN_ROOT, name);
-}
-
-static int pinned_map_fd(const char *instance, const char *map)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, map);
-	return bpf_obj_get(path);
-}
-
 /* Serialises attach/detach on this host: they read-modify-write pins and config. */
 static int lock_take(void)
 {
@@ -220,205 +174,6 @@ static __u32 netns_ino(void)
 	struct stat st;
 
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
-}
-
-/* ---- instances ---- */
-
-struct colo_instance *colo_instance_open(const char *name)
-{
-	struct colo_instance *inst;
-	int *fds[5];
-	size_t i;
-
-	if (!name)
-		name = COLO_DEFAULT_INSTANCE;
-	if (!colo_instance_name_valid(name)) {
-		loader_err("invalid instance name '%s'", name);
-		errno = EINVAL;
-		return NULL;
-	}
-	inst = calloc(1, sizeof(*inst));
-	if (!inst)
-		return NULL;
-	snprintf(inst->name, sizeof(inst->name), "%s", name);
-	fds[0] = &inst->conntrack_fd;
-	fds[1] = &inst->stats_fd;
-	fds[2] = &inst->config_fd;
-	fds[3] = &inst->rings_fd;
-	fds[4] = &inst->ifaces_fd;
-	for (i = 0; i < 5; i++)
-		*fds[i] = -1;
-	for (i = 0; i < 5; i++) {
-		*fds[i] = pinned_map_fd(name, map_names[i]);
-		if (*fds[i] < 0) {
-			int err = errno;
-
-			colo_instance_close(inst);
-			errno = err;
-			return NULL;
-		}
-	}
-	return inst;
-}
-
-void colo_instance_close(struct colo_instance *inst)
-{
-	if (!inst)
-		return;
-	if (inst->conntrack_fd >= 0)
-		close(inst->conntrack_fd);
-	if (inst->stats_fd >= 0)
-		close(inst->stats_fd);
-	if (inst->config_fd >= 0)
-		close(inst->config_fd);
-	if (inst->rings_fd >= 0)
-		close(inst->rings_fd);
-	if (inst->ifaces_fd >= 0)
-		close(inst->ifaces_fd);
-	free(inst);
-}
-
-int colo_ring_fd(const struct colo_instance *inst, __u32 shard)
-{
-	__u32 id;
-	int fd;
-
-	if (bpf_map_lookup_elem(inst->rings_fd, &shard, &id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
-}
-
-int colo_config_read(const struct colo_instance *inst, struct colo_config *cfg)
-{
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(inst->config_fd, &key, cfg) ? -errno : 0;
-}
-
-int colo_config_write(const struct colo_instance *inst, const struct colo_config *cfg)
-{
-	__u32 key = 0;
-
-	return bpf_map_update_elem(inst->config_fd, &key, cfg, BPF_ANY) ? -errno : 0;
-}
-
-int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struct colo_stats *out)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct colo_stats *percpu;
-	__u32 key = role;
-	int cpu, err = 0;
-	size_t f;
-
-	if (ncpus < 1)
-		return ncpus < 0 ? ncpus : -EINVAL;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(inst->stats_fd, &key, percpu)) {
-		err = -errno;
-		goto out;
-	}
-	/* struct colo_stats is all __u64 counters: sum them field by field. */
-	for (cpu = 0; cpu < ncpus; cpu++)
-		for (f = 0; f < sizeof(*out) / sizeof(__u64); f++)
-			((__u64 *)out)[f] += ((__u64 *)&percpu[cpu])[f];
-out:
-	free(percpu);
-	return err;
-}
-
-int colo_ifaces_foreach(const struct colo_instance *inst,
-			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx),
-			void *ctx)
-{
-	__u32 key, next, *prev = NULL;
-	struct colo_iface ifc;
-	int ret;
-
-	while (!bpf_map_get_next_key(inst->ifaces_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(inst->ifaces_fd, &key, &ifc))
-			continue;
-		ret = fn(key, &ifc, ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx)
-{
-	char **names = NULL, **grown;
-	size_t n = 0, i;
-	struct dirent *de;
-	int ret = 0;
-	DIR *d;
-
-	d = opendir(COLO_PIN_ROOT);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !colo_instance_name_valid(de->d_name))
-			continue;
-		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		names = grown;
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	qsort(names, n, sizeof(*names), name_cmp);
-	for (i = 0; i < n && !ret; i++)
-		ret = fn(names[i], ctx);
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
-	return ret;
-}
-
-/* Unpins every object of the instance and removes its directory (and the root when empty). */
-static void instance_remove(const char *name)
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	int dfd;
-	DIR *d;
-
-	instance_dir(dir, sizeof(dir), name);
-	d = opendir(dir);
-	if (d) {
-		dfd = dirfd(d);
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				unlinkat(dfd, de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(dir);
-	rmdir(COLO_PIN_ROOT); /* fails harmlessly while other instances exist */
-}
-
-static bool instance_has_ifaces(const struct colo_instance *inst)
-{
-	__u32 key;
-
-	return !bpf_map_get_next_key(inst->ifaces_fd, NULL, &key);
 }
 
 /* ---- lookups across instances ---- */
@@ -878,7 +633,7 @@ static int make_dirs(struct attach_ctx *c)
 {
 	if (mkdir(COLO_PIN_ROOT, 0700) && errno != EEXIST)
 		goto fail;
-	instance_dir(c->dir, sizeof(c->dir), c->instance);
+	snprintf(c->dir, sizeof(c->dir), "%s/%s", COLO_PIN_ROOT, c->instance);
 	if (!mkdir(c->dir, 0700))
 		return 0;
 	if (errno == EEXIST) {
@@ -936,8 +691,8 @@ rollback:
 	unhook(c->ifindex, &c->ifc);
 	if (recorded)
 		bpf_map_delete_elem(c->inst->ifaces_fd, &c->ifindex);
-	if (!c->instance_existed && (!c->inst || !instance_has_ifaces(c->inst)))
-		instance_remove(c->instance);
+	if (!c->instance_existed && (!c->inst || !colo_instance_has_ifaces(c->inst)))
+		colo_instance_remove(c->instance);
 	return err;
 }
 
@@ -1016,8 +771,8 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 			   strerror(errno));
 		return err;
 	}
-	if (!instance_has_ifaces(inst))
-		instance_remove(inst->name);
+	if (!colo_instance_has_ifaces(inst))
+		colo_instance_remove(inst->name);
 	return 0;
 }
 
@@ -1032,7 +787,7 @@ static int check_instance_arg(const char *instance)
 		loader_err("invalid instance name '%s'", instance);
 		return -EINVAL;
 	}
-	instance_dir(dir, sizeof(dir), instance);
+	snprintf(dir, sizeof(dir), "%s/%s", COLO_PIN_ROOT, instance);
 	if (stat(dir, &st)) {
 		loader_err("no instance '%s'", instance);
 		return -ENOENT;
@@ -1137,8 +892,8 @@ int colo_detach_instance(const char *instance)
 		/* A deleted key makes the hash walk restart at the first remaining key. */
 		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);
 		err = d.err;
-		if (!err && !instance_has_ifaces(d.inst))
-			instance_remove(d.inst->name); /* also an instance left empty */
+		if (!err && !colo_instance_has_ifaces(d.inst))
+			colo_instance_remove(d.inst->name); /* also an instance left empty */
 		colo_instance_close(d.inst);
 	}
 	lock_drop(lock);

@@ -10,9 +10,11 @@
  * last interface unpins everything and removes the instance directory. Programs and maps outlive
  * the process that attached them.
  *
- * Every function prints a one-line error "colo-xdp: ..." on stderr when it fails and returns a
- * negative errno (or NULL with errno set). Attach and detach serialise on a lock file, so
- * concurrent invocations on one host are safe.
+ * colo_attach(), colo_detach(), colo_detach_instance() and colo_bpffs_ensure() print a one-line
+ * error "colo-xdp: ..." on stderr when they fail; the instance accessors print nothing. All
+ * return a negative errno (or NULL with errno set). Attach and detach serialise on a lock file,
+ * so concurrent invocations on one host are safe. loader.c does attach/detach, instance.c the
+ * instance accessors.
  */
 #ifndef COLO_LOADER_H
 #define COLO_LOADER_H
@@ -62,9 +64,16 @@ struct colo_instance {
 	int ifaces_fd;	  /* HASH ifindex -> struct colo_iface */
 };
 
-/* Opens an existing instance (NULL: default). NULL with errno ENOENT when it does not exist. */
+/* Opens an existing instance (NULL: default). NULL with errno ENOENT when it does not exist,
+ * EINVAL for an invalid name. */
 struct colo_instance *colo_instance_open(const char *name);
 void colo_instance_close(struct colo_instance *inst);
+
+/* True when the instance records at least one interface. */
+bool colo_instance_has_ifaces(const struct colo_instance *inst);
+
+/* Unpins every object of an instance, removes its directory (and COLO_PIN_ROOT when empty). */
+void colo_instance_remove(const char *name);
 
 /* A new fd of shard's ring buffer (caller closes it), or -errno (-ENOENT: no ring there). */
 int colo_ring_fd(const struct colo_instance *inst, __u32 shard);
