@@ -294,9 +294,10 @@ static int check_kernel_hooks(const struct colo_attach_opts *o, int ifindex)
 struct attach_ctx {
 	const struct colo_attach_opts *o;
 	const char *instance;
-	char dir[PATH_MAX];
+	char dir[sizeof(COLO_PIN_ROOT) + COLO_INSTANCE_NAME_MAX];
 	int ifindex;
 	bool instance_existed;
+	bool ring_bytes_given;
 	struct capture *cap;
 	struct outside *out;
 	struct rewrite *rw;
@@ -308,17 +309,25 @@ struct attach_ctx {
 };
 
 /*
- * The inner map template of colo_rings, sized like the rings that go in. (libbpf 1.1 crashes in
- * bpf_map__set_max_entries() on bpf_map__inner_map(), so the template is a map of our own.)
+ * The inner map template of colo_rings, sized like the rings that go in, when libbpf is to create
+ * colo_rings (no pin yet). libbpf 1.1 crashes in bpf_map__set_max_entries() on
+ * bpf_map__inner_map(), so the template is a map of our own.
  */
 static int ring_template(struct attach_ctx *c)
 {
+	char pin[PATH_MAX];
+	int err;
+
+	snprintf(pin, sizeof(pin), "%s/%s", c->dir, COLO_MAP_RINGS);
+	if (!access(pin, F_OK))
+		return 0;
 	c->ring_tmpl_fd =
 		bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes, NULL);
 	if (c->ring_tmpl_fd < 0) {
+		err = -errno;
 		loader_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
-			   strerror(errno));
-		return -errno;
+			   strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -332,8 +341,10 @@ static int ring_template(struct attach_ctx *c)
 			lib_err(errno, "cannot open BPF object " #skel);                           \
 			break;                                                                     \
 		}                                                                                  \
-		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,                 \
-						    (ctx)->ring_tmpl_fd);                          \
+		err_out = (ctx)->ring_tmpl_fd < 0                                                  \
+				  ? 0                                                              \
+				  : bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,       \
+							      (ctx)->ring_tmpl_fd);                \
 	} while (0)
 
 static int load_skel(struct bpf_object *obj, const char *what)
@@ -383,6 +394,33 @@ static int load_programs(struct attach_ctx *c)
 	return 0;
 }
 
+/* An existing instance keeps its shards and rings: refuse an explicit request for others. */
+static int check_instance_shape(const struct attach_ctx *c, __u32 nshards)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (c->o->nshards && c->o->nshards != nshards) {
+		loader_err("instance %s has %u shards, not %u", c->instance, nshards,
+			   c->o->nshards);
+		return -EINVAL;
+	}
+	if (!c->ring_bytes_given)
+		return 0;
+	fd = colo_ring_fd(c->inst, 0);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.max_entries != c->o->ring_bytes) {
+		loader_err("instance %s has %u-byte rings, not %u", c->instance, info.max_entries,
+			   c->o->ring_bytes);
+		close(fd);
+		return -EINVAL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 /* First attach of an instance: create the shard rings and fill the config. */
 static int setup_instance(struct attach_ctx *c)
 {
@@ -393,14 +431,8 @@ static int setup_instance(struct attach_ctx *c)
 	err = colo_config_read(c->inst, &cfg);
 	if (err)
 		return err;
-	if (cfg.nshards) {
-		if (c->o->nshards && c->o->nshards != cfg.nshards) {
-			loader_err("instance %s has %u shards, not %u", c->instance, cfg.nshards,
-				   c->o->nshards);
-			return -EINVAL;
-		}
-		return 0;
-	}
+	if (cfg.nshards)
+		return check_instance_shape(c, cfg.nshards);
 	for (shard = 0; shard < nshards; shard++) {
 		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
 				    NULL);
@@ -703,6 +735,8 @@ int colo_attach(const struct colo_attach_opts *opts)
 	struct iface_match m = {};
 	int err, lock;
 
+	c.ring_bytes_given = o.ring_bytes != 0;
+
 	err = check_attach_opts(&o);
 	if (err)
 		return err;
@@ -778,7 +812,7 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 
 static int check_instance_arg(const char *instance)
 {
-	char dir[PATH_MAX];
+	char dir[sizeof(COLO_PIN_ROOT) + COLO_INSTANCE_NAME_MAX];
 	struct stat st;
 
 	if (!instance)

@@ -222,7 +222,12 @@ check "failed attach left no XDP on lo" bash -c "! nsenter --net=/run/netns/$NA 
 
 # One instance over two interfaces: detaching one keeps the instance, `detach --instance` the rest.
 M=$P-multi
-check_rc "attach primary on eth0" 0 cx attach eth0 --role primary --instance "$M" --ring-size $RING
+check_rc "attach primary on eth0" 0 \
+	cx attach eth0 --role primary --instance "$M" --ring-size $RING --shards 2
+check_rc "other shard count for the instance" 1 cx attach lo --role outside --instance "$M" --shards 3
+check_rc "other ring size for the instance" 1 \
+	cx attach lo --role outside --instance "$M" --ring-size $((RING * 2))
+check "the instance has 2 rings" test "$(bpftool -j map dump pinned "$PIN/$M/colo_rings" | jq length)" = 2
 check_rc "attach outside on lo, same instance" 0 cx attach lo --role outside --instance "$M"
 check "status lists both interfaces" \
 	test "$(cx status --json --instance "$M" | jq '.instances[0].interfaces | length')" = 2
