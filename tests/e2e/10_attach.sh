@@ -193,6 +193,10 @@ check_rc "outside on XDP" 2 cx attach eth0 --role outside --hook xdp
 check_rc "unknown subcommand" 2 cx frobnicate
 check_rc "detach of an interface not attached" 1 cx detach eth0
 check_rc "status of an unknown instance" 1 cx status --instance "$P-none"
+check_rc "attach as an unprivileged user" 1 \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" attach eth0 --role primary
+check_rc "status as an unprivileged user" 1 \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" status
 check "no instance created by the refused attaches" test ! -e "$PIN/$E"
 
 check_rc "attach primary for the conflict cases" 0 \
