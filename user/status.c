@@ -62,34 +62,52 @@ struct status_ctx {
 	int err;
 };
 
-static const char *hook_name(const struct colo_iface *ifc)
+/* "native"/"skb" for an XDP hook, NULL for tc. */
+static const char *xdp_mode_name(const struct colo_iface *ifc)
 {
 	if (ifc->hook != COLO_HOOK_XDP)
-		return "tc";
-	return ifc->xdp_mode == COLO_XDP_SKB ? "xdp-skb" : "xdp-native";
+		return NULL;
+	return ifc->xdp_mode == COLO_XDP_SKB ? "skb" : "native";
+}
+
+static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
+{
+	const char *mode = xdp_mode_name(ifc);
+
+	printf("  %.16s (ifindex %u, netns %u): %s, ", ifc->name, ifindex, ifc->netns_ino,
+	       colo_role_name(ifc->role));
+	if (mode)
+		printf("XDP %s prog %u", mode, ifc->ingress_prog_id);
+	else
+		printf("tc ingress prog %u", ifc->ingress_prog_id);
+	if (ifc->egress_prog_id)
+		printf(", tc egress prog %u", ifc->egress_prog_id);
+	if (!mode || ifc->egress_prog_id)
+		printf(", tc handle 0x%x prio %u%s", ifc->tc_handle, ifc->tc_priority,
+		       ifc->created_clsact ? ", clsact created by attach" : "");
+	printf("\n");
 }
 
 static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 {
 	struct status_ctx *sc = ctx;
+	const char *mode = xdp_mode_name(ifc);
 
 	if (!sc->json) {
-		printf("  %.16s ifindex %u netns %u: %s, %s ingress prog %u", ifc->name, ifindex,
-		       ifc->netns_ino, colo_role_name(ifc->role), hook_name(ifc),
-		       ifc->ingress_prog_id);
-		if (ifc->egress_prog_id)
-			printf(", tc egress prog %u", ifc->egress_prog_id);
-		printf(", tc handle 0x%x prio %u%s\n", ifc->tc_handle, ifc->tc_priority,
-		       ifc->created_clsact ? ", created clsact" : "");
+		print_iface_text(ifindex, ifc);
 		return 0;
 	}
 	printf("%s{\"name\":", sc->first ? "" : ",");
 	sc->first = false;
 	json_str(ifc->name, sizeof(ifc->name));
-	printf(",\"ifindex\":%u,\"netns\":%u,\"role\":\"%s\",\"hook\":\"%s\","
-	       "\"ingress_prog_id\":%u,\"egress_prog_id\":%u,\"tc_handle\":%u,\"tc_priority\":%u,"
+	printf(",\"ifindex\":%u,\"netns\":%u,\"role\":\"%s\",\"hook\":\"%s\",", ifindex,
+	       ifc->netns_ino, colo_role_name(ifc->role), mode ? "xdp" : "tc");
+	if (mode)
+		printf("\"xdp_mode\":\"%s\",", mode);
+	else
+		printf("\"xdp_mode\":null,");
+	printf("\"ingress_prog_id\":%u,\"egress_prog_id\":%u,\"tc_handle\":%u,\"tc_priority\":%u,"
 	       "\"created_clsact\":%s}",
-	       ifindex, ifc->netns_ino, colo_role_name(ifc->role), hook_name(ifc),
 	       ifc->ingress_prog_id, ifc->egress_prog_id, ifc->tc_handle, ifc->tc_priority,
 	       ifc->created_clsact ? "true" : "false");
 	return 0;

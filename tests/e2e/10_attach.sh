@@ -159,6 +159,10 @@ run_case() {
 	*) check "$label: tc ingress filter on eth0" \
 		bash -c "nsenter --net=/run/netns/$NA tc filter show dev eth0 ingress | grep -q colo_" ;;
 	esac
+	if [ "$role" = secondary ]; then
+		check "$label: tc egress rewriter on eth0" \
+			bash -c "nsenter --net=/run/netns/$NA tc filter show dev eth0 egress | grep -q colo_rewrite"
+	fi
 	ids=$(prog_ids "$inst")
 	before=$(json_stat "$inst" "$crole" "$counter")
 	traffic_in
@@ -179,6 +183,7 @@ run_case primary-tc primary primary captured
 run_case primary-xdp-native primary primary captured --hook xdp --mode native
 run_case primary-xdp-skb primary primary captured --hook xdp --mode skb
 run_case secondary-tc secondary secondary rewrite_miss
+run_case secondary-xdp-skb secondary secondary captured --hook xdp --mode skb
 run_case outside-tc outside outside seen
 
 # Errors: usage errors exit 2, runtime errors 1, and a refused attach changes nothing.
