@@ -39,8 +39,9 @@ __u32 colo_default_shards(void);
  *   secondary: capture as primary, plus colo_rewrite_tc on tc egress.
  * Records what it did in colo_ifaces and the role's ifindex in colo_config. On failure nothing
  * of this call remains (and an instance it created is removed again).
- * Returns 0, -ENODEV (no such interface), -EEXIST (already attached), -EINVAL (the instance lives
- * in another namespace or has another shard count) or another -errno.
+ * Returns 0, -ENODEV (no such interface), -EEXIST (already attached, or the instance has this
+ * role on another interface), -EINVAL (the instance lives in another namespace, or has another
+ * shard count or ring size than explicitly asked for) or another -errno.
  */
 int colo_attach(const struct colo_attach_opts *o);
 
@@ -51,7 +52,10 @@ int colo_attach(const struct colo_attach_opts *o);
  */
 int colo_detach(const char *ifname, const char *instance);
 
-/* Detaches every interface of an instance (for the daemon's teardown). */
+/*
+ * Detaches every interface of an instance (NULL: default) and unpins it (for the daemon's
+ * teardown; the CLI's `detach --instance NAME`). -EINVAL when it lives in another namespace.
+ */
 int colo_detach_instance(const char *instance);
 
 /* File descriptors of an instance's pinned maps, owned by the struct. */
@@ -64,8 +68,10 @@ struct colo_instance {
 	int ifaces_fd;	  /* HASH ifindex -> struct colo_iface */
 };
 
-/* Opens an existing instance (NULL: default). NULL with errno ENOENT when it does not exist,
- * EINVAL for an invalid name. */
+/*
+ * Opens an existing instance (NULL: default). NULL with errno ENOENT when it does not exist,
+ * EINVAL for an invalid name.
+ */
 struct colo_instance *colo_instance_open(const char *name);
 void colo_instance_close(struct colo_instance *inst);
 
@@ -98,7 +104,12 @@ int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
 /* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
 int colo_bpffs_ensure(void);
 
-/* Quiets libbpf/libxdp's expected noise (dispatcher fallback); real errors still print. */
+/*
+ * Routes libbpf's and libxdp's messages through the loader: they are not printed (libxdp's
+ * dispatcher fallback on this kernel is expected noise) but the most telling one is appended to
+ * the loader's one-line error; COLO_XDP_DEBUG=1 in the environment prints them all. Call it once
+ * before colo_attach()/colo_detach(), else libbpf prints its defaults.
+ */
 void colo_loader_init_logging(void);
 
 #endif /* COLO_LOADER_H */
