@@ -17,8 +17,8 @@
 
 #include "agent.h"
 
-#define OUT_CAP (64 * 1024) /* queued output per agent; an agent that lets it fill is dropped */
-#define READS_PER_CALL 16   /* bound the work of one colo_agent_handle() call */
+#define OUT_CAP	       (64 * 1024) /* queued output per agent; an agent that lets it fill is dropped */
+#define READS_PER_CALL 16	   /* bound the work of one colo_agent_handle() call */
 
 struct agent_conn {
 	int fd; /* -1: no agent */
@@ -42,8 +42,8 @@ struct colo_agent_srv {
 	struct colo_agent_counters cnt;
 };
 
-static void __attribute__((format(printf, 2, 3))) srv_log(struct colo_agent_srv *srv,
-							   const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+srv_log(struct colo_agent_srv *srv, const char *fmt, ...)
 {
 	char line[384];
 	va_list ap;
@@ -79,7 +79,7 @@ static int clear_stale(const char *path, const struct sockaddr_un *addr)
 
 static int listen_on(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd, err;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
@@ -418,7 +418,7 @@ int colo_agent_fds(const struct colo_agent_srv *srv, struct pollfd *pfds, int ma
 	int n = 0;
 
 	if (n < max)
-		pfds[n++] = (struct pollfd){ .fd = srv->lfd, .events = POLLIN };
+		pfds[n++] = (struct pollfd){.fd = srv->lfd, .events = POLLIN};
 	if (n < max && srv->c.fd >= 0)
 		pfds[n++] = (struct pollfd){
 			.fd = srv->c.fd,

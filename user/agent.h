@@ -40,13 +40,13 @@ struct colo_agent_ops {
 };
 
 struct colo_agent_counters {
-	uint64_t accepted;  /* agent connections accepted */
-	uint64_t refused;   /* connections refused: another agent was connected */
+	uint64_t accepted;	  /* agent connections accepted */
+	uint64_t refused;	  /* connections refused: another agent was connected */
 	uint64_t protocol_errors; /* connections closed for malformed or out-of-state input */
-	uint64_t requests;  /* REQUEST messages sent (re-sends included) */
-	uint64_t commits;   /* COMMIT received, unsolicited included */
+	uint64_t requests;	  /* REQUEST messages sent (re-sends included) */
+	uint64_t commits;	  /* COMMIT received, unsolicited included */
 	uint64_t aborts;
-	uint64_t out_full;  /* connections closed because the agent stopped reading */
+	uint64_t out_full; /* connections closed because the agent stopped reading */
 };
 
 struct colo_agent_srv;

@@ -29,8 +29,8 @@ struct agent {
 	int fd, sfd;
 	enum mode mode;
 	uint64_t delay_ns;
-	uint64_t failover_at;  /* monotonic ns; 0: none */
-	uint64_t commit_at;    /* monotonic ns of a delayed COMMIT; 0: none */
+	uint64_t failover_at; /* monotonic ns; 0: none */
+	uint64_t commit_at;   /* monotonic ns of a delayed COMMIT; 0: none */
 	uint32_t commit_id;
 	uint64_t requests;
 	struct colo_agent_sess sess;
@@ -40,7 +40,8 @@ struct agent {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: colo_agent --socket PATH [--mode commit|delay|never|failover]\n"
-		   "                  [--delay-ms N] [--failover-after-ms N] [--connect-timeout-ms N]\n"
+		   "                  [--delay-ms N] [--failover-after-ms N] [--connect-timeout-ms "
+		   "N]\n"
 		   "  commit:   BEGIN then COMMIT (keep-streams flag) at once\n"
 		   "  delay:    BEGIN at once, COMMIT after --delay-ms\n"
 		   "  never:    acknowledge requests, never answer them\n"
@@ -137,7 +138,7 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 /* After a failed send: log what the dataplane said before it closed (an ERROR, usually). */
 static void drain(struct agent *a)
 {
-	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = a->fd, .events = POLLIN};
 	struct colo_agent_msg m;
 	uint8_t buf[4096], *p;
 	size_t used;
@@ -320,8 +321,8 @@ static int run(struct agent *a)
 		timeout = ready ? timers(a, &err) : -1;
 		if (ready && err)
 			return 1;
-		pfd[0] = (struct pollfd){ .fd = a->fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = a->sfd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = a->fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
 		if (poll(pfd, ready ? 2 : 1, timeout) < 0 && errno != EINTR) {
 			log_simple("poll_failed", "why", strerror(errno));
 			return 1;
@@ -339,7 +340,7 @@ static int run(struct agent *a)
 /* Connects, retrying while the socket is not there yet (the dataplane may start later). */
 static int connect_to(const char *path, unsigned int timeout_ms)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000;
 	int fd;
 
@@ -380,7 +381,7 @@ static int parse_ms(const char *opt, const char *s, uint64_t *ns)
 
 static int parse_mode(const char *s, enum mode *mode)
 {
-	static const char *const names[] = { "commit", "delay", "never", "failover" };
+	static const char *const names[] = {"commit", "delay", "never", "failover"};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -396,15 +397,15 @@ static int parse_mode(const char *s, enum mode *mode)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "delay-ms", required_argument, NULL, 'd' },
-		{ "failover-after-ms", required_argument, NULL, 'f' },
-		{ "connect-timeout-ms", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"socket", required_argument, NULL, 's'},
+		{"mode", required_argument, NULL, 'm'},
+		{"delay-ms", required_argument, NULL, 'd'},
+		{"failover-after-ms", required_argument, NULL, 'f'},
+		{"connect-timeout-ms", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct agent a = { .mode = MODE_COMMIT };
+	struct agent a = {.mode = MODE_COMMIT};
 	uint64_t failover_ns = 0, connect_ns = 5000000000ull;
 	const char *path = NULL;
 	sigset_t mask;
@@ -457,8 +458,8 @@ int main(int argc, char **argv)
 	if (failover_ns)
 		a.failover_at = now_ns() + failover_ns; /* counted from the connection */
 	rc = run(&a);
-	printf("{\"event\":\"exit\",\"requests\":%llu,\"status\":%d", (unsigned long long)a.requests,
-	       rc);
+	printf("{\"event\":\"exit\",\"requests\":%llu,\"status\":%d",
+	       (unsigned long long)a.requests, rc);
 	event_end();
 	close(a.fd);
 	close(a.sfd);

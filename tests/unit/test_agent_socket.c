@@ -161,7 +161,7 @@ static void pump(struct h *h, int ms)
 	n = nsrv;
 	for (i = 0; i < 2; i++)
 		if (h->tools[i].out >= 0)
-			pfds[n++] = (struct pollfd){ .fd = h->tools[i].out, .events = POLLIN };
+			pfds[n++] = (struct pollfd){.fd = h->tools[i].out, .events = POLLIN};
 	if (poll(pfds, (nfds_t)n, ms) <= 0)
 		return;
 	assert_int_equal(colo_agent_handle(h->srv, pfds, nsrv), 0);
@@ -181,21 +181,21 @@ static void pump(struct h *h, int ms)
 	}
 }
 
-#define WAIT_FOR(h, cond)                                                                  \
-	do {                                                                               \
-		uint64_t end_ = now_ms() + WAIT_MS;                                        \
-		while (!(cond) && now_ms() < end_)                                         \
-			pump(h, 20);                                                       \
-		if (!(cond))                                                               \
-			fail_msg("timed out waiting for %s; log:\n%s\ntool:\n%s", #cond,   \
-				 (h)->log, (h)->tools[0].buf);                             \
+#define WAIT_FOR(h, cond)                                                                          \
+	do {                                                                                       \
+		uint64_t end_ = now_ms() + WAIT_MS;                                                \
+		while (!(cond) && now_ms() < end_)                                                 \
+			pump(h, 20);                                                               \
+		if (!(cond))                                                                       \
+			fail_msg("timed out waiting for %s; log:\n%s\ntool:\n%s", #cond, (h)->log, \
+				 (h)->tools[0].buf);                                               \
 	} while (0)
 
 /* Starts the reference agent on socket sock with the NULL-terminated extra arguments. */
 static void start_tool(struct h *h, int slot, char *sock, ...)
 {
 	struct tool *t = &h->tools[slot];
-	char *argv[16] = { tool_path, "--socket", sock };
+	char *argv[16] = {tool_path, "--socket", sock};
 	int pipefd[2], argc = 3;
 	va_list ap;
 
@@ -256,11 +256,11 @@ static bool said(struct h *h, int slot, const char *s)
 
 static struct colo_flow_key flow4(void)
 {
-	struct colo_flow_key f = { .family = 4, .proto = IPPROTO_TCP };
+	struct colo_flow_key f = {.family = 4, .proto = IPPROTO_TCP};
 
 	f.saddr[10] = f.saddr[11] = f.daddr[10] = f.daddr[11] = 0xff;
-	memcpy(f.saddr + 12, (uint8_t[]){ 10, 77, 0, 2 }, 4);
-	memcpy(f.daddr + 12, (uint8_t[]){ 10, 77, 0, 1 }, 4);
+	memcpy(f.saddr + 12, (uint8_t[]){10, 77, 0, 2}, 4);
+	memcpy(f.daddr + 12, (uint8_t[]){10, 77, 0, 1}, 4);
 	f.sport = htons(80);
 	f.dport = htons(40000);
 	return f;
@@ -269,7 +269,7 @@ static struct colo_flow_key flow4(void)
 static void test_listen_socket_file(void **state)
 {
 	struct h *h = *state;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct colo_agent_srv *srv;
 	char path[sizeof(h->path)];
 	struct stat st;
@@ -318,10 +318,11 @@ static void test_commit_mode(void **state)
 	assert_int_equal(h->commit_flags, COLO_AGENT_COMMIT_KEEP_STREAMS);
 	assert_false(colo_agent_in_flight(h->srv));
 	WAIT_FOR(h, said(h, 0, "\"acked\":\"commit\""));
-	assert_true(said(h, 0, "{\"event\":\"recv\",\"type\":\"request\",\"id\":1,\"seq\":2,"
-			       "\"reason\":\"mismatch\","
-			       "\"flow\":\"tcp 10.77.0.2:80 > 10.77.0.1:40000\",\"time\":123,"
-			       "\"count\":1}"));
+	assert_true(said(h, 0,
+			 "{\"event\":\"recv\",\"type\":\"request\",\"id\":1,\"seq\":2,"
+			 "\"reason\":\"mismatch\","
+			 "\"flow\":\"tcp 10.77.0.2:80 > 10.77.0.1:40000\",\"time\":123,"
+			 "\"count\":1}"));
 	/* The next trigger is a new checkpoint. */
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, 9, &id), 0);
 	assert_int_equal(id, 2);
@@ -463,7 +464,7 @@ static void test_second_agent_refused(void **state)
 /* A hand-made client: connects and reads the server's HELLO. */
 static int raw_connect(struct h *h)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	strcpy(addr.sun_path, h->path);
@@ -560,8 +561,8 @@ static void test_out_of_state_closes(void **state)
 
 static void test_oversized_closes(void **state)
 {
-	static const uint8_t hdr[16] = { 0xc0, 0xa9, 0, COLO_AGENT_ERROR, 0, 0, 0, 0,
-					 0,    0,    0, 1, 0,    0x10, 0, 0 };
+	static const uint8_t hdr[16] = {0xc0, 0xa9, 0, COLO_AGENT_ERROR, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+					0x10, 0,    0};
 	struct h *h = *state;
 	int fd = raw_connect(h);
 
@@ -596,7 +597,7 @@ static void test_agent_error_closes(void **state)
 /* The reference agent validates what the dataplane sends, too. */
 static void test_tool_refuses_bad_request(void **state)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct h *h = *state;
 	struct colo_agent_msg m;
 	char path[sizeof(h->path)];
