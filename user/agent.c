@@ -16,6 +16,18 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "lib/compare.h"
+
+/* The daemon passes comparator values through unchanged: keep the enums in step. */
+_Static_assert((int)COLO_AGENT_REASON_MISMATCH == (int)COLO_CP_MISMATCH &&
+		       (int)COLO_AGENT_REASON_TIMEOUT == (int)COLO_CP_TIMEOUT &&
+		       (int)COLO_AGENT_REASON_QUEUE_FULL == (int)COLO_CP_QUEUE_FULL &&
+		       (int)COLO_AGENT_REASON_TABLE_FULL == (int)COLO_CP_TABLE_FULL &&
+		       (int)COLO_AGENT_REASON_MAX == (int)COLO_CP_REASON_MAX,
+	       "enum colo_agent_reason must match enum colo_cp_reason");
+_Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
+		       (unsigned int)COLO_COMMIT_KEEP_STREAMS,
+	       "commit flags must match enum colo_commit_flags");
 
 #define OUT_CAP	       (64 * 1024) /* queued output per agent; an agent that lets it fill is dropped */
 #define READS_PER_CALL 16	   /* bound the work of one colo_agent_handle() call */
@@ -176,8 +188,13 @@ static int send_msg(struct colo_agent_srv *srv, struct colo_agent_msg *msg)
 		return -ENOBUFS;
 	}
 	n = colo_agent_encode(msg, c->out + c->out_len, OUT_CAP - c->out_len);
-	if (n < 0)
-		return n; /* our own message failed our checks: a bug, nothing was queued */
+	if (n < 0) {
+		/* The session already counted it: the peer's view would go out of step. */
+		srv_log(srv, "cannot encode %s (%d); connection closed",
+			colo_agent_type_name(msg->type), n);
+		drop_conn(srv, "message failed to encode");
+		return n;
+	}
 	c->out_len += (size_t)n;
 	return 0;
 }
@@ -448,13 +465,22 @@ int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int
 int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason,
 		       const struct colo_flow_key *flow, uint64_t time_ns, uint32_t *id)
 {
-	if ((unsigned int)reason >= COLO_AGENT_REASON_MAX)
-		return -EINVAL;
+	uint8_t scratch[COLO_AGENT_MAX_MSG];
+	struct colo_agent_msg req;
+
 	if (srv->failed_over)
 		return -ESHUTDOWN;
 	if (srv->want)
 		return -EBUSY;
-	colo_agent_msg_request(&srv->req, ++srv->next_id, reason, flow, time_ns);
+	/* A key without an IP family names no flow. */
+	if (flow && flow->family != 4 && flow->family != 6)
+		flow = NULL;
+	colo_agent_msg_request(&req, srv->next_id + 1, reason, flow, time_ns);
+	/* Reason out of range, IPv4 key not IPv4-mapped: refuse before anything changes. */
+	if (colo_agent_encode(&req, scratch, sizeof(scratch)) < 0)
+		return -EINVAL;
+	srv->req = req;
+	srv->next_id++;
 	srv->want = true;
 	srv->sent = false;
 	if (id)

@@ -72,7 +72,10 @@ int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int
  * count from 1). Returns 0 when sent, -ENOTCONN when no agent is connected (the request is
  * kept and sent when one connects: it still counts as in flight), -EBUSY when a checkpoint
  * is already requested (its commit covers the new trigger), -ESHUTDOWN after failover,
- * -EINVAL for a reason out of range.
+ * -EINVAL for a reason out of range or an IPv4 key whose addresses are not IPv4-mapped.
+ * A key whose family is neither 4 nor 6 is sent as "no flow". enum colo_agent_reason has the
+ * values of enum colo_cp_reason and COLO_AGENT_COMMIT_KEEP_STREAMS that of
+ * COLO_COMMIT_KEEP_STREAMS (checked at build time): comparator values pass through as they are.
  */
 int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason,
 		       const struct colo_flow_key *flow, uint64_t time_ns, uint32_t *id);

@@ -354,6 +354,28 @@ static void test_pending_request_sent_on_connect(void **state)
 	assert_true(said(h, 0, "\"reason\":\"queue_full\""));
 }
 
+static void test_request_arguments(void **state)
+{
+	struct colo_flow_key f = flow4(), junk = {.family = 0, .proto = 6, .sport = 1};
+	struct h *h = *state;
+	uint32_t id = 0;
+
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MAX, NULL, 1, &id), -EINVAL);
+	f.saddr[10] = 0; /* IPv4 key whose address is not IPv4-mapped */
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, 1, &id),
+			 -EINVAL);
+	assert_false(colo_agent_in_flight(h->srv));
+	assert_int_equal(id, 0);
+	/* A key without a family goes out as "no flow"; ids start at 1 despite the refusals. */
+	start_tool(h, 0, h->path, "--mode", "commit", NULL);
+	WAIT_FOR(h, colo_agent_connected(h->srv));
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TABLE_FULL, &junk, 1, &id),
+			 0);
+	assert_int_equal(id, 1);
+	WAIT_FOR(h, h->commits == 1);
+	assert_true(said(h, 0, "\"reason\":\"table_full\",\"flow\":\"none\""));
+}
+
 static void test_request_resent_after_disconnect(void **state)
 {
 	struct colo_agent_counters c;
@@ -647,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_request_sent_on_connect, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_request_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_resent_after_disconnect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delay_mode, setup, teardown),
