@@ -180,6 +180,12 @@ static int send_msg(struct colo_agent_srv *srv, struct colo_agent_msg *msg)
 		drop_conn(srv, why);
 		return n;
 	}
+	/* Full queue: hand what we can to the kernel before judging the agent. */
+	if (OUT_CAP - c->out_len < COLO_AGENT_MAX_MSG && flush_out(c) < 0) {
+		srv_log(srv, "agent connection write failed; connection closed");
+		drop_conn(srv, "agent connection write failed");
+		return -EPIPE;
+	}
 	if (OUT_CAP - c->out_len < COLO_AGENT_MAX_MSG) {
 		srv->cnt.out_full++;
 		srv_log(srv, "agent stopped reading (%zu bytes queued); connection closed",

@@ -616,6 +616,44 @@ static void test_agent_error_closes(void **state)
 	assert_int_equal(h->disconnected, 1);
 }
 
+/* An agent that sends and never reads fills the dataplane's queue with ACKs: it is dropped. */
+static void test_agent_not_reading_dropped(void **state)
+{
+	uint8_t buf[64 * 20];
+	struct colo_agent_counters c;
+	struct colo_agent_msg m;
+	struct h *h = *state;
+	uint64_t end = now_ms() + WAIT_MS;
+	size_t off = sizeof(buf); /* bytes of buf already sent */
+	uint32_t seq = 1;
+	int fd = raw_connect(h), i;
+	ssize_t n;
+
+	colo_agent_msg_hello(&m, 0);
+	raw_send(fd, &m, seq++);
+	colo_agent_get_counters(h->srv, &c);
+	while (!c.out_full && now_ms() < end) {
+		for (i = 0; off == sizeof(buf) && i < 64; i++) {
+			colo_agent_msg_commit(&m, 0, 0);
+			m.seq = seq++;
+			assert_int_equal(colo_agent_encode(&m, buf + i * 20, 20), 20);
+		}
+		off %= sizeof(buf);
+		n = send(fd, buf + off, sizeof(buf) - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		assert_true(n > 0 || errno == EAGAIN);
+		off += n > 0 ? (size_t)n : 0;
+		pump(h, 0);
+		colo_agent_get_counters(h->srv, &c);
+	}
+	assert_int_equal(c.out_full, 1);
+	assert_int_equal(c.protocol_errors, 0);
+	assert_int_equal(h->disconnected, 1);
+	assert_non_null(strstr(h->log, "agent stopped reading"));
+	/* Only what was queued before the drop counted, and not one more than was sent. */
+	assert_true(h->commits > 1000 && h->commits < (int)seq);
+	close(fd);
+}
+
 /* The reference agent validates what the dataplane sends, too. */
 static void test_tool_refuses_bad_request(void **state)
 {
@@ -682,6 +720,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_sequence_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_error_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_not_reading_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_refuses_bad_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_usage_errors, setup, teardown),
 	};
