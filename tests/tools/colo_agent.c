@@ -2,7 +2,8 @@
 /*
  * colo_agent: the reference checkpoint agent. Connects to the dataplane's agent socket, says
  * HELLO, and answers checkpoint requests per --mode. Every message it receives or sends is one
- * JSON line on stdout, so tests can assert on the conversation. SIGUSR1 sends an unsolicited
+ * JSON line on stdout ({"event":"request","id":1,...}, {"event":"sent","type":"commit",...}),
+ * flushed at once, so tests can assert on the conversation. SIGUSR1 sends an unsolicited
  * COMMIT (a checkpoint "the VMM started"), SIGUSR2 declares FAILOVER, SIGTERM/SIGINT exit 0.
  *
  * Exit: 0 when the dataplane closed the connection or on SIGTERM/SIGINT, 1 on a protocol
@@ -12,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +87,17 @@ static void log_simple(const char *event, const char *key, const char *val)
 	event_end();
 }
 
-static void log_msg(const char *event, const struct colo_agent_msg *m, uint64_t count)
+/* A received message: {"event":"<type>",...}; a sent one: {"event":"sent","type":"<type>",...}. */
+static void log_msg(bool sent, const struct colo_agent_msg *m, uint64_t count)
 {
 	char flow[COLO_AGENT_FLOW_STR_LEN];
+	const char *type = colo_agent_type_name(m->type);
 
-	printf("{\"event\":\"%s\",\"type\":\"%s\",\"id\":%u,\"seq\":%u", event,
-	       colo_agent_type_name(m->type), m->txid, m->seq);
+	if (sent)
+		printf("{\"event\":\"sent\",\"type\":\"%s\"", type);
+	else
+		printf("{\"event\":\"%s\"", type);
+	printf(",\"id\":%u,\"seq\":%u", m->txid, m->seq);
 	switch (m->type) {
 	case COLO_AGENT_HELLO:
 		printf(",\"version\":%u,\"features\":%u", m->hello.version, m->hello.features);
@@ -154,7 +161,7 @@ static void drain(struct agent *a)
 			if (r < 0)
 				return;
 			if (r == 1)
-				log_msg("recv", &m, a->requests);
+				log_msg(false, &m, a->requests);
 		}
 	}
 }
@@ -174,7 +181,7 @@ static int send_msg(struct agent *a, struct colo_agent_msg *m)
 		drain(a);
 		return -1;
 	}
-	log_msg("sent", m, 0);
+	log_msg(true, m, 0);
 	return 0;
 }
 
@@ -219,7 +226,7 @@ static int on_msg(struct agent *a, struct colo_agent_msg *m)
 
 	if (m->type == COLO_AGENT_CHECKPOINT_REQUEST)
 		a->requests++;
-	log_msg("recv", m, a->requests);
+	log_msg(false, m, a->requests);
 	if (colo_agent_sess_rx(&a->sess, m)) {
 		log_simple("protocol_error", "why", a->sess.why);
 		colo_agent_msg_error(&ack, a->sess.err, a->sess.why);

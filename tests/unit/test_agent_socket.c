@@ -319,7 +319,7 @@ static void test_commit_mode(void **state)
 	assert_false(colo_agent_in_flight(h->srv));
 	WAIT_FOR(h, said(h, 0, "\"acked\":\"commit\""));
 	assert_true(said(h, 0,
-			 "{\"event\":\"recv\",\"type\":\"request\",\"id\":1,\"seq\":2,"
+			 "{\"event\":\"request\",\"id\":1,\"seq\":2,"
 			 "\"reason\":\"mismatch\","
 			 "\"flow\":\"tcp 10.77.0.2:80 > 10.77.0.1:40000\",\"time\":123,"
 			 "\"count\":1}"));
@@ -385,7 +385,7 @@ static void test_request_resent_after_disconnect(void **state)
 	start_tool(h, 0, h->path, "--mode", "never", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
-	WAIT_FOR(h, said(h, 0, "\"type\":\"request\""));
+	WAIT_FOR(h, said(h, 0, "\"event\":\"request\""));
 	/* Acknowledged, never answered: the request stays in flight. */
 	WAIT_FOR(h, said(h, 0, "\"event\":\"sent\",\"type\":\"ack\""));
 	pump(h, 100);
@@ -472,7 +472,7 @@ static void test_second_agent_refused(void **state)
 	start_tool(h, 1, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, h->tools[1].out < 0);
 	assert_int_equal(reap_tool(&h->tools[1], false), 1);
-	assert_true(said(h, 1, "\"type\":\"error\""));
+	assert_true(said(h, 1, "{\"event\":\"error\""));
 	assert_true(said(h, 1, "\"code\":\"busy\""));
 	colo_agent_get_counters(h->srv, &c);
 	assert_int_equal(c.refused, 1);
