@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -33,7 +34,8 @@ _Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
 #define READS_PER_CALL 16	   /* bound the work of one colo_agent_handle() call */
 
 struct agent_conn {
-	int fd; /* -1: no agent */
+	int fd;		      /* -1: no agent */
+	uint64_t accepted_ns; /* CLOCK_MONOTONIC at accept */
 	struct colo_agent_sess sess;
 	struct colo_agent_dec dec;
 	size_t out_len;
@@ -237,12 +239,31 @@ static int send_request(struct colo_agent_srv *srv)
 	return err;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A connection that never said HELLO must not hold the only agent slot forever: it gives
+ * way when another connection arrives after COLO_AGENT_HELLO_TIMEOUT_MS.
+ */
+static bool silent_agent(const struct colo_agent_srv *srv)
+{
+	return srv->c.fd >= 0 && srv->c.sess.state == COLO_AGENT_ST_HELLO &&
+	       now_ns() - srv->c.accepted_ns > COLO_AGENT_HELLO_TIMEOUT_MS * 1000000ull;
+}
+
 static void accept_agent(struct colo_agent_srv *srv, int fd)
 {
 	struct agent_conn *c = &srv->c;
 	struct colo_agent_msg hello;
 
 	c->fd = fd;
+	c->accepted_ns = now_ns();
 	c->out_len = 0;
 	colo_agent_sess_init(&c->sess, COLO_AGENT_SIDE_DATAPLANE);
 	colo_agent_dec_init(&c->dec);
@@ -286,6 +307,12 @@ static int accept_all(struct colo_agent_srv *srv)
 				return 0;
 			}
 			return -errno;
+		}
+		if (silent_agent(srv)) {
+			srv_log(srv,
+				"agent sent no hello within %u ms: replaced by a new connection",
+				COLO_AGENT_HELLO_TIMEOUT_MS);
+			drop_conn(srv, "no hello");
 		}
 		if (srv->c.fd >= 0)
 			refuse_agent(srv, fd);

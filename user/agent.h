@@ -4,7 +4,8 @@
  * 0600) that serves one agent at a time, non-blocking, driven from the caller's poll() loop.
  *
  * - A second agent that connects while one is served gets an ERROR (busy) and is closed: a
- *   stray client cannot take over a running agent's checkpoints.
+ *   stray client cannot take over a running agent's checkpoints. Only a connection that sent
+ *   no HELLO within COLO_AGENT_HELLO_TIMEOUT_MS gives way to a new one.
  * - The server sends HELLO on accept; the agent counts as connected once its HELLO arrived.
  * - Every REQUEST/BEGIN/COMMIT/ABORT/FAILOVER from the agent is acknowledged automatically.
  * - Malformed or out-of-state input: one log line with the reason, an ERROR to the agent, the
@@ -22,6 +23,8 @@
 
 #include "colo_xdp.h"
 #include "lib/agent_proto.h"
+
+#define COLO_AGENT_HELLO_TIMEOUT_MS 1000u
 
 /* Callbacks; any may be NULL. ctx is passed back unchanged. */
 struct colo_agent_ops {

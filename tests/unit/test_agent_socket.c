@@ -483,7 +483,7 @@ static void test_second_agent_refused(void **state)
 	assert_int_equal(h->disconnected, 0);
 }
 
-/* A hand-made client: connects and reads the server's HELLO. */
+/* A hand-made client: connects (the server's HELLO waits in the socket). */
 static int raw_connect(struct h *h)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -492,6 +492,33 @@ static int raw_connect(struct h *h)
 	strcpy(addr.sun_path, h->path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	return fd;
+}
+
+/* A connection that never says HELLO gives way to the next one after the hello timeout. */
+static void test_silent_connection_replaced(void **state)
+{
+	struct colo_agent_counters c;
+	struct h *h = *state;
+	int fd;
+
+	start_tool(h, 0, h->path, "--mode", "commit", NULL);
+	WAIT_FOR(h, colo_agent_connected(h->srv));
+	stop_tool(&h->tools[0]);
+	WAIT_FOR(h, h->disconnected == 1);
+	fd = raw_connect(h);
+	pump(h, 50);
+	/* Within the timeout, a newcomer is refused. */
+	start_tool(h, 1, h->path, "--mode", "commit", NULL);
+	WAIT_FOR(h, h->tools[1].out < 0);
+	assert_int_equal(reap_tool(&h->tools[1], false), 1);
+	colo_agent_get_counters(h->srv, &c);
+	assert_int_equal(c.refused, 1);
+	usleep(COLO_AGENT_HELLO_TIMEOUT_MS * 1000);
+	start_tool(h, 0, h->path, "--mode", "commit", NULL);
+	WAIT_FOR(h, colo_agent_connected(h->srv));
+	assert_non_null(strstr(h->log, "agent sent no hello within"));
+	assert_int_equal(h->disconnected, 2);
+	close(fd);
 }
 
 static void raw_send(int fd, struct colo_agent_msg *m, uint32_t seq)
@@ -715,6 +742,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failover_after_ms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_agent_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_connection_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_closes_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_closes, setup, teardown),
