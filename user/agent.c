@@ -30,8 +30,10 @@ _Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
 		       (unsigned int)COLO_COMMIT_KEEP_STREAMS,
 	       "commit flags must match enum colo_commit_flags");
 
-#define OUT_CAP	       (64 * 1024) /* queued output per agent; an agent that lets it fill is dropped */
-#define READS_PER_CALL 16	   /* bound the work of one colo_agent_handle() call */
+/* Output queued per agent; an agent that lets it fill up is dropped. */
+#define OUT_CAP (64 * 1024)
+/* Bounds the work of one colo_agent_handle() call. */
+#define READS_PER_CALL 16
 
 struct agent_conn {
 	int fd;		      /* -1: no agent */
@@ -105,9 +107,13 @@ static int listen_on(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		err = -errno;
+		close(fd);
+		return err; /* the path is not ours: leave it */
+	}
 	/* chmod before listen(): nobody can connect while the mode is still the umask's. */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 4) < 0) {
+	if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
 		err = -errno;
 		close(fd);
 		unlink(path);
@@ -156,6 +162,7 @@ static int flush_out(struct agent_conn *c)
 static void drop_conn(struct colo_agent_srv *srv, const char *why)
 {
 	struct agent_conn *c = &srv->c;
+	bool was_connected = colo_agent_connected(srv);
 
 	flush_out(c); /* best effort: the ERROR that explains why */
 	close(c->fd);
@@ -163,7 +170,7 @@ static void drop_conn(struct colo_agent_srv *srv, const char *why)
 	c->out_len = 0;
 	/* The next agent gets the request again: the checkpoint is still needed. */
 	srv->sent = false;
-	if (srv->ops.disconnected)
+	if (was_connected && srv->ops.disconnected)
 		srv->ops.disconnected(srv->ops.ctx, why);
 }
 

@@ -31,7 +31,7 @@ struct colo_agent_ops {
 	void *ctx;
 	/* The agent's HELLO arrived. */
 	void (*connected)(void *ctx, uint16_t version, uint32_t features);
-	/* The agent went away (EOF, error, protocol violation); why is one line. */
+	/* An agent that was connected went away (EOF, error, violation); why is one line. */
 	void (*disconnected)(void *ctx, const char *why);
 	void (*begin)(void *ctx, uint32_t id);
 	/* id 0: a checkpoint the VMM started itself. flags: enum colo_agent_commit_flags. */
