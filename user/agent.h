@@ -26,7 +26,11 @@
 
 #define COLO_AGENT_HELLO_TIMEOUT_MS 1000u
 
-/* Callbacks; any may be NULL. ctx is passed back unchanged. */
+/*
+ * Callbacks; any may be NULL. ctx is passed back unchanged. They run inside
+ * colo_agent_handle() and may call colo_agent_request() (a commit callback that triggers the
+ * next checkpoint, say), but not colo_agent_close().
+ */
 struct colo_agent_ops {
 	void *ctx;
 	/* The agent's HELLO arrived. */
