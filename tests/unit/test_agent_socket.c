@@ -41,6 +41,7 @@ struct h {
 	struct colo_agent_srv *srv;
 	struct tool tools[2];
 	int connected, disconnected, begins, commits, aborts, failovers, logs;
+	int rerequest; /* commits after which the commit callback requests the next checkpoint */
 	uint32_t begin_id, commit_id, commit_flags, abort_id;
 	char log[1024]; /* every log line, newline-separated, truncated */
 };
@@ -87,6 +88,9 @@ static void on_commit(void *ctx, uint32_t id, uint32_t flags)
 	h->commits++;
 	h->commit_id = id;
 	h->commit_flags = flags;
+	if (h->commits < h->rerequest)
+		assert_int_equal(
+			colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, 0, NULL), 0);
 }
 
 static void on_abort(void *ctx, uint32_t id)
@@ -331,6 +335,23 @@ static void test_commit_mode(void **state)
 	assert_true(said(h, 0, "\"reason\":\"timeout\",\"flow\":\"none\""));
 	assert_int_equal(reap_tool(&h->tools[0], true), 0);
 	assert_true(said(h, 0, "\"event\":\"exit\",\"requests\":2"));
+}
+
+/* A commit callback may request the next checkpoint at once. */
+static void test_request_from_commit_callback(void **state)
+{
+	struct h *h = *state;
+	uint32_t id;
+
+	h->rerequest = 3;
+	start_tool(h, 0, h->path, "--mode", "commit", NULL);
+	WAIT_FOR(h, colo_agent_connected(h->srv));
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	WAIT_FOR(h, h->commits == 3);
+	assert_int_equal(h->commit_id, 3);
+	assert_false(colo_agent_in_flight(h->srv));
+	WAIT_FOR(h, said(h, 0, "\"event\":\"request\",\"id\":3,"));
+	assert_int_equal(h->disconnected, 0);
 }
 
 static void test_pending_request_sent_on_connect(void **state)
@@ -735,6 +756,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listen_socket_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_from_commit_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_request_sent_on_connect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_arguments, setup, teardown),
