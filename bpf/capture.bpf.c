@@ -14,7 +14,7 @@
 #include "verdict.h"
 
 #define COLO_CHECKSUM_PARTIAL 3
-#define COLO_REC_HDR ((__u32)sizeof(struct colo_rec))
+#define COLO_REC_HDR	      ((__u32)sizeof(struct colo_rec))
 
 /* Set by the loader: which replica this port carries (enum colo_side). */
 const volatile __u32 capture_side = COLO_SIDE_PRIMARY;
@@ -88,19 +88,36 @@ static __always_inline void colo_skb_offload(struct __sk_buff *ctx, struct colo_
 	rec->flags |= COLO_REC_CSUM_PARTIAL;
 }
 
+static __noinline __u32 colo_parse_tc(struct __sk_buff *skb, struct colo_parsed *p)
+{
+	return colo_parse(skb, COLO_HOOK_TC, p);
+}
+
+static __noinline __u32 colo_parse_xdp(struct xdp_md *xdp, struct colo_parsed *p)
+{
+	return colo_parse(xdp, COLO_HOOK_XDP, p);
+}
+
+enum colo_emit_result {
+	COLO_EMIT_OK = 0,
+	COLO_EMIT_RING_FULL,
+	COLO_EMIT_COPY_FAILED, /* the frame could not be read: counted as malformed */
+};
+
 /* Reserves a record of the constant size class, fills it and submits it. */
 static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
-				     const struct colo_parsed *p, __u64 now, const __u32 size)
+				     const struct colo_parsed *p, __u32 hash, __u64 now,
+				     const __u32 size)
 {
 	struct colo_rec *rec = bpf_ringbuf_reserve(ring, size, 0);
 	__u32 len = p->frame_len;
 
 	if (!rec)
-		return -1;
+		return COLO_EMIT_RING_FULL;
 	rec->tstamp_ns = now;
 	rec->frame_len = p->frame_len;
 	rec->cap_len = p->frame_len;
-	rec->hash = p->hash;
+	rec->hash = hash;
 	rec->l3_off = p->l3_off;
 	rec->l4_off = p->l4_off;
 	rec->payload_off = p->payload_off;
@@ -117,43 +134,40 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 		colo_skb_offload(ctx, rec);
 	/* clang 14 may drop this clamp before the helper call without the barrier. */
 	asm volatile("" : "+r"(len));
-	if (len < 1 || len > size - COLO_REC_HDR) {
+	if (len < 1 || len > size - COLO_REC_HDR ||
+	    colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
 		bpf_ringbuf_discard(rec, 0);
-		return -2;
-	}
-	if (colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
-		bpf_ringbuf_discard(rec, 0);
-		return -2;
+		return COLO_EMIT_COPY_FAILED;
 	}
 	bpf_ringbuf_submit(rec, 0);
-	return 0;
+	return COLO_EMIT_OK;
 }
 
 /* Picks the smallest size class that holds header + frame (frame_len <= COLO_MAX_FRAME). */
 static __always_inline int colo_emit_sized(void *ctx, const int hook, void *ring,
-					   const struct colo_parsed *p, __u64 now)
+					   const struct colo_parsed *p, __u32 hash, __u64 now)
 {
 	__u32 need = COLO_REC_HDR + p->frame_len;
 
 	if (need <= 128)
-		return colo_emit(ctx, hook, ring, p, now, 128);
+		return colo_emit(ctx, hook, ring, p, hash, now, 128);
 	if (need <= 256)
-		return colo_emit(ctx, hook, ring, p, now, 256);
+		return colo_emit(ctx, hook, ring, p, hash, now, 256);
 	if (need <= 512)
-		return colo_emit(ctx, hook, ring, p, now, 512);
+		return colo_emit(ctx, hook, ring, p, hash, now, 512);
 	if (need <= 1024)
-		return colo_emit(ctx, hook, ring, p, now, 1024);
+		return colo_emit(ctx, hook, ring, p, hash, now, 1024);
 	if (need <= 2048)
-		return colo_emit(ctx, hook, ring, p, now, 2048);
+		return colo_emit(ctx, hook, ring, p, hash, now, 2048);
 	if (need <= 4096)
-		return colo_emit(ctx, hook, ring, p, now, 4096);
+		return colo_emit(ctx, hook, ring, p, hash, now, 4096);
 	if (need <= 9216 + COLO_REC_HDR)
-		return colo_emit(ctx, hook, ring, p, now, 9216 + COLO_REC_HDR);
+		return colo_emit(ctx, hook, ring, p, hash, now, 9216 + COLO_REC_HDR);
 	if (need <= 16384)
-		return colo_emit(ctx, hook, ring, p, now, 16384);
+		return colo_emit(ctx, hook, ring, p, hash, now, 16384);
 	if (need <= 32768)
-		return colo_emit(ctx, hook, ring, p, now, 32768);
-	return colo_emit(ctx, hook, ring, p, now, COLO_MAX_FRAME + COLO_REC_HDR);
+		return colo_emit(ctx, hook, ring, p, hash, now, 32768);
+	return colo_emit(ctx, hook, ring, p, hash, now, COLO_MAX_FRAME + COLO_REC_HDR);
 }
 
 /* An IP frame: conntrack, then into the ring of its shard. The frame itself is dropped. */
@@ -161,9 +175,8 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 					   const struct colo_config *cfg, struct colo_stats *st)
 {
 	__u64 now = bpf_ktime_get_ns();
-	__u32 nshards = cfg->nshards, shard;
+	__u32 hash = colo_flow_key_hash(&p->key), nshards = cfg->nshards, shard;
 	void *ring;
-	int err;
 
 	if (p->flags & COLO_REC_FRAGMENT) {
 		st->fragments++;
@@ -184,19 +197,23 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 		nshards = 1;
 	if (nshards > COLO_MAX_SHARDS)
 		nshards = COLO_MAX_SHARDS;
-	shard = p->hash % nshards;
+	shard = hash % nshards;
 	ring = bpf_map_lookup_elem(&colo_rings, &shard);
 	if (!ring) {
 		st->ring_missing++;
 		return colo_drop(hook);
 	}
-	err = colo_emit_sized(ctx, hook, ring, p, now);
-	if (err == -1)
-		st->ring_full++;
-	else if (err)
-		st->malformed++;
-	else
+	switch (colo_emit_sized(ctx, hook, ring, p, hash, now)) {
+	case COLO_EMIT_OK:
 		st->captured++;
+		break;
+	case COLO_EMIT_RING_FULL:
+		st->ring_full++;
+		break;
+	default:
+		st->malformed++;
+		break;
+	}
 	return colo_drop(hook);
 }
 
@@ -223,7 +240,11 @@ static __always_inline int colo_capture(void *ctx, const int hook)
 		st->too_big++;
 		return colo_drop(hook);
 	}
-	switch (colo_parse(ctx, hook, &p)) {
+	if (hook == COLO_HOOK_XDP)
+		colo_parse_xdp(ctx, &p);
+	else
+		colo_parse_tc(ctx, &p);
+	switch (p.kind) {
 	case COLO_KIND_IP:
 		return colo_capture_ip(ctx, hook, &p, cfg, st);
 	case COLO_KIND_CTRL_REPLY:

@@ -18,35 +18,35 @@
 
 #include "colo_xdp.h"
 
-#define COLO_ETH_HLEN 14
-#define COLO_ETH_P_IP 0x0800
-#define COLO_ETH_P_ARP 0x0806
-#define COLO_ETH_P_8021Q 0x8100
+#define COLO_ETH_HLEN	  14
+#define COLO_ETH_P_IP	  0x0800
+#define COLO_ETH_P_ARP	  0x0806
+#define COLO_ETH_P_8021Q  0x8100
 #define COLO_ETH_P_8021AD 0x88a8
-#define COLO_ETH_P_IPV6 0x86dd
-#define COLO_MAX_VLANS 2
+#define COLO_ETH_P_IPV6	  0x86dd
+#define COLO_MAX_VLANS	  2
 #define COLO_MAX_EXT_HDRS 6
 
-#define COLO_IPPROTO_HOPOPTS 0
-#define COLO_IPPROTO_ROUTING 43
+#define COLO_IPPROTO_HOPOPTS  0
+#define COLO_IPPROTO_ROUTING  43
 #define COLO_IPPROTO_FRAGMENT 44
-#define COLO_IPPROTO_AH 51
-#define COLO_IPPROTO_ICMPV6 58
-#define COLO_IPPROTO_DSTOPTS 60
+#define COLO_IPPROTO_AH	      51
+#define COLO_IPPROTO_ICMPV6   58
+#define COLO_IPPROTO_DSTOPTS  60
 
-#define COLO_IP_MF 0x2000
-#define COLO_IP_OFFSET 0x1fff
+#define COLO_IP_MF	   0x2000
+#define COLO_IP_OFFSET	   0x1fff
 #define COLO_ARPOP_REQUEST 1
 
-#define COLO_ICMP_ECHOREPLY 0
-#define COLO_ICMP_ECHO 8
+#define COLO_ICMP_ECHOREPLY	 0
+#define COLO_ICMP_ECHO		 8
 #define COLO_ICMPV6_ECHO_REQUEST 128
-#define COLO_ICMPV6_ECHO_REPLY 129
-#define COLO_NDISC_RS 133
-#define COLO_NDISC_RA 134
-#define COLO_NDISC_NS 135
-#define COLO_NDISC_NA 136
-#define COLO_NDISC_REDIRECT 137
+#define COLO_ICMPV6_ECHO_REPLY	 129
+#define COLO_NDISC_RS		 133
+#define COLO_NDISC_RA		 134
+#define COLO_NDISC_NS		 135
+#define COLO_NDISC_NA		 136
+#define COLO_NDISC_REDIRECT	 137
 
 #define COLO_TCPF_FIN 0x01
 #define COLO_TCPF_SYN 0x02
@@ -63,7 +63,6 @@ enum colo_kind {
 
 struct colo_parsed {
 	struct colo_flow_key key; /* valid for COLO_KIND_IP and ND */
-	__u32 hash;		  /* colo_flow_key_hash(&key) for COLO_KIND_IP */
 	__u32 kind;		  /* enum colo_kind */
 	__u32 frame_len;
 	__u32 ip_end; /* end of the IP datagram in the frame */
@@ -79,11 +78,6 @@ struct colo_parsed {
 struct colo_vlan {
 	__be16 tci;
 	__be16 proto;
-};
-
-struct colo_l4_ports {
-	__be16 sport;
-	__be16 dport;
 };
 
 static __always_inline long colo_load(void *ctx, const int hook, __u32 off, void *to, __u32 len)
@@ -106,6 +100,13 @@ static __always_inline void colo_map_v4(__u8 *dst, __be32 addr)
 	dst[10] = 0xff;
 	dst[11] = 0xff;
 	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+static __always_inline int colo_icmp_is_echo(__u8 family, __u8 type)
+{
+	if (family == 4)
+		return type == COLO_ICMP_ECHO || type == COLO_ICMP_ECHOREPLY;
+	return type == COLO_ICMPV6_ECHO_REQUEST || type == COLO_ICMPV6_ECHO_REPLY;
 }
 
 /* Reads the L4 header at p->l4_off (bounded by p->ip_end) and fills ports and offsets. */
@@ -142,9 +143,7 @@ static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_
 		if (l4 + 8 > p->ip_end || colo_load(ctx, hook, l4, hdr, 8))
 			return COLO_KIND_MALFORMED;
 		p->payload_off = l4 + 8;
-		if (hdr[0] == COLO_ICMP_ECHO || hdr[0] == COLO_ICMP_ECHOREPLY ||
-		    hdr[0] == COLO_ICMPV6_ECHO_REQUEST || hdr[0] == COLO_ICMPV6_ECHO_REPLY) {
-			/* Type numbers do not overlap between the two families' echo messages. */
+		if (colo_icmp_is_echo(p->key.family, hdr[0])) {
 			__builtin_memcpy(&p->key.sport, hdr + 4, 2);
 			__builtin_memcpy(&p->key.dport, hdr + 4, 2);
 		}
@@ -248,13 +247,14 @@ static __always_inline int colo_parse_arp(void *ctx, const int hook, struct colo
 	if (colo_load(ctx, hook, p->l3_off, arp, sizeof(arp)))
 		return COLO_KIND_MALFORMED;
 	return ((arp[6] << 8) | arp[7]) == COLO_ARPOP_REQUEST ? COLO_KIND_CTRL_REQUEST
-							       : COLO_KIND_CTRL_REPLY;
+							      : COLO_KIND_CTRL_REPLY;
 }
 
 /*
  * Parses and classifies the frame in ctx. hook must be a compile-time constant
  * (COLO_HOOK_TC: ctx is a struct __sk_buff, COLO_HOOK_XDP: a struct xdp_md).
- * Sets p->kind and returns it.
+ * Sets p->kind and returns it. Callers wrap it in a __noinline function per hook, so the
+ * parser gets its own BPF stack frame.
  */
 static __always_inline __u32 colo_parse(void *ctx, const int hook, struct colo_parsed *p)
 {
@@ -293,8 +293,6 @@ static __always_inline __u32 colo_parse(void *ctx, const int hook, struct colo_p
 		p->kind = COLO_KIND_NON_IP;
 		break;
 	}
-	if (p->kind == COLO_KIND_IP)
-		p->hash = colo_flow_key_hash(&p->key);
 	return p->kind;
 }
 

@@ -4,7 +4,8 @@
  * 0600) that serves one agent at a time, non-blocking, driven from the caller's poll() loop.
  *
  * - A second agent that connects while one is served gets an ERROR (busy) and is closed: a
- *   stray client cannot take over a running agent's checkpoints.
+ *   stray client cannot take over a running agent's checkpoints. Only a connection that sent
+ *   no HELLO within COLO_AGENT_HELLO_TIMEOUT_MS gives way to a new one.
  * - The server sends HELLO on accept; the agent counts as connected once its HELLO arrived.
  * - Every REQUEST/BEGIN/COMMIT/ABORT/FAILOVER from the agent is acknowledged automatically.
  * - Malformed or out-of-state input: one log line with the reason, an ERROR to the agent, the
@@ -23,12 +24,18 @@
 #include "colo_xdp.h"
 #include "lib/agent_proto.h"
 
-/* Callbacks; any may be NULL. ctx is passed back unchanged. */
+#define COLO_AGENT_HELLO_TIMEOUT_MS 1000u
+
+/*
+ * Callbacks; any may be NULL. ctx is passed back unchanged. They run inside
+ * colo_agent_handle() and may call colo_agent_request() (a commit callback that triggers the
+ * next checkpoint, say), but not colo_agent_close().
+ */
 struct colo_agent_ops {
 	void *ctx;
 	/* The agent's HELLO arrived. */
 	void (*connected)(void *ctx, uint16_t version, uint32_t features);
-	/* The agent went away (EOF, error, protocol violation); why is one line. */
+	/* An agent that was connected went away (EOF, error, violation); why is one line. */
 	void (*disconnected)(void *ctx, const char *why);
 	void (*begin)(void *ctx, uint32_t id);
 	/* id 0: a checkpoint the VMM started itself. flags: enum colo_agent_commit_flags. */
@@ -40,13 +47,13 @@ struct colo_agent_ops {
 };
 
 struct colo_agent_counters {
-	uint64_t accepted;  /* agent connections accepted */
-	uint64_t refused;   /* connections refused: another agent was connected */
+	uint64_t accepted;	  /* agent connections accepted */
+	uint64_t refused;	  /* connections refused: another agent was connected */
 	uint64_t protocol_errors; /* connections closed for malformed or out-of-state input */
-	uint64_t requests;  /* REQUEST messages sent (re-sends included) */
-	uint64_t commits;   /* COMMIT received, unsolicited included */
+	uint64_t requests;	  /* REQUEST messages sent (re-sends included) */
+	uint64_t commits;	  /* COMMIT received, unsolicited included */
 	uint64_t aborts;
-	uint64_t out_full;  /* connections closed because the agent stopped reading */
+	uint64_t out_full; /* connections closed because the agent stopped reading */
 };
 
 struct colo_agent_srv;
@@ -72,7 +79,10 @@ int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int
  * count from 1). Returns 0 when sent, -ENOTCONN when no agent is connected (the request is
  * kept and sent when one connects: it still counts as in flight), -EBUSY when a checkpoint
  * is already requested (its commit covers the new trigger), -ESHUTDOWN after failover,
- * -EINVAL for a reason out of range.
+ * -EINVAL for a reason out of range or an IPv4 key whose addresses are not IPv4-mapped.
+ * A key whose family is neither 4 nor 6 is sent as "no flow". enum colo_agent_reason has the
+ * values of enum colo_cp_reason and COLO_AGENT_COMMIT_KEEP_STREAMS that of
+ * COLO_COMMIT_KEEP_STREAMS (checked at build time): comparator values pass through as they are.
  */
 int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason,
 		       const struct colo_flow_key *flow, uint64_t time_ns, uint32_t *id);

@@ -5,9 +5,6 @@
 
 #include <stdbool.h>
 
-/* Parses a decimal or 0x-hex unsigned number within [min, max]; false on anything else. */
-bool cli_parse_u32(const char *s, unsigned int min, unsigned int max, unsigned int *out);
-
 /* Prints "colo-xdp: <cmd>: <message>" on stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

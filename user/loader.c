@@ -5,7 +5,6 @@
  * programs with bpf_tc_* or libxdp, and records what it did in colo_ifaces so that detach can
  * undo exactly that.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,12 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,18 +27,7 @@
 #include "outside.skel.h"
 #include "rewrite.skel.h"
 
-#define BPFFS_MOUNT "/sys/fs/bpf"
 #define LOCK_PATH "/run/colo-xdp.lock"
-
-static const char *const role_names[COLO_ROLE_MAX] = {
-	[COLO_ROLE_OUTSIDE] = "outside",
-	[COLO_ROLE_PRIMARY] = "primary",
-	[COLO_ROLE_SECONDARY] = "secondary",
-};
-
-static const char *const map_names[] = {
-	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
-};
 
 static void __attribute__((format(printf, 1, 2))) loader_err(const char *fmt, ...)
 {
@@ -56,127 +41,111 @@ static void __attribute__((format(printf, 1, 2))) loader_err(const char *fmt, ..
 }
 
 /*
- * Logging. libxdp tries its multi-program dispatcher first; on this kernel loading it fails
- * (freplace EPERM) and libxdp falls back to attaching the program alone, after libbpf and
- * libxdp logged the failure. While libxdp attaches, their output is held back and printed only
- * if the attach fails in the end. libbpf's info/debug chatter is never printed.
+ * libbpf and libxdp messages. They are printed only with COLO_XDP_DEBUG=1 in the environment:
+ * libxdp first tries its multi-program dispatcher, which cannot load on this kernel (freplace
+ * EPERM), and both libraries log that before libxdp falls back to attaching our program alone;
+ * libbpf prints whole verifier logs. Instead the loader keeps the most telling message as a hint
+ * for its own one-line error: the last kernel (netlink) error message or verifier verdict, else
+ * the first warning.
  */
 static struct {
-	bool hold;
-	size_t len;
-	char buf[8192];
-} held_log;
+	bool debug;
+	bool strong; /* hint came from the kernel or the verifier */
+	char hint[256];
+} lib_log;
 
-static int vlog(bool verbose, const char *fmt, va_list ap)
+static void hint_reset(void)
 {
-	int n;
+	lib_log.hint[0] = '\0';
+	lib_log.strong = false;
+}
 
-	if (verbose)
-		return 0;
-	if (!held_log.hold)
+static void hint_set(const char *s, size_t n, bool strong)
+{
+	if (!strong && lib_log.hint[0])
+		return;
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	snprintf(lib_log.hint, sizeof(lib_log.hint), "%.*s", (int)n, s);
+	lib_log.strong |= strong;
+}
+
+/* The verifier's verdict: the last line of its log that is not the closing statistics. */
+static void hint_from_verifier_log(const char *log)
+{
+	const char *line, *end, *best = NULL;
+	size_t best_len = 0;
+
+	for (line = log; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if (end == line || !strncmp(line, "processed ", 10) ||
+		    !strncmp(line, "verification time", 17) || !strncmp(line, "-- END", 6))
+			continue;
+		best = line;
+		best_len = (size_t)(end - line);
+	}
+	if (best)
+		hint_set(best, best_len, true);
+}
+
+static void hint_note(const char *msg)
+{
+	static const char kmsg[] = "Kernel error message: ";
+	const char *p;
+
+	if ((p = strstr(msg, kmsg)))
+		hint_set(p + sizeof(kmsg) - 1, strlen(p + sizeof(kmsg) - 1), true);
+	else if ((p = strstr(msg, "-- BEGIN PROG LOAD LOG --\n")))
+		hint_from_verifier_log(p + 26);
+	else
+		hint_set(msg, strlen(msg), false);
+}
+
+static int vlog(bool warn, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (lib_log.debug)
 		return vfprintf(stderr, fmt, ap);
-	if (held_log.len >= sizeof(held_log.buf))
+	if (!warn || vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	n = vsnprintf(held_log.buf + held_log.len, sizeof(held_log.buf) - held_log.len, fmt, ap);
-	if (n > 0)
-		held_log.len += (size_t)n;
-	if (held_log.len > sizeof(held_log.buf))
-		held_log.len = sizeof(held_log.buf);
-	return n;
+	hint_note(msg);
+	free(msg);
+	return 0;
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return vlog(level != LIBBPF_WARN, fmt, ap);
+	return vlog(level == LIBBPF_WARN, fmt, ap);
 }
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	return vlog(level != LIBXDP_WARN, fmt, ap);
+	return vlog(level == LIBXDP_WARN, fmt, ap);
 }
 
-static void log_hold(void)
+/* Prints "colo-xdp: <what>: <strerror(-err)> (<hint>)". */
+static void __attribute__((format(printf, 2, 3))) lib_err(int err, const char *fmt, ...)
 {
-	held_log.hold = true;
-	held_log.len = 0;
-}
+	va_list ap;
 
-static void log_release(bool print)
-{
-	held_log.hold = false;
-	if (print && held_log.len)
-		fwrite(held_log.buf, 1, held_log.len, stderr);
-	held_log.len = 0;
+	fputs("colo-xdp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
+	if (lib_log.hint[0])
+		fprintf(stderr, " (%s)", lib_log.hint);
+	fputc('\n', stderr);
 }
 
 void colo_loader_init_logging(void)
 {
+	const char *debug = getenv("COLO_XDP_DEBUG");
+
+	lib_log.debug = debug && *debug && strcmp(debug, "0");
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
-}
-
-const char *colo_role_name(enum colo_role role)
-{
-	return (unsigned int)role < COLO_ROLE_MAX ? role_names[role] : "?";
-}
-
-int colo_role_parse(const char *s, enum colo_role *role)
-{
-	int i;
-
-	for (i = 0; i < COLO_ROLE_MAX; i++) {
-		if (!strcmp(s, role_names[i])) {
-			*role = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-bool colo_instance_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!n || n >= COLO_INSTANCE_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
-__u32 colo_default_shards(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (n < 1)
-		return 1;
-	return n > COLO_MAX_SHARDS ? COLO_MAX_SHARDS : (__u32)n;
-}
-
-int colo_bpffs_ensure(void)
-{
-	struct statfs st;
-
-	if (!statfs(BPFFS_MOUNT, &st) && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
-		int err = -errno;
-
-		loader_err("cannot mount bpffs on %s: %s", BPFFS_MOUNT, strerror(errno));
-		return err;
-	}
-	return 0;
-}
-
-static void instance_dir(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", COLO_PIN_ROOT, name);
-}
-
-static int pinned_map_fd(const char *instance, const char *map)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, map);
-	return bpf_obj_get(path);
 }
 
 /* Serialises attach/detach on this host: they read-modify-write pins and config. */
@@ -207,209 +176,11 @@ static __u32 netns_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
 }
 
-/* ---- instances ---- */
-
-struct colo_instance *colo_instance_open(const char *name)
-{
-	struct colo_instance *inst;
-	int *fds[5];
-	size_t i;
-
-	if (!name)
-		name = COLO_DEFAULT_INSTANCE;
-	if (!colo_instance_name_valid(name)) {
-		loader_err("invalid instance name '%s'", name);
-		errno = EINVAL;
-		return NULL;
-	}
-	inst = calloc(1, sizeof(*inst));
-	if (!inst)
-		return NULL;
-	snprintf(inst->name, sizeof(inst->name), "%s", name);
-	fds[0] = &inst->conntrack_fd;
-	fds[1] = &inst->stats_fd;
-	fds[2] = &inst->config_fd;
-	fds[3] = &inst->rings_fd;
-	fds[4] = &inst->ifaces_fd;
-	for (i = 0; i < 5; i++)
-		*fds[i] = -1;
-	for (i = 0; i < 5; i++) {
-		*fds[i] = pinned_map_fd(name, map_names[i]);
-		if (*fds[i] < 0) {
-			int err = errno;
-
-			colo_instance_close(inst);
-			errno = err;
-			return NULL;
-		}
-	}
-	return inst;
-}
-
-void colo_instance_close(struct colo_instance *inst)
-{
-	if (!inst)
-		return;
-	if (inst->conntrack_fd >= 0)
-		close(inst->conntrack_fd);
-	if (inst->stats_fd >= 0)
-		close(inst->stats_fd);
-	if (inst->config_fd >= 0)
-		close(inst->config_fd);
-	if (inst->rings_fd >= 0)
-		close(inst->rings_fd);
-	if (inst->ifaces_fd >= 0)
-		close(inst->ifaces_fd);
-	free(inst);
-}
-
-int colo_ring_fd(const struct colo_instance *inst, __u32 shard)
-{
-	__u32 id;
-	int fd;
-
-	if (bpf_map_lookup_elem(inst->rings_fd, &shard, &id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
-}
-
-int colo_config_read(const struct colo_instance *inst, struct colo_config *cfg)
-{
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(inst->config_fd, &key, cfg) ? -errno : 0;
-}
-
-int colo_config_write(const struct colo_instance *inst, const struct colo_config *cfg)
-{
-	__u32 key = 0;
-
-	return bpf_map_update_elem(inst->config_fd, &key, cfg, BPF_ANY) ? -errno : 0;
-}
-
-int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struct colo_stats *out)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct colo_stats *percpu;
-	__u32 key = role;
-	int cpu, err = 0;
-	size_t f;
-
-	if (ncpus < 1)
-		return ncpus < 0 ? ncpus : -EINVAL;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(inst->stats_fd, &key, percpu)) {
-		err = -errno;
-		goto out;
-	}
-	/* struct colo_stats is all __u64 counters: sum them field by field. */
-	for (cpu = 0; cpu < ncpus; cpu++)
-		for (f = 0; f < sizeof(*out) / sizeof(__u64); f++)
-			((__u64 *)out)[f] += ((__u64 *)&percpu[cpu])[f];
-out:
-	free(percpu);
-	return err;
-}
-
-int colo_ifaces_foreach(const struct colo_instance *inst,
-			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx), void *ctx)
-{
-	__u32 key, next, *prev = NULL;
-	struct colo_iface ifc;
-	int ret;
-
-	while (!bpf_map_get_next_key(inst->ifaces_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(inst->ifaces_fd, &key, &ifc))
-			continue;
-		ret = fn(key, &ifc, ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx)
-{
-	char **names = NULL, **grown;
-	size_t n = 0, i;
-	struct dirent *de;
-	int ret = 0;
-	DIR *d;
-
-	d = opendir(COLO_PIN_ROOT);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !colo_instance_name_valid(de->d_name))
-			continue;
-		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		names = grown;
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	qsort(names, n, sizeof(*names), name_cmp);
-	for (i = 0; i < n && !ret; i++)
-		ret = fn(names[i], ctx);
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
-	return ret;
-}
-
-/* Unpins every object of the instance and removes its directory (and the root when empty). */
-static void instance_remove(const char *name)
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	int dfd;
-	DIR *d;
-
-	instance_dir(dir, sizeof(dir), name);
-	d = opendir(dir);
-	if (d) {
-		dfd = dirfd(d);
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				unlinkat(dfd, de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(dir);
-	rmdir(COLO_PIN_ROOT); /* fails harmlessly while other instances exist */
-}
-
-static bool instance_has_ifaces(const struct colo_instance *inst)
-{
-	__u32 key;
-
-	return !bpf_map_get_next_key(inst->ifaces_fd, NULL, &key);
-}
-
 /* ---- lookups across instances ---- */
 
 struct iface_match {
-	__u32 ifindex;	     /* match by ifindex ... */
-	const char *ifname;  /* ... or, when ifindex is 0, by recorded name */
+	__u32 ifindex;	    /* match by ifindex ... */
+	const char *ifname; /* ... or, when ifindex is 0, by recorded name */
 	__u32 netns;
 	char instance[COLO_INSTANCE_NAME_MAX];
 	__u32 found_ifindex;
@@ -486,13 +257,8 @@ static __u32 tc_filter_prog(int ifindex, enum bpf_tc_attach_point point, __u32 h
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
-	int err;
 
-	/* Without a clsact qdisc the kernel explains that through libbpf: nothing to report. */
-	log_hold();
-	err = bpf_tc_query(&hook, &opts);
-	log_release(false);
-	return err ? 0 : opts.prog_id;
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
 }
 
 /* Refuses an interface that already carries our programs, or an XDP program when we want XDP. */
@@ -528,9 +294,10 @@ static int check_kernel_hooks(const struct colo_attach_opts *o, int ifindex)
 struct attach_ctx {
 	const struct colo_attach_opts *o;
 	const char *instance;
-	char dir[PATH_MAX];
+	char dir[sizeof(COLO_PIN_ROOT) + COLO_INSTANCE_NAME_MAX];
 	int ifindex;
 	bool instance_existed;
+	bool ring_bytes_given;
 	struct capture *cap;
 	struct outside *out;
 	struct rewrite *rw;
@@ -542,40 +309,52 @@ struct attach_ctx {
 };
 
 /*
- * The inner map template of colo_rings, sized like the rings that go in. (libbpf 1.1 crashes in
- * bpf_map__set_max_entries() on bpf_map__inner_map(), so the template is a map of our own.)
+ * The inner map template of colo_rings, sized like the rings that go in, when libbpf is to create
+ * colo_rings (no pin yet). libbpf 1.1 crashes in bpf_map__set_max_entries() on
+ * bpf_map__inner_map(), so the template is a map of our own.
  */
 static int ring_template(struct attach_ctx *c)
 {
-	c->ring_tmpl_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
-					 NULL);
+	char pin[PATH_MAX];
+	int err;
+
+	snprintf(pin, sizeof(pin), "%s/%s", c->dir, COLO_MAP_RINGS);
+	if (!access(pin, F_OK))
+		return 0;
+	c->ring_tmpl_fd =
+		bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes, NULL);
 	if (c->ring_tmpl_fd < 0) {
+		err = -errno;
 		loader_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
-			   strerror(errno));
-		return -errno;
+			   strerror(-err));
+		return err;
 	}
 	return 0;
 }
 
-#define OPEN_SKEL(ctx, field, skel, err_out)                                                  \
-	do {                                                                                  \
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);           \
-		(ctx)->field = skel##__open_opts(&oo);                                        \
-		if (!(ctx)->field) {                                                          \
-			err_out = -errno;                                                     \
-			loader_err("cannot open BPF object " #skel ": %s", strerror(errno));  \
-			break;                                                                \
-		}                                                                             \
-		err_out = bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,            \
-						    (ctx)->ring_tmpl_fd);                     \
+#define OPEN_SKEL(ctx, field, skel, err_out)                                                       \
+	do {                                                                                       \
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);                \
+		(ctx)->field = skel##__open_opts(&oo);                                             \
+		if (!(ctx)->field) {                                                               \
+			err_out = -errno;                                                          \
+			lib_err(errno, "cannot open BPF object " #skel);                           \
+			break;                                                                     \
+		}                                                                                  \
+		err_out = (ctx)->ring_tmpl_fd < 0                                                  \
+				  ? 0                                                              \
+				  : bpf_map__set_inner_map_fd((ctx)->field->maps.colo_rings,       \
+							      (ctx)->ring_tmpl_fd);                \
 	} while (0)
 
 static int load_skel(struct bpf_object *obj, const char *what)
 {
-	int err = bpf_object__load(obj);
+	int err;
 
+	hint_reset();
+	err = bpf_object__load(obj);
 	if (err)
-		loader_err("cannot load BPF object %s: %s", what, strerror(-err));
+		lib_err(err, "cannot load BPF object %s", what);
 	return err;
 }
 
@@ -604,14 +383,41 @@ static int load_programs(struct attach_ctx *c)
 	err = load_skel(c->cap->obj, "capture");
 	if (err)
 		return err;
-	c->ingress_fd = bpf_program__fd(o->hook == COLO_HOOK_TC ? c->cap->progs.colo_capture_tc :
-								   c->cap->progs.colo_capture_xdp);
+	c->ingress_fd = bpf_program__fd(o->hook == COLO_HOOK_TC ? c->cap->progs.colo_capture_tc
+								: c->cap->progs.colo_capture_xdp);
 	if (o->role != COLO_ROLE_SECONDARY)
 		return 0;
 	OPEN_SKEL(c, rw, rewrite, err);
 	if (err || (err = load_skel(c->rw->obj, "rewrite")))
 		return err;
 	c->egress_fd = bpf_program__fd(c->rw->progs.colo_rewrite_tc);
+	return 0;
+}
+
+/* An existing instance keeps its shards and rings: refuse an explicit request for others. */
+static int check_instance_shape(const struct attach_ctx *c, __u32 nshards)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (c->o->nshards && c->o->nshards != nshards) {
+		loader_err("instance %s has %u shards, not %u", c->instance, nshards,
+			   c->o->nshards);
+		return -EINVAL;
+	}
+	if (!c->ring_bytes_given)
+		return 0;
+	fd = colo_ring_fd(c->inst, 0);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.max_entries != c->o->ring_bytes) {
+		loader_err("instance %s has %u-byte rings, not %u", c->instance, info.max_entries,
+			   c->o->ring_bytes);
+		close(fd);
+		return -EINVAL;
+	}
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -625,14 +431,8 @@ static int setup_instance(struct attach_ctx *c)
 	err = colo_config_read(c->inst, &cfg);
 	if (err)
 		return err;
-	if (cfg.nshards) {
-		if (c->o->nshards && c->o->nshards != cfg.nshards) {
-			loader_err("instance %s has %u shards, not %u", c->instance, cfg.nshards,
-				   c->o->nshards);
-			return -EINVAL;
-		}
-		return 0;
-	}
+	if (cfg.nshards)
+		return check_instance_shape(c, cfg.nshards);
 	for (shard = 0; shard < nshards; shard++) {
 		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "colo_ring", 0, 0, c->o->ring_bytes,
 				    NULL);
@@ -678,17 +478,19 @@ static int tc_attach_one(struct attach_ctx *c, enum bpf_tc_attach_point point, i
 			    .priority = COLO_TC_PRIORITY, .prog_fd = prog_fd);
 	int err;
 
-	err = bpf_tc_hook_create(&hook);
-	if (!err)
+	hint_reset();
+	err = bpf_tc_hook_create(&hook); /* -EEXIST: a clsact is there already, fine */
+	if (!err) {
 		c->ifc.created_clsact = 1;
-	else if (err != -EEXIST) {
-		loader_err("%s: cannot create clsact qdisc: %s", c->o->ifname, strerror(-err));
+	} else if (err != -EEXIST) {
+		lib_err(err, "%s: cannot create clsact qdisc", c->o->ifname);
 		return err;
 	}
+	hint_reset();
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		loader_err("%s: cannot attach tc %s program: %s", c->o->ifname,
-			   point == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+		lib_err(err, "%s: cannot attach tc %s program", c->o->ifname,
+			point == BPF_TC_INGRESS ? "ingress" : "egress");
 		return err;
 	}
 	c->ifc.tc_handle = opts.handle;
@@ -706,20 +508,18 @@ static int xdp_attach_one(struct attach_ctx *c)
 	struct xdp_program *xp;
 	int err;
 
+	hint_reset();
 	xp = xdp_program__from_fd(c->ingress_fd);
 	err = libxdp_get_error(xp);
 	if (err) {
-		loader_err("%s: libxdp cannot use the capture program: %s", c->o->ifname,
-			   strerror(-err));
+		lib_err(err, "%s: libxdp cannot use the capture program", c->o->ifname);
 		return err;
 	}
-	log_hold();
 	err = xdp_program__attach(xp, c->ifindex, xdp_mode_of(c->o->xdp_mode), 0);
-	log_release(err != 0);
 	xdp_program__close(xp);
 	if (err)
-		loader_err("%s: cannot attach XDP program (%s mode): %s", c->o->ifname,
-			   c->o->xdp_mode == COLO_XDP_SKB ? "skb" : "native", strerror(-err));
+		lib_err(err, "%s: cannot attach XDP program (%s mode)", c->o->ifname,
+			c->o->xdp_mode == COLO_XDP_SKB ? "skb" : "native");
 	return err;
 }
 
@@ -730,16 +530,16 @@ static int xdp_detach_id(int ifindex, __u32 mode, __u32 prog_id)
 	int err;
 
 	/* Remove it only if the interface still runs our program. */
-	if (bpf_xdp_query_id(ifindex, mode == COLO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
-			     &cur) || cur != prog_id)
+	if (bpf_xdp_query_id(ifindex,
+			     mode == COLO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+			     &cur) ||
+	    cur != prog_id)
 		return 0;
 	xp = xdp_program__from_id(prog_id);
 	err = libxdp_get_error(xp);
 	if (err)
 		return err;
-	log_hold();
 	err = xdp_program__detach(xp, ifindex, xdp_mode_of(mode), 0);
-	log_release(err != 0);
 	xdp_program__close(xp);
 	return err;
 }
@@ -814,16 +614,27 @@ static int hook_up(struct attach_ctx *c)
 	return err;
 }
 
-static int set_role_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 old,
-			    __u32 ifindex)
+static int config_set_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 ifindex)
 {
 	struct colo_config cfg;
 	int err = colo_config_read(inst, &cfg);
 
-	if (err || cfg.ifindex[role] != old)
+	if (err)
 		return err;
 	cfg.ifindex[role] = ifindex;
 	return colo_config_write(inst, &cfg);
+}
+
+/* Clears the role's ifindex if it still names ifindex. */
+static void config_clear_ifindex(const struct colo_instance *inst, enum colo_role role,
+				 __u32 ifindex)
+{
+	struct colo_config cfg;
+
+	if (!colo_config_read(inst, &cfg) && cfg.ifindex[role] == ifindex) {
+		cfg.ifindex[role] = 0;
+		colo_config_write(inst, &cfg);
+	}
 }
 
 static int check_attach_opts(struct colo_attach_opts *o)
@@ -841,11 +652,9 @@ static int check_attach_opts(struct colo_attach_opts *o)
 		loader_err("invalid attach options");
 		return -EINVAL;
 	}
-	if (o->role == COLO_ROLE_OUTSIDE && o->hook != COLO_HOOK_TC) {
-		loader_err("the outside role attaches to tc only");
-		return -EINVAL;
-	}
-	if (o->ring_bytes < (__u32)getpagesize() || (o->ring_bytes & (o->ring_bytes - 1))) {
+	if (o->role == COLO_ROLE_OUTSIDE)
+		o->hook = COLO_HOOK_TC; /* its redirect/clone program is tc only */
+	if (!colo_ring_size_valid(o->ring_bytes) || o->ring_bytes < (__u32)getpagesize()) {
 		loader_err("ring size %u is not a power of 2 of at least a page", o->ring_bytes);
 		return -EINVAL;
 	}
@@ -856,7 +665,7 @@ static int make_dirs(struct attach_ctx *c)
 {
 	if (mkdir(COLO_PIN_ROOT, 0700) && errno != EEXIST)
 		goto fail;
-	instance_dir(c->dir, sizeof(c->dir), c->instance);
+	snprintf(c->dir, sizeof(c->dir), "%s/%s", COLO_PIN_ROOT, c->instance);
 	if (!mkdir(c->dir, 0700))
 		return 0;
 	if (errno == EEXIST) {
@@ -871,7 +680,7 @@ fail:
 /* Everything of colo_attach after the checks, under the lock. */
 static int attach_locked(struct attach_ctx *c)
 {
-	bool recorded = false, configured = false;
+	bool recorded = false;
 	int err;
 
 	err = make_dirs(c);
@@ -902,31 +711,31 @@ static int attach_locked(struct attach_ctx *c)
 		goto rollback;
 	}
 	recorded = true;
-	err = set_role_ifindex(c->inst, c->o->role, 0, c->ifindex);
+	/* Last step: the config makes the other programs use this interface. */
+	err = config_set_ifindex(c->inst, c->o->role, (__u32)c->ifindex);
 	if (err) {
 		loader_err("cannot write %s: %s", COLO_MAP_CONFIG, strerror(-err));
 		goto rollback;
 	}
-	configured = true;
 	return 0;
 
 rollback:
 	unhook(c->ifindex, &c->ifc);
-	if (configured)
-		set_role_ifindex(c->inst, c->o->role, c->ifindex, 0);
 	if (recorded)
 		bpf_map_delete_elem(c->inst->ifaces_fd, &c->ifindex);
-	if (!c->instance_existed && (!c->inst || !instance_has_ifaces(c->inst)))
-		instance_remove(c->instance);
+	if (!c->instance_existed && (!c->inst || !colo_instance_has_ifaces(c->inst)))
+		colo_instance_remove(c->instance);
 	return err;
 }
 
 int colo_attach(const struct colo_attach_opts *opts)
 {
 	struct colo_attach_opts o = *opts;
-	struct attach_ctx c = { .o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1 };
+	struct attach_ctx c = {.o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1};
 	struct iface_match m = {};
 	int err, lock;
+
+	c.ring_bytes_given = o.ring_bytes != 0;
 
 	err = check_attach_opts(&o);
 	if (err)
@@ -982,28 +791,28 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 	int err;
 
 	if (present) {
+		hint_reset();
 		err = unhook((int)ifindex, ifc);
 		if (err) {
-			loader_err("%.16s: cannot remove our programs: %s", ifc->name,
-				   strerror(-err));
+			lib_err(err, "%.16s: cannot remove our programs", ifc->name);
 			return err;
 		}
 	}
-	set_role_ifindex(inst, ifc->role, ifindex, 0);
+	config_clear_ifindex(inst, ifc->role, ifindex);
 	if (bpf_map_delete_elem(inst->ifaces_fd, &ifindex) && errno != ENOENT) {
 		err = -errno;
 		loader_err("cannot delete %.16s from %s: %s", ifc->name, COLO_MAP_IFACES,
 			   strerror(errno));
 		return err;
 	}
-	if (!instance_has_ifaces(inst))
-		instance_remove(inst->name);
+	if (!colo_instance_has_ifaces(inst))
+		colo_instance_remove(inst->name);
 	return 0;
 }
 
 static int check_instance_arg(const char *instance)
 {
-	char dir[PATH_MAX];
+	char dir[sizeof(COLO_PIN_ROOT) + COLO_INSTANCE_NAME_MAX];
 	struct stat st;
 
 	if (!instance)
@@ -1012,7 +821,7 @@ static int check_instance_arg(const char *instance)
 		loader_err("invalid instance name '%s'", instance);
 		return -EINVAL;
 	}
-	instance_dir(dir, sizeof(dir), instance);
+	snprintf(dir, sizeof(dir), "%s/%s", COLO_PIN_ROOT, instance);
 	if (stat(dir, &st)) {
 		loader_err("no instance '%s'", instance);
 		return -ENOENT;
@@ -1022,7 +831,7 @@ static int check_instance_arg(const char *instance)
 
 static int detach_locked(const char *ifname, const char *instance)
 {
-	struct iface_match m = { .ifname = ifname, .netns = netns_ino() };
+	struct iface_match m = {.ifname = ifname, .netns = netns_ino()};
 	struct colo_instance *inst;
 	bool present;
 	int err;
@@ -1099,7 +908,7 @@ static int detach_one_of_all(__u32 ifindex, const struct colo_iface *ifc, void *
 
 int colo_detach_instance(const char *instance)
 {
-	struct detach_all d = { .netns = netns_ino() };
+	struct detach_all d = {.netns = netns_ino()};
 	int err, lock;
 
 	err = check_instance_arg(instance ? instance : COLO_DEFAULT_INSTANCE);
@@ -1111,12 +920,14 @@ int colo_detach_instance(const char *instance)
 	d.inst = colo_instance_open(instance);
 	if (!d.inst) {
 		err = -errno;
-		loader_err("cannot open instance %s: %s", instance ? instance : COLO_DEFAULT_INSTANCE,
-			   strerror(errno));
+		loader_err("cannot open instance %s: %s",
+			   instance ? instance : COLO_DEFAULT_INSTANCE, strerror(errno));
 	} else {
 		/* A deleted key makes the hash walk restart at the first remaining key. */
 		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);
 		err = d.err;
+		if (!err && !colo_instance_has_ifaces(d.inst))
+			colo_instance_remove(d.inst->name); /* also an instance left empty */
 		colo_instance_close(d.inst);
 	}
 	lock_drop(lock);

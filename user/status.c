@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "loader.h"
 
+/* clang-format off */
 #define STAT(f) { #f, offsetof(struct colo_stats, f) }
 static const struct {
 	const char *name;
@@ -22,6 +23,7 @@ static const struct {
 	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
 	STAT(rewrite_miss), STAT(bytes),
 };
+/* clang-format on */
 
 _Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) * sizeof(__u64) ==
 		       sizeof(struct colo_stats),
@@ -60,34 +62,52 @@ struct status_ctx {
 	int err;
 };
 
-static const char *hook_name(const struct colo_iface *ifc)
+/* "native"/"skb" for an XDP hook, NULL for tc. */
+static const char *xdp_mode_name(const struct colo_iface *ifc)
 {
 	if (ifc->hook != COLO_HOOK_XDP)
-		return "tc";
-	return ifc->xdp_mode == COLO_XDP_SKB ? "xdp-skb" : "xdp-native";
+		return NULL;
+	return ifc->xdp_mode == COLO_XDP_SKB ? "skb" : "native";
+}
+
+static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
+{
+	const char *mode = xdp_mode_name(ifc);
+
+	printf("  %.16s (ifindex %u, netns %u): %s, ", ifc->name, ifindex, ifc->netns_ino,
+	       colo_role_name(ifc->role));
+	if (mode)
+		printf("XDP %s prog %u", mode, ifc->ingress_prog_id);
+	else
+		printf("tc ingress prog %u", ifc->ingress_prog_id);
+	if (ifc->egress_prog_id)
+		printf(", tc egress prog %u", ifc->egress_prog_id);
+	if (!mode || ifc->egress_prog_id)
+		printf(", tc handle 0x%x prio %u%s", ifc->tc_handle, ifc->tc_priority,
+		       ifc->created_clsact ? ", clsact created by attach" : "");
+	printf("\n");
 }
 
 static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 {
 	struct status_ctx *sc = ctx;
+	const char *mode = xdp_mode_name(ifc);
 
 	if (!sc->json) {
-		printf("  %.16s ifindex %u netns %u: %s, %s ingress prog %u", ifc->name, ifindex,
-		       ifc->netns_ino, colo_role_name(ifc->role), hook_name(ifc),
-		       ifc->ingress_prog_id);
-		if (ifc->egress_prog_id)
-			printf(", tc egress prog %u", ifc->egress_prog_id);
-		printf(", tc handle 0x%x prio %u%s\n", ifc->tc_handle, ifc->tc_priority,
-		       ifc->created_clsact ? ", created clsact" : "");
+		print_iface_text(ifindex, ifc);
 		return 0;
 	}
 	printf("%s{\"name\":", sc->first ? "" : ",");
 	sc->first = false;
 	json_str(ifc->name, sizeof(ifc->name));
-	printf(",\"ifindex\":%u,\"netns\":%u,\"role\":\"%s\",\"hook\":\"%s\","
-	       "\"ingress_prog_id\":%u,\"egress_prog_id\":%u,\"tc_handle\":%u,\"tc_priority\":%u,"
+	printf(",\"ifindex\":%u,\"netns\":%u,\"role\":\"%s\",\"hook\":\"%s\",", ifindex,
+	       ifc->netns_ino, colo_role_name(ifc->role), mode ? "xdp" : "tc");
+	if (mode)
+		printf("\"xdp_mode\":\"%s\",", mode);
+	else
+		printf("\"xdp_mode\":null,");
+	printf("\"ingress_prog_id\":%u,\"egress_prog_id\":%u,\"tc_handle\":%u,\"tc_priority\":%u,"
 	       "\"created_clsact\":%s}",
-	       ifindex, ifc->netns_ino, colo_role_name(ifc->role), hook_name(ifc),
 	       ifc->ingress_prog_id, ifc->egress_prog_id, ifc->tc_handle, ifc->tc_priority,
 	       ifc->created_clsact ? "true" : "false");
 	return 0;
@@ -115,6 +135,16 @@ static int print_stats(const struct colo_instance *inst, bool json)
 	return 0;
 }
 
+/* The ifindex the config gives each role (what the BPF programs use). */
+static void print_config_ifindex(const struct colo_config *cfg, bool json)
+{
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++)
+		printf(json ? "%s\"%s\":%u" : "%s %s %u", json && role ? "," : "",
+		       colo_role_name(role), cfg->ifindex[role]);
+}
+
 static int print_instance(const char *name, void *ctx)
 {
 	struct status_ctx *sc = ctx;
@@ -124,8 +154,8 @@ static int print_instance(const char *name, void *ctx)
 
 	inst = colo_instance_open(name);
 	if (!inst) {
-		cli_err("status", "cannot open instance %s: %s", name, strerror(errno));
 		sc->err = -errno;
+		cli_err("status", "cannot open instance %s: %s", name, strerror(-sc->err));
 		return sc->err;
 	}
 	err = colo_config_read(inst, &cfg);
@@ -134,9 +164,14 @@ static int print_instance(const char *name, void *ctx)
 	if (sc->json) {
 		printf("%s{\"name\":", sc->first ? "" : ",");
 		json_str(name, COLO_INSTANCE_NAME_MAX);
-		printf(",\"nshards\":%u,\"flags\":%u,\"interfaces\":[", cfg.nshards, cfg.flags);
+		printf(",\"nshards\":%u,\"flags\":%u,\"config_ifindex\":{", cfg.nshards, cfg.flags);
+		print_config_ifindex(&cfg, true);
+		printf("},\"interfaces\":[");
 	} else {
-		printf("instance %s: %u shards, flags 0x%x\n", name, cfg.nshards, cfg.flags);
+		printf("instance %s: %u shards, flags 0x%x, config ifindex", name, cfg.nshards,
+		       cfg.flags);
+		print_config_ifindex(&cfg, false);
+		printf("\n");
 	}
 	sc->first = true;
 	colo_ifaces_foreach(inst, print_iface, sc);
@@ -156,14 +191,11 @@ out:
 }
 
 static const struct option status_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "instance", required_argument, NULL, 'i' },
-	{}
-};
+	{"json", no_argument, NULL, 'j'}, {"instance", required_argument, NULL, 'i'}, {}};
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_ctx sc = { .first = true };
+	struct status_ctx sc = {.first = true};
 	const char *instance = NULL;
 	int opt, err;
 

@@ -14,11 +14,11 @@
 
 static struct colo_flow_key flow4(void)
 {
-	struct colo_flow_key f = { .family = 4, .proto = IPPROTO_TCP };
+	struct colo_flow_key f = {.family = 4, .proto = IPPROTO_TCP};
 
 	f.saddr[10] = f.saddr[11] = f.daddr[10] = f.daddr[11] = 0xff;
-	memcpy(f.saddr + 12, (uint8_t[]){ 10, 77, 0, 2 }, 4);
-	memcpy(f.daddr + 12, (uint8_t[]){ 10, 77, 0, 1 }, 4);
+	memcpy(f.saddr + 12, (uint8_t[]){10, 77, 0, 2}, 4);
+	memcpy(f.daddr + 12, (uint8_t[]){10, 77, 0, 1}, 4);
 	f.sport = htons(80);
 	f.dport = htons(40000);
 	return f;
@@ -26,7 +26,7 @@ static struct colo_flow_key flow4(void)
 
 static struct colo_flow_key flow6(void)
 {
-	struct colo_flow_key f = { .family = 6, .proto = IPPROTO_UDP };
+	struct colo_flow_key f = {.family = 6, .proto = IPPROTO_UDP};
 
 	inet_pton(AF_INET6, "fd77::2", f.saddr);
 	inet_pton(AF_INET6, "fd77::1", f.daddr);
@@ -140,14 +140,15 @@ static void test_roundtrip_commit_ack_error(void **state)
 static void test_request_wire_bytes(void **state)
 {
 	static const uint8_t want[] = {
-		0xc0, 0xa9, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
-		0x00, 0x00, 0x00, 0x30, /* header: magic, REQUEST, txid 1, seq 2, len 48 */
+		0xc0, 0xa9, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x30, /* header: magic, REQUEST, txid 1, seq 2,
+							     len 48 */
 		0x00, 0x00, 0x00, 0x01, 0x2a, 0x05, 0xf2, 0x00, /* time 5000000000 ns */
 		0x00, 0x00, 0x04, 0x06, 0x00, 0x50, 0x9c, 0x40, /* mismatch, 4, tcp, 80, 40000 */
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
-		0x0a, 0x4d, 0x00, 0x02, /* ::ffff:10.77.0.2 */
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
-		0x0a, 0x4d, 0x00, 0x01, /* ::ffff:10.77.0.1 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xff, 0xff, 0x0a, 0x4d, 0x00, 0x02, /* ::ffff:10.77.0.2 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xff, 0xff, 0x0a, 0x4d, 0x00, 0x01, /* ::ffff:10.77.0.1 */
 	};
 	struct colo_flow_key f = flow4();
 	uint8_t buf[COLO_AGENT_MAX_MSG];
@@ -267,7 +268,7 @@ static void expect_err(const uint8_t *buf, size_t len, enum colo_agent_err want)
 
 static void test_bad_magic_early(void **state)
 {
-	uint8_t buf[COLO_AGENT_MAX_MSG] = { 'G', 'E', 'T', ' ' };
+	uint8_t buf[COLO_AGENT_MAX_MSG] = {'G', 'E', 'T', ' '};
 	struct colo_agent_dec dec;
 	struct colo_agent_msg out;
 	size_t used;
@@ -334,7 +335,7 @@ static void set_len(uint8_t *buf, uint32_t len)
 
 static void test_size_wrong_for_type(void **state)
 {
-	uint8_t buf[COLO_AGENT_MAX_MSG] = { 0 };
+	uint8_t buf[COLO_AGENT_MAX_MSG] = {0};
 	struct colo_agent_msg m;
 	struct colo_flow_key f = flow4();
 

@@ -12,10 +12,10 @@
 #include "lib/agent_proto.h"
 
 /* Payload sizes; ERROR carries 4 bytes and then 0..COLO_AGENT_MAX_TEXT bytes of text. */
-#define HELLO_LEN 8
-#define REQUEST_LEN 48
-#define COMMIT_LEN 4
-#define ACK_LEN 8
+#define HELLO_LEN     8
+#define REQUEST_LEN   48
+#define COMMIT_LEN    4
+#define ACK_LEN	      8
 #define ERROR_MIN_LEN 4
 _Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN, "ERROR is the longest");
 _Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT <= COLO_AGENT_MAX_PAYLOAD, "payload bound");
@@ -39,22 +39,14 @@ static const char *const reason_names[COLO_AGENT_REASON_MAX] = {
 };
 
 static const char *const err_names[COLO_AGENT_E_MAX] = {
-	[COLO_AGENT_E_NONE] = "none",
-	[COLO_AGENT_E_MAGIC] = "magic",
-	[COLO_AGENT_E_TYPE] = "type",
-	[COLO_AGENT_E_LENGTH] = "length",
-	[COLO_AGENT_E_SIZE] = "size",
-	[COLO_AGENT_E_VERSION] = "version",
-	[COLO_AGENT_E_RESERVED] = "reserved",
-	[COLO_AGENT_E_REASON] = "reason",
-	[COLO_AGENT_E_FLOW] = "flow",
-	[COLO_AGENT_E_FLAGS] = "flags",
-	[COLO_AGENT_E_TEXT] = "text",
-	[COLO_AGENT_E_SEQ] = "seq",
-	[COLO_AGENT_E_DIRECTION] = "direction",
-	[COLO_AGENT_E_STATE] = "state",
-	[COLO_AGENT_E_TXID] = "txid",
-	[COLO_AGENT_E_ACK] = "ack",
+	[COLO_AGENT_E_NONE] = "none",		[COLO_AGENT_E_MAGIC] = "magic",
+	[COLO_AGENT_E_TYPE] = "type",		[COLO_AGENT_E_LENGTH] = "length",
+	[COLO_AGENT_E_SIZE] = "size",		[COLO_AGENT_E_VERSION] = "version",
+	[COLO_AGENT_E_RESERVED] = "reserved",	[COLO_AGENT_E_REASON] = "reason",
+	[COLO_AGENT_E_FLOW] = "flow",		[COLO_AGENT_E_FLAGS] = "flags",
+	[COLO_AGENT_E_TEXT] = "text",		[COLO_AGENT_E_SEQ] = "seq",
+	[COLO_AGENT_E_DIRECTION] = "direction", [COLO_AGENT_E_STATE] = "state",
+	[COLO_AGENT_E_TXID] = "txid",		[COLO_AGENT_E_ACK] = "ack",
 	[COLO_AGENT_E_BUSY] = "busy",
 };
 
@@ -277,15 +269,16 @@ static int check_header(const uint8_t *hdr, enum colo_agent_err *err, char *why)
 		return fail(err, why, COLO_AGENT_E_SIZE, "%s payload is %u bytes, expected %d",
 			    colo_agent_type_name(type), len, want);
 	if (want < 0 && (len < ERROR_MIN_LEN || len > ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT))
-		return fail(err, why, COLO_AGENT_E_SIZE, "error payload is %u bytes, expected %u..%u",
-			    len, ERROR_MIN_LEN, ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT);
+		return fail(err, why, COLO_AGENT_E_SIZE,
+			    "error payload is %u bytes, expected %u..%u", len, ERROR_MIN_LEN,
+			    ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT);
 	/* Only checkpoint messages and ACK carry a transaction id. */
-	if (txid && (type == COLO_AGENT_HELLO || type == COLO_AGENT_FAILOVER ||
-		     type == COLO_AGENT_ERROR))
+	if (txid &&
+	    (type == COLO_AGENT_HELLO || type == COLO_AGENT_FAILOVER || type == COLO_AGENT_ERROR))
 		return fail(err, why, COLO_AGENT_E_TXID, "%s with transaction id %u, expected 0",
 			    colo_agent_type_name(type), txid);
-	if (!txid && (type == COLO_AGENT_CHECKPOINT_REQUEST || type == COLO_AGENT_CHECKPOINT_BEGIN ||
-		      type == COLO_AGENT_CHECKPOINT_ABORT))
+	if (!txid && (type == COLO_AGENT_CHECKPOINT_REQUEST ||
+		      type == COLO_AGENT_CHECKPOINT_BEGIN || type == COLO_AGENT_CHECKPOINT_ABORT))
 		return fail(err, why, COLO_AGENT_E_TXID, "%s without a transaction id",
 			    colo_agent_type_name(type));
 	return 0;
@@ -317,7 +310,8 @@ static int parse_flow(const uint8_t *p, struct colo_flow_key *flow, enum colo_ag
 	switch (flow->family) {
 	case 0:
 		if (!all_zero(p + 1, 37))
-			return fail(err, why, COLO_AGENT_E_FLOW, "flow without family has fields set");
+			return fail(err, why, COLO_AGENT_E_FLOW,
+				    "flow without family has fields set");
 		return 0;
 	case 4:
 		if (!v4_mapped(flow->saddr) || !v4_mapped(flow->daddr))
@@ -362,18 +356,19 @@ static int parse_payload(const uint8_t *hdr, struct colo_agent_msg *msg, enum co
 		msg->hello.version = get16(p);
 		msg->hello.features = get32(p + 4);
 		if (msg->hello.version != COLO_AGENT_VERSION)
-			return fail(err, why, COLO_AGENT_E_VERSION, "protocol version %u, expected %u",
-				    msg->hello.version, COLO_AGENT_VERSION);
+			return fail(err, why, COLO_AGENT_E_VERSION,
+				    "protocol version %u, expected %u", msg->hello.version,
+				    COLO_AGENT_VERSION);
 		if (get16(p + 2))
-			return fail(err, why, COLO_AGENT_E_RESERVED, "hello reserved field is 0x%04x",
-				    get16(p + 2));
+			return fail(err, why, COLO_AGENT_E_RESERVED,
+				    "hello reserved field is 0x%04x", get16(p + 2));
 		return 0;
 	case COLO_AGENT_CHECKPOINT_REQUEST:
 		msg->request.time_ns = get64(p);
 		msg->request.reason = get16(p + 8);
 		if (msg->request.reason >= COLO_AGENT_REASON_MAX)
-			return fail(err, why, COLO_AGENT_E_REASON, "checkpoint reason %u out of range",
-				    msg->request.reason);
+			return fail(err, why, COLO_AGENT_E_REASON,
+				    "checkpoint reason %u out of range", msg->request.reason);
 		return parse_flow(p + 10, &msg->request.flow, err, why);
 	case COLO_AGENT_CHECKPOINT_COMMIT:
 		msg->commit.flags = get32(p);
@@ -394,9 +389,10 @@ static int parse_payload(const uint8_t *hdr, struct colo_agent_msg *msg, enum co
 	case COLO_AGENT_ERROR:
 		msg->error.code = get16(p);
 		if (get16(p + 2))
-			return fail(err, why, COLO_AGENT_E_RESERVED, "error reserved field is 0x%04x",
-				    get16(p + 2));
-		return parse_text(p + ERROR_MIN_LEN, len - ERROR_MIN_LEN, msg->error.text, err, why);
+			return fail(err, why, COLO_AGENT_E_RESERVED,
+				    "error reserved field is 0x%04x", get16(p + 2));
+		return parse_text(p + ERROR_MIN_LEN, len - ERROR_MIN_LEN, msg->error.text, err,
+				  why);
 	default:
 		return 0; /* BEGIN, ABORT, FAILOVER: empty payload */
 	}
@@ -485,8 +481,9 @@ int colo_agent_dec_feed(struct colo_agent_dec *dec, const void *data, size_t len
 	if (dec->err)
 		return -EPROTO;
 	while (*used < len) {
+		/* The magic first, to refuse a foreign stream early. */
 		if (dec->have < 2)
-			need = 2 - dec->have; /* the magic first, to refuse a foreign stream early */
+			need = 2 - dec->have;
 		else if (dec->have < COLO_AGENT_HDR_LEN)
 			need = COLO_AGENT_HDR_LEN - dec->have;
 		else
@@ -554,8 +551,8 @@ static int check_txid(struct colo_agent_sess *sess, const struct colo_agent_msg 
 		return sfail(sess, COLO_AGENT_E_STATE, "%s %u in state %s: no checkpoint in flight",
 			     t, msg->txid, colo_agent_state_name(sess->state));
 	if (msg->txid != sess->txid)
-		return sfail(sess, COLO_AGENT_E_TXID, "%s for checkpoint %u, but %u is in flight", t,
-			     msg->txid, sess->txid);
+		return sfail(sess, COLO_AGENT_E_TXID, "%s for checkpoint %u, but %u is in flight",
+			     t, msg->txid, sess->txid);
 	return 0;
 }
 
@@ -669,8 +666,9 @@ static int rx_ack(struct colo_agent_sess *sess, const struct colo_agent_msg *msg
 /* Every check but the sequence number; changes the state only when the message fits. */
 static int rx_fits(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
 {
-	enum colo_agent_side peer = sess->side == COLO_AGENT_SIDE_DATAPLANE ?
-					    COLO_AGENT_SIDE_AGENT : COLO_AGENT_SIDE_DATAPLANE;
+	enum colo_agent_side peer = sess->side == COLO_AGENT_SIDE_DATAPLANE
+					    ? COLO_AGENT_SIDE_AGENT
+					    : COLO_AGENT_SIDE_DATAPLANE;
 	const char *t = colo_agent_type_name(msg->type);
 
 	if (msg->type == COLO_AGENT_ERROR)

@@ -19,13 +19,13 @@
 
 #include "colo_xdp.h"
 
-#define COLO_AGENT_MAGIC 0xC0A9 /* "COlo AGent": the bytes C0 A9 start every message */
-#define COLO_AGENT_VERSION 1
-#define COLO_AGENT_HDR_LEN 16
-#define COLO_AGENT_MAX_PAYLOAD 4096
-#define COLO_AGENT_MAX_MSG (COLO_AGENT_HDR_LEN + COLO_AGENT_MAX_PAYLOAD)
-#define COLO_AGENT_MAX_TEXT 256	   /* ERROR message text, bytes */
-#define COLO_AGENT_MAX_UNACKED 16  /* messages a side may have sent and not seen acknowledged */
+#define COLO_AGENT_MAGIC	0xC0A9 /* "COlo AGent": the bytes C0 A9 start every message */
+#define COLO_AGENT_VERSION	1
+#define COLO_AGENT_HDR_LEN	16
+#define COLO_AGENT_MAX_PAYLOAD	4096
+#define COLO_AGENT_MAX_MSG	(COLO_AGENT_HDR_LEN + COLO_AGENT_MAX_PAYLOAD)
+#define COLO_AGENT_MAX_TEXT	256 /* ERROR message text, bytes */
+#define COLO_AGENT_MAX_UNACKED	16  /* messages a side may have sent and not seen acknowledged */
 #define COLO_AGENT_FLOW_STR_LEN 112 /* buffer for colo_agent_flow_str() */
 
 enum colo_agent_type {
@@ -88,8 +88,8 @@ struct colo_agent_msg {
 			uint32_t features; /* none defined yet: send 0, ignore unknown bits */
 		} hello;
 		struct {
-			uint64_t time_ns; /* dataplane CLOCK_MONOTONIC at the trigger */
-			uint16_t reason;  /* enum colo_agent_reason */
+			uint64_t time_ns;	   /* dataplane CLOCK_MONOTONIC at the trigger */
+			uint16_t reason;	   /* enum colo_agent_reason */
 			struct colo_flow_key flow; /* family 0: no flow; ports in network order */
 		} request;
 		struct {
@@ -101,7 +101,8 @@ struct colo_agent_msg {
 		} ack;
 		struct {
 			uint16_t code; /* enum colo_agent_err */
-			char text[COLO_AGENT_MAX_TEXT + 1]; /* NUL-terminated here, not on the wire */
+			char text[COLO_AGENT_MAX_TEXT +
+				  1]; /* NUL-terminated here, not on the wire */
 		} error;
 	};
 };
@@ -136,7 +137,7 @@ int colo_agent_encode(const struct colo_agent_msg *msg, uint8_t *buf, size_t cap
 struct colo_agent_dec {
 	uint8_t buf[COLO_AGENT_MAX_MSG];
 	size_t have;
-	uint32_t len; /* payload length, once the header is in */
+	uint32_t len;		 /* payload length, once the header is in */
 	enum colo_agent_err err; /* sticky: once set, every feed fails */
 	char why[128];
 };
@@ -175,9 +176,9 @@ struct colo_agent_sess {
 	enum colo_agent_side side;
 	enum colo_agent_state state;
 	bool hello_sent;
-	uint32_t txid;	    /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
-	uint32_t tx_seq;    /* last sequence number sent */
-	uint32_t rx_seq;    /* last sequence number received */
+	uint32_t txid;	 /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
+	uint32_t tx_seq; /* last sequence number sent */
+	uint32_t rx_seq; /* last sequence number received */
 	uint16_t peer_version;
 	uint32_t peer_features;
 	/* Sent messages awaiting the peer's ACK, oldest first (acks arrive in order). */
