@@ -181,6 +181,7 @@ struct colo_iface {
 	__u8 created_clsact; /* attach created the clsact qdisc: detach removes it */
 	__u8 pad;
 	char name[16]; /* interface name at attach time */
+	__u32 netns_ino; /* inode of the interface's network namespace (ifindex is per namespace) */
 };
 
 /* Config map: ARRAY with one entry (key 0). Each attach fills its own role's ifindex. */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Loader API: attach colo-xdp's BPF programs to interfaces, detach them, and open the maps an
+ * instance pinned under COLO_PIN_ROOT/<instance>/. Used by `colo-xdp attach|detach|status` and by
+ * the daemon (`colo-xdp run`).
+ *
+ * An instance is one dataplane: one set of pinned maps (conntrack, stats, config, rings, ifaces)
+ * shared by the programs on its interfaces, all in one network namespace (ifindexes are per
+ * namespace). The first attach creates and pins the maps and the ring buffers; the detach of the
+ * last interface unpins everything and removes the instance directory. Programs and maps outlive
+ * the process that attached them.
+ *
+ * Every function prints a one-line error "colo-xdp: ..." on stderr when it fails and returns a
+ * negative errno (or NULL with errno set). Attach and detach serialise on a lock file, so
+ * concurrent invocations on one host are safe.
+ */
+#ifndef COLO_LOADER_H
+#define COLO_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "colo_xdp.h"
+
+/* tc filter identity used on every hook (priority 1: our filter runs first in the chain). */
+#define COLO_TC_HANDLE 0xc01d
+#define COLO_TC_PRIORITY 1
+
+#define COLO_INSTANCE_NAME_MAX 64
+
+struct colo_attach_opts {
+	const char *ifname;
+	const char *instance;	    /* NULL: COLO_DEFAULT_INSTANCE */
+	enum colo_role role;
+	enum colo_hook hook;	    /* capture hook of primary/secondary; outside is always tc */
+	enum colo_xdp_mode xdp_mode; /* when hook is COLO_HOOK_XDP */
+	__u32 nshards;		    /* 0: instance's value, or the default when creating it */
+	__u32 ring_bytes;	    /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
+};
+
+/* Default shard count when an instance is created: one per online CPU, at most COLO_MAX_SHARDS. */
+__u32 colo_default_shards(void);
+
+/* Checks an instance name: 1..COLO_INSTANCE_NAME_MAX-1 chars of [A-Za-z0-9_.-], not "."/"..". */
+bool colo_instance_name_valid(const char *name);
+
+/*
+ * Attaches the role's programs to o->ifname in the caller's network namespace:
+ *   outside:   colo_outside_tc on tc ingress;
+ *   primary:   capture (tc ingress, or XDP in o->xdp_mode);
+ *   secondary: capture as primary, plus colo_rewrite_tc on tc egress.
+ * Records what it did in colo_ifaces and the role's ifindex in colo_config. On failure nothing
+ * of this call remains (and an instance it created is removed again).
+ * Returns 0, -ENODEV (no such interface), -EEXIST (already attached), -EINVAL (the instance lives
+ * in another namespace or has another shard count) or another -errno.
+ */
+int colo_attach(const struct colo_attach_opts *o);
+
+/*
+ * Removes exactly what attach added on ifname (found by ifindex, or by recorded name when the
+ * interface is gone). instance NULL: search every instance. Unpins the instance when it was its
+ * last interface. Returns 0, -ENOENT (not attached) or another -errno.
+ */
+int colo_detach(const char *ifname, const char *instance);
+
+/* Detaches every interface of an instance (for the daemon's teardown). */
+int colo_detach_instance(const char *instance);
+
+/* File descriptors of an instance's pinned maps, owned by the struct. */
+struct colo_instance {
+	char name[COLO_INSTANCE_NAME_MAX];
+	int conntrack_fd; /* LRU HASH struct colo_flow_key -> struct colo_conn */
+	int stats_fd;	  /* PERCPU_ARRAY enum colo_role -> struct colo_stats */
+	int config_fd;	  /* ARRAY 0 -> struct colo_config */
+	int rings_fd;	  /* ARRAY_OF_MAPS shard -> RINGBUF */
+	int ifaces_fd;	  /* HASH ifindex -> struct colo_iface */
+};
+
+/* Opens an existing instance (NULL: default). NULL with errno ENOENT when it does not exist. */
+struct colo_instance *colo_instance_open(const char *name);
+void colo_instance_close(struct colo_instance *inst);
+
+/* A new fd of shard's ring buffer (caller closes it), or -errno (-ENOENT: no ring there). */
+int colo_ring_fd(const struct colo_instance *inst, __u32 shard);
+
+int colo_config_read(const struct colo_instance *inst, struct colo_config *cfg);
+int colo_config_write(const struct colo_instance *inst, const struct colo_config *cfg);
+
+/* Sums the per-CPU counters of one role. */
+int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struct colo_stats *out);
+
+/*
+ * Calls fn for each interface recorded in the instance (stops and returns fn's value when it is
+ * non-zero). The iteration order is the hash map's.
+ */
+int colo_ifaces_foreach(const struct colo_instance *inst,
+			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx), void *ctx);
+
+/* Calls fn with the name of each instance pinned on this host, sorted by name. */
+int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
+
+/* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
+int colo_bpffs_ensure(void);
+
+const char *colo_role_name(enum colo_role role);
+/* Parses "outside"/"primary"/"secondary"; -EINVAL otherwise. */
+int colo_role_parse(const char *s, enum colo_role *role);
+
+/* Quiets libbpf/libxdp's expected noise (dispatcher fallback); real errors still print. */
+void colo_loader_init_logging(void);
+
+#endif /* COLO_LOADER_H */

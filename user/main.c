@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* colo-xdp: dispatches argv[1] to its subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "attach", cmd_attach,
+	  "attach <iface> --role outside|primary|secondary [--instance NAME] [--hook tc|xdp] "
+	  "[--mode native|skb] [--shards N] [--ring-size BYTES]" },
+	{ "detach", cmd_detach, "detach <iface> [--instance NAME]" },
+	{ "status", cmd_status, "status [--json] [--instance NAME]" },
+	{ "run", cmd_run, "run --outside IF --primary IF --secondary IF [options]" },
+	{ "replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  colo-xdp %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return COLO_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return COLO_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "colo-xdp: unknown command '%s' (try colo-xdp --help)\n", argv[1]);
+	return COLO_EXIT_USAGE;
+}
