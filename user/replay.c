@@ -70,13 +70,13 @@ static const char usage_text[] =
 	"usage: colo-xdp replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json] "
 	"[--compare-timeout MS] [--max-queue N] [--on-checkpoint commit|hold]\n";
 
+/* Usage errors: one line on stderr, exit 2. */
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("colo-xdp replay: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\n", stderr);
-	fputs(usage_text, stderr);
-	return 2;
+	fputs(" (see colo-xdp replay --help)\n", stderr);
+	return COLO_EXIT_USAGE;
 }
 
 static uint64_t ts_ns(const struct pcap_pkthdr *h)
@@ -437,7 +437,7 @@ static int parse_args(struct replay *r, int argc, char **argv, const char **path
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return 0;
+			return COLO_EXIT_OK;
 		case ':':
 			return usage_error("option %s needs an argument", argv[optind - 1]);
 		default:
@@ -483,7 +483,7 @@ int cmd_replay(int argc, char **argv)
 	rc = parse_args(&r, argc, argv, paths, &out_path);
 	if (rc >= 0)
 		return rc;
-	rc = 1;
+	rc = COLO_EXIT_RUNTIME;
 	if (open_capture(&r.cap[COLO_SIDE_PRIMARY], paths[COLO_SIDE_PRIMARY]) ||
 	    open_capture(&r.cap[COLO_SIDE_SECONDARY], paths[COLO_SIDE_SECONDARY]))
 		goto out;
@@ -497,14 +497,14 @@ int cmd_replay(int argc, char **argv)
 	if (run(&r))
 		goto out;
 	finish(&r);
-	rc = 0;
+	rc = COLO_EXIT_OK;
 out:
 	if (close_output(&r))
-		rc = 1;
+		rc = COLO_EXIT_RUNTIME;
 	cleanup(&r);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "colo-xdp replay: writing to stdout failed\n");
-		rc = 1;
+		rc = COLO_EXIT_RUNTIME;
 	}
 	return rc;
 }
