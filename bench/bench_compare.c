@@ -21,13 +21,13 @@
 #include "lib/frame.h"
 #include "../tests/unit/pkt.h"
 
-#define CHUNK 4		     /* primary segments per flow and round */
-#define ROUND_SEGS 16384     /* primary segments per round, at least */
-#define MTU_BYTES (1ull << 30) /* primary payload fed per MTU-sized configuration */
-#define SMALL_SEGS 4000000ull	/* primary segments fed per 64-byte configuration */
-#define MAX_SECONDS 6.0	     /* a configuration stops early past this much timed work */
-#define P_ISN 1000u
-#define S_ISN 7000000u
+#define CHUNK	    4		 /* primary segments per flow and round */
+#define ROUND_SEGS  16384	 /* primary segments per round, at least */
+#define MTU_BYTES   (1ull << 30) /* primary payload fed per MTU-sized configuration */
+#define SMALL_SEGS  4000000ull	 /* primary segments fed per 64-byte configuration */
+#define MAX_SECONDS 6.0		 /* a configuration stops early past this much timed work */
+#define P_ISN	    1000u
+#define S_ISN	    7000000u
 
 struct bframe {
 	uint8_t *data;
@@ -84,24 +84,37 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct pkt_flow flow_of(uint32_t i)
+/* 10,000 distinct clients: address and port vary. */
+static struct pkt_spec flow_of(uint32_t i)
 {
-	struct pkt_flow f = PKT_FLOW4("10.0.0.1", 80, "10.0.0.2", 0, IPPROTO_TCP);
+	static char dst[16];
+	struct pkt_spec f = {
+		.family = 4,
+		.src = "10.0.0.1",
+		.dst = dst,
+		.proto = IPPROTO_TCP,
+		.sport = 80,
+		.dport = (uint16_t)(10000 + i / 250),
+		.ack = 1,
+	};
 
-	/* 10,000 distinct clients: address and port vary. */
-	f.daddr[15] = (uint8_t)(i % 250 + 2);
-	f.dport = htons((uint16_t)(10000 + i / 250));
+	snprintf(dst, sizeof(dst), "10.0.1.%u", i % 250 + 2);
 	return f;
 }
 
-static void build(struct bframe *b, const struct pkt_flow *f, uint32_t seq, uint8_t flags,
+static void build(struct bframe *b, const struct pkt_spec *f, uint32_t seq, uint8_t flags,
 		  const uint8_t *payload, uint32_t len)
 {
-	uint8_t buf[2048];
+	struct pkt_spec s = *f;
 	struct colo_frame_info info;
+	uint8_t buf[2048];
 	size_t n;
 
-	n = pkt_tcp(buf, sizeof(buf), f, seq, 1, flags, payload, len);
+	s.seq = seq;
+	s.flags = flags;
+	s.payload = payload;
+	s.payload_len = len;
+	n = pkt_build(&s, buf, sizeof(buf));
 	if (!n || colo_frame_parse(buf, n, &info) != COLO_FRAME_IP) {
 		fprintf(stderr, "bench_compare: cannot build a frame\n");
 		exit(1);
@@ -169,7 +182,7 @@ static void build_round(struct round *r, const struct config *c, const uint8_t *
 		exit(1);
 	}
 	for (uint32_t k = 0; k < r->chunks; k++) {
-		struct pkt_flow f = flow_of(k % c->flows);
+		struct pkt_spec f = flow_of(k % c->flows);
 		uint32_t rel = 1 + (k / c->flows) * r->chunk_bytes, off = 0;
 		struct bframe *b = &r->frames[(size_t)k * per_chunk];
 
@@ -194,7 +207,7 @@ static void free_round(struct round *r)
 static void handshake(struct colo_cmp *cmp, const struct config *c)
 {
 	for (uint32_t i = 0; i < c->flows; i++) {
-		struct pkt_flow f = flow_of(i);
+		struct pkt_spec f = flow_of(i);
 		struct bframe b[COLO_SIDE_MAX];
 
 		build(&b[COLO_SIDE_PRIMARY], &f, P_ISN, COLO_TCP_SYN | COLO_TCP_ACK, NULL, 0);
@@ -264,8 +277,9 @@ static int run(const struct config *c, const uint8_t *payload)
 	printf("%7u B  %-9s %6u  %9" PRIu64 "  %7.3f  %8.2f  %7.2f  %s\n", c->payload,
 	       c->diff_seg ? "different" : "same", c->flows, segs, secs, segs / secs / 1e6,
 	       segs * c->payload * 8 / secs / 1e9,
-	       bad ? "WRONG" : c->payload >= 1000 ? (segs * c->payload * 8 / secs >= 20e9 ? "ok" : "MISS")
-						   : (segs / secs >= 5e6 ? "ok" : "MISS"));
+	       bad		    ? "WRONG"
+	       : c->payload >= 1000 ? (segs * c->payload * 8 / secs >= 20e9 ? "ok" : "MISS")
+				    : (segs / secs >= 5e6 ? "ok" : "MISS"));
 	if (bad)
 		fprintf(stderr,
 			"bench_compare: %" PRIu64 " of %" PRIu64 " segments released, %" PRIu64

@@ -80,11 +80,31 @@ struct fz {
 	uint32_t cut;  /* next frame cut to this length, 0: whole */
 };
 
-static const struct pkt_flow flows[NFLOWS] = {
-	PKT_FLOW4("10.0.0.1", 80, "10.0.0.2", 40000, IPPROTO_TCP),
-	PKT_FLOW4("10.0.0.1", 80, "10.0.0.2", 40001, IPPROTO_TCP),
-	PKT_FLOW6("fd00::1", 80, "fd00::2", 40000, IPPROTO_TCP),
-	PKT_FLOW4("10.0.0.1", 53, "10.0.0.2", 5353, IPPROTO_UDP),
+static const struct pkt_spec flows[NFLOWS] = {
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40000},
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40001},
+	{.family = 6,
+	 .src = "fd00::1",
+	 .dst = "fd00::2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40000},
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_UDP,
+	 .sport = 53,
+	 .dport = 5353},
 };
 
 /* The stream both replicas send: a byte from a 4-letter alphabet per relative seq. */
@@ -240,11 +260,14 @@ static void feed(struct fz *z, unsigned int flow, enum colo_side side, uint32_t 
 	struct fz_frame *f;
 	size_t n;
 
-	if (flow == UDP_FLOW)
-		n = pkt_udp(buf, sizeof(buf), &flows[flow], payload, plen);
-	else
-		n = pkt_tcp(buf, sizeof(buf), &flows[flow], fl->isn[side] + rel, 5001, flags,
-			    payload, plen);
+	struct pkt_spec spec = flows[flow];
+
+	spec.seq = fl->isn[side] + rel;
+	spec.ack = 5001;
+	spec.flags = flags;
+	spec.payload = payload;
+	spec.payload_len = plen;
+	n = pkt_build(&spec, buf, sizeof(buf));
 	check(n > 0 && n <= sizeof(buf));
 	check(colo_frame_parse(buf, n, &info) == COLO_FRAME_IP && info.payload_len == plen);
 	if (z->cut && z->cut < n)

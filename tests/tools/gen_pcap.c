@@ -20,29 +20,44 @@
 #include "lib/frame.h"
 #include "../unit/pkt.h"
 
-#define T0 1700000000
-#define P_ISN 1000000u
-#define S_ISN (P_ISN + 1000u)
-#define C_ISN 5000u
-#define REQ_LEN 100u /* bytes the client sent before the replies: the replicas' ack */
+#define T0	 1700000000
+#define P_ISN	 1000000u
+#define S_ISN	 (P_ISN + 1000u)
+#define C_ISN	 5000u
+#define REQ_LEN	 100u /* bytes the client sent before the replies: the replicas' ack */
 #define DATA_LEN 2000u
-#define SEG 500u
+#define SEG	 500u
 
 struct capture {
 	pcap_t *dead;
 	pcap_dumper_t *dump;
 };
 
-struct flow {
-	int family;
-	const char *src, *dst;
-	uint16_t sport, dport;
-	uint8_t proto;
+/* The replica's side of each flow (server 80 / 53, client 40000 / 5353); fields set per frame. */
+static const struct pkt_spec tcp4 = {
+	.family = 4,
+	.src = "10.0.0.1",
+	.dst = "10.0.0.2",
+	.proto = IPPROTO_TCP,
+	.sport = 80,
+	.dport = 40000,
 };
-
-static const struct flow tcp4 = {4, "10.0.0.1", "10.0.0.2", 80, 40000, IPPROTO_TCP};
-static const struct flow tcp6 = {6, "fd00::1", "fd00::2", 80, 40000, IPPROTO_TCP};
-static const struct flow udp4 = {4, "10.0.0.1", "10.0.0.2", 53, 5353, IPPROTO_UDP};
+static const struct pkt_spec tcp6 = {
+	.family = 6,
+	.src = "fd00::1",
+	.dst = "fd00::2",
+	.proto = IPPROTO_TCP,
+	.sport = 80,
+	.dport = 40000,
+};
+static const struct pkt_spec udp4 = {
+	.family = 4,
+	.src = "10.0.0.1",
+	.dst = "10.0.0.2",
+	.proto = IPPROTO_UDP,
+	.sport = 53,
+	.dport = 5353,
+};
 
 static uint8_t data[DATA_LEN];
 
@@ -82,31 +97,40 @@ static void write_frame(struct capture *c, unsigned int ms, const uint8_t *frame
 	pcap_dump((u_char *)c->dump, &h, frame);
 }
 
-/* One TCP segment of the replica: seq relative to its ISN (0 = the SYN). */
-static void tcp_seg(struct capture *c, const struct flow *f, unsigned int ms, uint32_t isn,
-		    uint32_t rel_seq, uint8_t flags, const uint8_t *payload, uint32_t len)
+/* Builds the frame of spec and writes it at T0 + ms. */
+static void write_spec(struct capture *c, unsigned int ms, const struct pkt_spec *spec)
 {
 	uint8_t frame[2048];
 	size_t n;
 
-	n = PKT_BUILD_TCP(frame, sizeof(frame), f, isn + rel_seq,
-			  flags & COLO_TCP_SYN ? C_ISN + 1 : C_ISN + 1 + REQ_LEN, flags, payload,
-			  len);
+	n = pkt_build(spec, frame, sizeof(frame));
 	if (!n)
-		die("frame builder", "TCP frame does not fit");
+		die("frame builder", "frame does not fit");
 	write_frame(c, ms, frame, n);
 }
 
-static void udp_dgram(struct capture *c, const struct flow *f, unsigned int ms,
+/* One TCP segment of the replica: seq relative to its ISN (0 = the SYN). */
+static void tcp_seg(struct capture *c, const struct pkt_spec *f, unsigned int ms, uint32_t isn,
+		    uint32_t rel_seq, uint8_t flags, const uint8_t *payload, uint32_t len)
+{
+	struct pkt_spec s = *f;
+
+	s.seq = isn + rel_seq;
+	s.ack = flags & COLO_TCP_SYN ? C_ISN + 1 : C_ISN + 1 + REQ_LEN;
+	s.flags = flags;
+	s.payload = payload;
+	s.payload_len = len;
+	write_spec(c, ms, &s);
+}
+
+static void udp_dgram(struct capture *c, const struct pkt_spec *f, unsigned int ms,
 		      const uint8_t *payload, uint32_t len)
 {
-	uint8_t frame[2048];
-	size_t n;
+	struct pkt_spec s = *f;
 
-	n = PKT_BUILD_UDP(frame, sizeof(frame), f, payload, len);
-	if (!n)
-		die("frame builder", "UDP frame does not fit");
-	write_frame(c, ms, frame, n);
+	s.payload = payload;
+	s.payload_len = len;
+	write_spec(c, ms, &s);
 }
 
 /* A replica's side of a TCP scenario, its payload given by buf. */
@@ -120,14 +144,15 @@ struct tcp_side {
 	const uint8_t *buf;
 };
 
-static void tcp_write(struct capture *c, const struct flow *f, const struct tcp_side *s)
+static void tcp_write(struct capture *c, const struct pkt_spec *f, const struct tcp_side *s)
 {
 	tcp_seg(c, f, s->synack_ms, s->isn, 0, COLO_TCP_SYN | COLO_TCP_ACK, NULL, 0);
 	for (unsigned int i = 0; i < s->nsegs; i++)
 		tcp_seg(c, f, s->seg[i].ms, s->isn, 1 + s->seg[i].off, COLO_TCP_ACK | COLO_TCP_PSH,
 			s->buf + s->seg[i].off, s->seg[i].len);
 	if (s->fin_ms)
-		tcp_seg(c, f, s->fin_ms, s->isn, 1 + DATA_LEN, COLO_TCP_FIN | COLO_TCP_ACK, NULL, 0);
+		tcp_seg(c, f, s->fin_ms, s->isn, 1 + DATA_LEN, COLO_TCP_FIN | COLO_TCP_ACK, NULL,
+			0);
 }
 
 static const struct tcp_side primary = {
@@ -152,7 +177,7 @@ static struct tcp_side secondary_like_primary(void)
 	return s;
 }
 
-static void tcp_scenario(const char *dir, const char *name, const struct flow *f,
+static void tcp_scenario(const char *dir, const char *name, const struct pkt_spec *f,
 			 const struct tcp_side *sec)
 {
 	struct capture p, s;
@@ -224,6 +249,7 @@ static void gen_udp(const char *dir)
 
 static void gen_empty_and_linktype(const char *dir)
 {
+	struct pkt_spec s = udp4;
 	struct capture c;
 	uint8_t frame[2048];
 	size_t n;
@@ -234,7 +260,9 @@ static void gen_empty_and_linktype(const char *dir)
 	close_capture(&c);
 
 	/* The same UDP datagram, without its Ethernet header, in a raw-IP capture. */
-	n = PKT_BUILD_UDP(frame, sizeof(frame), &udp4, data, 100);
+	s.payload = data;
+	s.payload_len = 100;
+	n = pkt_build(&s, frame, sizeof(frame));
 	if (n <= 14)
 		die("frame builder", "UDP frame does not fit");
 	open_capture(&c, dir, "linktype.pcap", DLT_RAW);
