@@ -305,7 +305,11 @@ static int open_capture(struct capture *c, const char *path)
 	c->path = path;
 	c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!c->pcap) {
-		fprintf(stderr, "colo-xdp replay: %s: %s\n", path, errbuf);
+		/* libpcap names the file itself in some messages ("PATH: No such file ..."). */
+		if (!strncmp(errbuf, path, strlen(path)))
+			fprintf(stderr, "colo-xdp replay: %s\n", errbuf);
+		else
+			fprintf(stderr, "colo-xdp replay: %s: %s\n", path, errbuf);
 		return -1;
 	}
 	dlt = pcap_datalink(c->pcap);
