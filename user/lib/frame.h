@@ -44,6 +44,8 @@ struct colo_frame_info {
 	uint32_t payload_len; /* bounded by the IP length and the frame */
 	uint8_t vlan_depth;
 	bool fragment;
+	bool frag_more;	   /* fragment: more fragments follow */
+	uint32_t frag_off; /* fragment: byte offset of its data in the datagram */
 	struct colo_tcp_info tcp; /* valid when key.proto == IPPROTO_TCP */
 };
 
