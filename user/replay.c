@@ -288,6 +288,7 @@ static int run(struct replay *r)
 		if (side == COLO_SIDE_MAX)
 			break;
 		f = r->cap[side].next;
+		r->cap[side].next = NULL; /* the comparator's (or freed) from here on */
 		if (feed(r, f, when[side]) || read_next(&r->cap[side], side))
 			return -1;
 	}
