@@ -35,6 +35,7 @@ enum colo_drop_reason {
 	COLO_DROP_DUPLICATE,	/* secondary retransmission of bytes already compared */
 	COLO_DROP_REFUSED,	/* no connection slot: the flow was refused (table_full) */
 	COLO_DROP_SHUTDOWN,	/* colo_cmp_free() with the frame still held */
+	COLO_DROP_OVERFLOW,	/* secondary frame over max_queue (queue_full requested) */
 	COLO_DROP_REASON_MAX,
 };
 
@@ -43,6 +44,13 @@ struct colo_cmp_limits {
 	uint32_t max_conns;	     /* connection table size (default 65536) */
 	uint64_t compare_timeout_ns; /* oldest queued frame age that triggers (default 3 s) */
 	uint64_t idle_timeout_ns;    /* an idle empty connection may be evicted (default 120 s) */
+	/*
+	 * Retransmission check: per TCP connection, a copy of the last retx_window compared bytes
+	 * (rounded up to a power of two, default 64 KiB), allocated on first use while the total
+	 * stays within retx_budget (default 256 MiB). Zero fields take the defaults.
+	 */
+	uint32_t retx_window;
+	uint64_t retx_budget;
 };
 
 /* Fills the defaults above. */
@@ -87,6 +95,10 @@ struct colo_cmp_stats {
 	uint64_t conns_refused; /* new flows refused: table full */
 	uint64_t conns_evicted; /* closed/idle connections evicted to make room */
 	uint64_t held[COLO_SIDE_MAX]; /* frames held now */
+	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
+	uint64_t retx_verified;	      /* primary retransmissions released as identical */
+	uint64_t retx_unverified;     /* retransmissions older than the window: held to a commit */
+	uint64_t retx_no_window;      /* connections refused a window by retx_budget */
 };
 
 struct colo_cmp;

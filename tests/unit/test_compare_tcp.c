@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Comparator: TCP streams (handshake offsets, byte-stream compare, retransmissions, ACK, FIN). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static int setup(void **state)
+{
+	*state = h_new(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}
+
+/* Handshake with ISNs 1000 (primary) and 5000 (secondary): offset 4000, data from 1001. */
+static struct harness *hs(void **state)
+{
+	struct harness *h = *state;
+
+	h_handshake(h, 1000, 5000);
+	return h;
+}
+
+static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t flags,
+		  bool ts, uint32_t tsval)
+{
+	struct pkt_spec s = pkt_tcp4(seq, 1, flags, NULL, 0);
+
+	s.ts = ts;
+	s.tsval = tsval;
+	return h_feed(h, side, &s);
+}
+
+static int tcp_port(struct harness *h, enum colo_side side, uint16_t sport, uint32_t seq,
+		    uint8_t flags, const char *payload)
+{
+	struct pkt_spec s = pkt_tcp4(seq, 1, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
+
+	s.sport = sport;
+	return h_feed(h, side, &s);
+}
+
+static void test_server_handshake_offset_before_release(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+}
+
+static void test_client_handshake_secondary_first(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, S, 7000, 0, SYN, NULL);
+	h_expect(h, "");
+	h_tcp(h, P, 100, 0, SYN, NULL);
+	h_expect(h, "O:6900/- Ds1/cmp Rp1");
+}
+
+static void test_timestamp_offset(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_ts(h, P, 1000, SYN | ACK, true, 100);
+	tcp_ts(h, S, 5000, SYN | ACK, true, 350);
+	h_expect(h, "O:4000/250 Ds1/cmp Rp1");
+}
+
+static void test_timestamp_on_one_side_only(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_ts(h, P, 1000, SYN | ACK, true, 100);
+	tcp_ts(h, S, 5000, SYN | ACK, false, 0);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+}
+
+static void test_duplicate_syn_before_offset(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1 Rp2");
+}
+
+static void test_duplicate_syn_after_offset(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "Rp2");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "Ds2/dup");
+}
+
+static void test_synack_ack_mismatch(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 5000, 2, SYN | ACK, NULL);
+	h_expect(h, "CP:mismatch");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "Rp1 Ds1/commit");
+}
+
+static void test_secondary_data_before_primary_synack(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 5001, 1, ACK, "hello");
+	h_expect(h, "");
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+	h_tcp(h, P, 1001, 1, ACK, "hello");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_same_segmentation(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+	assert_int_equal(h_stats(h).compared_bytes, 6);
+}
+
+static void test_secondary_first(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_one_big_primary_many_small_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefghij");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5004, 1, ACK, "defg");
+	h_expect(h, "Ds3/cmp");
+	h_tcp(h, S, 5008, 1, ACK, "hij");
+	h_expect(h, "Ds4/cmp Rp2");
+}
+
+static void test_many_small_primary_one_big_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, ACK, "abcdefghij");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_expect(h, "Rp2");
+	h_tcp(h, P, 1004, 1, ACK, "defg");
+	h_expect(h, "Rp3");
+	h_tcp(h, P, 1008, 1, ACK, "hij");
+	h_expect(h, "Ds2/cmp Rp4");
+}
+
+static void test_different_boundaries_both_sides(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcde");
+	h_tcp(h, P, 1006, 1, ACK, "fghij");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5004, 1, ACK, "defghij");
+	h_expect(h, "Ds3/cmp Rp2 Rp3");
+}
+
+static void test_payload_mismatch_holds_until_commit(void **state)
+{
+	struct harness *h = hs(state);
+	struct colo_cmp_stats st;
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abd");
+	h_expect(h, "CP:mismatch");
+	h_tcp(h, P, 1004, 1, ACK, "zzz");
+	h_tcp(h, S, 5004, 1, ACK, "zzz");
+	h_expect(h, "");
+	assert_true(colo_cmp_checkpoint_pending(h->cmp));
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/- Rp2 Ds2/commit Rp3 Ds3/commit");
+	assert_false(colo_cmp_checkpoint_pending(h->cmp));
+	/* The secondary is a copy now: same sequence numbers, comparison resumes. */
+	h_tcp(h, P, 1007, 1, ACK, "x");
+	h_tcp(h, S, 1007, 1, ACK, "x");
+	h_expect(h, "Ds4/cmp Rp4");
+	st = h_stats(h);
+	assert_int_equal(st.commits, 1);
+	assert_int_equal(st.checkpoints[COLO_CP_MISMATCH], 1);
+	assert_int_equal(st.held[P] + st.held[S], 0);
+}
+
+static void test_same_bytes_at_other_sequence_mismatch(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "ab");
+	h_tcp(h, S, 5001, 1, ACK, "ab");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cd");
+	h_tcp(h, S, 5002, 1, ACK, "cd"); /* "cd" one byte earlier in the stream */
+	h_expect(h, "CP:mismatch");
+}
+
+static void test_overlapping_secondary_segments(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, ACK, "abcd");
+	h_tcp(h, S, 5003, 1, ACK, "cdefgh");
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_expect(h, "Ds2/cmp Ds3/cmp Rp2");
+}
+
+static void test_secondary_out_of_order(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_expect(h, "Ds3/cmp Ds2/cmp Rp2");
+}
+
+static void test_primary_gap_releases_in_send_order(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+}
+
+static void test_interleaved_flows(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_port(h, P, 80, 1000, SYN | ACK, NULL);
+	tcp_port(h, P, 81, 2000, SYN | ACK, NULL);
+	tcp_port(h, S, 80, 1100, SYN | ACK, NULL);
+	h_expect(h, "O:100/- Ds1/cmp Rp1");
+	tcp_port(h, S, 81, 2200, SYN | ACK, NULL);
+	h_expect(h, "O:200/- Ds2/cmp Rp2");
+	tcp_port(h, P, 80, 1001, ACK, "aaa");
+	tcp_port(h, P, 81, 2001, ACK, "bbb");
+	tcp_port(h, S, 81, 2201, ACK, "bbb");
+	h_expect(h, "Ds3/cmp Rp4");
+	tcp_port(h, S, 80, 1101, ACK, "aaa");
+	h_expect(h, "Ds4/cmp Rp3");
+	assert_int_equal(h_stats(h).conns, 2);
+}
+
+static void test_sequence_wrap(void **state)
+{
+	struct harness *h = *state;
+
+	h_handshake(h, 0xfffffff0u, 0xfffffffau);
+	h_tcp(h, P, 0xfffffff1u, 1, ACK, "0123456789abcdefghij");
+	h_tcp(h, S, 0xfffffffbu, 1, ACK, "01234");
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 0x00000000u, 1, ACK, "56789abcdefghij");
+	h_expect(h, "Ds3/cmp Rp2");
+	/* A retransmission across the wrap is verified against the compared bytes. */
+	h_tcp(h, P, 0xfffffff1u, 1, ACK, "0123456789abcdefghij");
+	h_expect(h, "Rp3");
+}
+
+static void test_negative_offset(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 5000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4294963296/- Ds1/cmp Rp1");
+	h_tcp(h, S, 1001, 1, ACK, "xyz");
+	h_tcp(h, P, 5001, 1, ACK, "xyz");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_secondary_retransmission_dropped(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds3/dup");
+}
+
+static void test_primary_retransmission_identical(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_expect(h, "Rp3");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_expect(h, "Rp4");
+	assert_int_equal(h_stats(h).retx_verified, 2);
+}
+
+static void test_primary_retransmission_different(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cXe");
+	h_expect(h, "CP:mismatch");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/- Rp3");
+}
+
+static void test_retransmission_with_new_bytes(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1002, 1, ACK, "bcdef");
+	h_expect(h, "");
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_retransmission_before_secondary_compared(void **state)
+{
+	struct harness *h = hs(state);
+
+	/* The primary repeats bytes it has not had compared yet: both wait for the secondary. */
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 1, ACK, "abcd");
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+}
+
+static void test_retransmission_unverifiable_without_window(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+	struct colo_cmp_stats st;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.retx_budget = 1; /* no room for any window */
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK, "d");
+	h_tcp(h, S, 5004, 1, ACK, "d");
+	h_expect(h, "Ds3/cmp"); /* p4 matched but waits behind the held retransmission */
+	st = h_stats(h);
+	assert_int_equal(st.retx_unverified, 1);
+	assert_int_equal(st.retx_no_window, 1);
+	h->now += h->lim.compare_timeout_ns;
+	colo_cmp_tick(h->cmp, h->now);
+	h_expect(h, "CP:timeout");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/- Rp3 Rp4");
+	/* Bytes covered by the commit are released without a compare. */
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_expect(h, "Rp5");
+	h_free(h);
+}
+
+static void test_retransmission_window_wraps(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.retx_window = 16;
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, ACK, "0123456789");
+	h_tcp(h, P, 1011, 1, ACK, "abcdefghij");
+	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
+	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
+	h_expect(h, "Ds2/cmp Rp2 Rp3 Rp4");
+	/* The last 16 bytes are in the window, across its wrap point. */
+	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
+	h_expect(h, "Rp5");
+	h_tcp(h, P, 1015, 1, ACK, "efghijABCDEFGHIJ");
+	h_expect(h, "Rp6");
+	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIx");
+	h_expect(h, "CP:mismatch");
+	colo_cmp_abort(h->cmp, h->now);
+	h_free(h);
+}
+
+static void test_retransmission_older_than_window_held(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.retx_window = 16;
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
+	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1001, 1, ACK, "0123456789");
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).retx_unverified, 1);
+	assert_int_equal(h_stats(h).held[P], 1);
+	h_free(h);
+}
+
+static void test_pure_ack_waits_for_secondary_ack(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 100, ACK, NULL);
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 50, ACK, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5001, 100, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp2");
+}
+
+static void test_pure_ack_secondary_ahead(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 200, ACK, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, P, 1001, 150, ACK, NULL);
+	h_expect(h, "Rp2");
+	/* An older secondary ACK does not lower the maximum. */
+	h_tcp(h, S, 5001, 120, ACK, NULL);
+	h_tcp(h, P, 1001, 190, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_pure_ack_wraps(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 0xfffffff0u, ACK, NULL);
+	h_tcp(h, P, 1001, 0x10, ACK, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5001, 0x20, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp2");
+}
+
+static void test_pure_ack_behind_data_keeps_order(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK, NULL);
+	h_tcp(h, S, 5001, 1, ACK, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds3/cmp Rp2 Rp3");
+}
+
+static void test_fin_compared_like_a_byte(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, S, 5004, 1, ACK | FIN, NULL);
+	h_expect(h, "Ds3/cmp Rp2");
+	/* The FIN's retransmission is verified too; a data byte in its place is not. */
+	h_tcp(h, P, 1004, 1, ACK | FIN, NULL);
+	h_expect(h, "Rp3");
+	h_tcp(h, P, 1004, 1, ACK, "x");
+	h_expect(h, "CP:mismatch");
+}
+
+static void test_fin_against_data_mismatch(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, NULL);
+	h_tcp(h, S, 5001, 1, ACK, "x");
+	h_expect(h, "CP:mismatch");
+}
+
+static void test_closed_connection_removed(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, NULL);
+	h_tcp(h, S, 5001, 1, ACK | FIN, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	/* The last ACK after the peer's FIN still follows the ACK rule. */
+	h_tcp(h, P, 1002, 2, ACK, NULL);
+	h_tcp(h, S, 5002, 2, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp3");
+	assert_int_equal(h_stats(h).conns, 1);
+	h->now += h->lim.compare_timeout_ns - 1;
+	colo_cmp_tick(h->cmp, h->now);
+	assert_int_equal(h_stats(h).conns, 1);
+	h->now += 1;
+	colo_cmp_tick(h->cmp, h->now);
+	assert_int_equal(h_stats(h).conns, 0);
+}
+
+static void test_rst_waits_for_secondary_rst(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | RST, NULL);
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 1, ACK | RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_reused_four_tuple_starts_fresh(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 9000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 9500, 1, SYN | ACK, NULL);
+	h_expect(h, "O:500/- Ds3/cmp Rp3");
+	h_tcp(h, P, 9001, 1, ACK, "new");
+	h_tcp(h, S, 9501, 1, ACK, "new");
+	h_expect(h, "Ds4/cmp Rp4");
+	assert_int_equal(h_stats(h).conns, 1);
+}
+
+static void test_connection_met_mid_stream(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 777, 1, ACK, "abc");
+	h_tcp(h, S, 777, 1, ACK, "abc");
+	h_expect(h, "Ds1/cmp Rp1");
+	h_tcp(h, S, 780, 1, ACK, "de");
+	h_tcp(h, P, 780, 1, ACK, "dX");
+	h_expect(h, "CP:mismatch");
+}
+
+static void test_commit_keep_streams_drops_covered_bytes(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "Rp2");
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_expect(h, "Ds3/dup");
+	h_tcp(h, P, 1007, 1, ACK, "ghi");
+	h_tcp(h, S, 5007, 1, ACK, "ghi");
+	h_expect(h, "Ds4/cmp Rp3");
+}
+
+static void test_commit_keep_streams_keeps_later_secondary_bytes(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, ACK, "abcdefghi");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_expect(h, "Rp2");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "");
+	h_tcp(h, P, 1004, 1, ACK, "defghi");
+	h_expect(h, "Ds2/cmp Rp3");
+}
+
+static void test_commit_resets_timestamp_offset(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_ts(h, P, 1000, SYN | ACK, true, 100);
+	tcp_ts(h, S, 5000, SYN | ACK, true, 350);
+	h_expect(h, "O:4000/250 Ds1/cmp Rp1");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/0");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "");
+}
+
+static void test_ipv6_stream(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = pkt_tcp4(1000, 1, SYN | ACK, NULL, 0);
+
+	s.family = 6;
+	s.src = "fd00::1";
+	s.dst = "fd00::2";
+	h_feed(h, P, &s);
+	s.seq = 3000;
+	h_feed(h, S, &s);
+	h_expect(h, "O:2000/- Ds1/cmp Rp1");
+	s.flags = ACK;
+	s.payload = "v6 bytes";
+	s.payload_len = 8;
+	s.seq = 3001;
+	h_feed(h, S, &s);
+	s.seq = 1001;
+	h_feed(h, P, &s);
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_vlan_tags_do_not_matter(void **state)
+{
+	struct harness *h = hs(state);
+	struct pkt_spec s = pkt_tcp4(1001, 1, ACK, "tagged", 6);
+
+	s.nvlan = 2;
+	s.vlan[0] = 10;
+	s.vlan[1] = 20;
+	h_feed(h, P, &s);
+	s.nvlan = 1;
+	s.vlan[0] = 30;
+	s.seq = 5001;
+	h_feed(h, S, &s);
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_server_handshake_offset_before_release),
+		T(test_client_handshake_secondary_first),
+		T(test_timestamp_offset),
+		T(test_timestamp_on_one_side_only),
+		T(test_duplicate_syn_before_offset),
+		T(test_duplicate_syn_after_offset),
+		T(test_synack_ack_mismatch),
+		T(test_secondary_data_before_primary_synack),
+		T(test_same_segmentation),
+		T(test_secondary_first),
+		T(test_one_big_primary_many_small_secondary),
+		T(test_many_small_primary_one_big_secondary),
+		T(test_different_boundaries_both_sides),
+		T(test_payload_mismatch_holds_until_commit),
+		T(test_same_bytes_at_other_sequence_mismatch),
+		T(test_overlapping_secondary_segments),
+		T(test_secondary_out_of_order),
+		T(test_primary_gap_releases_in_send_order),
+		T(test_interleaved_flows),
+		T(test_sequence_wrap),
+		T(test_negative_offset),
+		T(test_secondary_retransmission_dropped),
+		T(test_primary_retransmission_identical),
+		T(test_primary_retransmission_different),
+		T(test_retransmission_with_new_bytes),
+		T(test_retransmission_before_secondary_compared),
+		cmocka_unit_test(test_retransmission_unverifiable_without_window),
+		cmocka_unit_test(test_retransmission_window_wraps),
+		cmocka_unit_test(test_retransmission_older_than_window_held),
+		T(test_pure_ack_waits_for_secondary_ack),
+		T(test_pure_ack_secondary_ahead),
+		T(test_pure_ack_wraps),
+		T(test_pure_ack_behind_data_keeps_order),
+		T(test_fin_compared_like_a_byte),
+		T(test_fin_against_data_mismatch),
+		T(test_closed_connection_removed),
+		T(test_rst_waits_for_secondary_rst),
+		T(test_reused_four_tuple_starts_fresh),
+		T(test_connection_met_mid_stream),
+		T(test_commit_keep_streams_drops_covered_bytes),
+		T(test_commit_keep_streams_keeps_later_secondary_bytes),
+		T(test_commit_resets_timestamp_offset),
+		T(test_ipv6_stream),
+		T(test_vlan_tags_do_not_matter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The comparator: connection table, frame queues, datagram comparison, timeouts, checkpoint
+ * requests and commits. TCP streams are compared in compare_tcp.c.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/compare_int.h"
+
+#define MS 1000000ull
+#define POOL_KEEP 4096	   /* free frames kept for reuse */
+#define EVICT_SCAN 8	   /* candidates looked at when the table is full */
+#define TICK_SCAN 32	   /* connections looked at per tick for closing/idle removal */
+
+static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
+	[COLO_CP_MISMATCH] = "mismatch",
+	[COLO_CP_TIMEOUT] = "timeout",
+	[COLO_CP_QUEUE_FULL] = "queue_full",
+	[COLO_CP_TABLE_FULL] = "table_full",
+};
+
+const char *colo_cp_reason_name(enum colo_cp_reason reason)
+{
+	if ((unsigned int)reason >= COLO_CP_REASON_MAX)
+		return "unknown";
+	return cp_reason_names[reason];
+}
+
+void colo_cmp_limits_default(struct colo_cmp_limits *lim)
+{
+	lim->max_queue = 1024;
+	lim->max_conns = 65536;
+	lim->compare_timeout_ns = 3000 * MS;
+	lim->idle_timeout_ns = 120000 * MS;
+	lim->retx_window = 64 * 1024;
+	lim->retx_budget = 256ull << 20;
+}
+
+static uint32_t pow2_at_least(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+static void fill_limits(struct colo_cmp_limits *dst, const struct colo_cmp_limits *src)
+{
+	struct colo_cmp_limits def;
+
+	colo_cmp_limits_default(&def);
+	*dst = src ? *src : def;
+	if (!dst->max_queue)
+		dst->max_queue = def.max_queue;
+	if (!dst->max_conns)
+		dst->max_conns = def.max_conns;
+	if (!dst->compare_timeout_ns)
+		dst->compare_timeout_ns = def.compare_timeout_ns;
+	if (!dst->idle_timeout_ns)
+		dst->idle_timeout_ns = def.idle_timeout_ns;
+	if (!dst->retx_window)
+		dst->retx_window = def.retx_window;
+	if (!dst->retx_budget)
+		dst->retx_budget = def.retx_budget;
+	dst->retx_window = pow2_at_least(dst->retx_window);
+}
+
+struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,
+			      void *ctx)
+{
+	struct colo_cmp *cmp;
+	uint32_t n;
+
+	if (!ops || !ops->release || !ops->drop || !ops->checkpoint || !ops->offset) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cmp = calloc(1, sizeof(*cmp));
+	if (!cmp)
+		return NULL;
+	fill_limits(&cmp->lim, lim);
+	cmp->ops = *ops;
+	cmp->ctx = ctx;
+	n = pow2_at_least(cmp->lim.max_conns < 16 ? 16 : cmp->lim.max_conns);
+	cmp->buckets = calloc(n, sizeof(*cmp->buckets));
+	if (!cmp->buckets) {
+		free(cmp);
+		return NULL;
+	}
+	cmp->bucket_mask = n - 1;
+	TAILQ_INIT(&cmp->lru);
+	TAILQ_INIT(&cmp->closed);
+	TAILQ_INIT(&cmp->age);
+	return cmp;
+}
+
+/* ---- frames ---- */
+
+static struct cframe *frame_get(struct colo_cmp *cmp)
+{
+	struct cframe *f = cmp->pool;
+
+	if (f) {
+		cmp->pool = f->q.tqe_next;
+		cmp->pool_len--;
+		memset(f, 0, sizeof(*f));
+		return f;
+	}
+	return calloc(1, sizeof(*f));
+}
+
+static void frame_put(struct colo_cmp *cmp, struct cframe *f)
+{
+	if (cmp->pool_len >= POOL_KEEP) {
+		free(f);
+		return;
+	}
+	f->q.tqe_next = cmp->pool;
+	cmp->pool = f;
+	cmp->pool_len++;
+}
+
+void cmp_hold(struct colo_cmp *cmp, struct cframe *f, struct cframe *before)
+{
+	struct conn *c = f->conn;
+
+	if (before)
+		TAILQ_INSERT_BEFORE(before, f, q);
+	else
+		TAILQ_INSERT_TAIL(&c->q[f->side], f, q);
+	TAILQ_INSERT_TAIL(&cmp->age, f, age);
+	c->nq[f->side]++;
+	cmp->st.held[f->side]++;
+	f->held = 1;
+}
+
+static void unhold(struct colo_cmp *cmp, struct cframe *f)
+{
+	struct conn *c = f->conn;
+
+	if (!f->held)
+		return;
+	TAILQ_REMOVE(&c->q[f->side], f, q);
+	TAILQ_REMOVE(&cmp->age, f, age);
+	if (f->in_pend)
+		TAILQ_REMOVE(&c->tcp.pend, f, pend);
+	if (c->is_tcp && c->tcp.syn_frame == f)
+		c->tcp.syn_frame = NULL;
+	c->nq[f->side]--;
+	cmp->st.held[f->side]--;
+	f->held = 0;
+	f->in_pend = 0;
+}
+
+void cmp_release(struct colo_cmp *cmp, struct cframe *f)
+{
+	struct conn *c = f->conn;
+
+	unhold(cmp, f);
+	cmp->st.released++;
+	cmp->st.released_bytes += f->len;
+	cmp->ops.release(cmp->ctx, f->cookie, f->data, f->len);
+	if (c->is_tcp && (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
+		cmp_close_conn(cmp, c);
+	frame_put(cmp, f);
+}
+
+void cmp_drop(struct colo_cmp *cmp, struct cframe *f, enum colo_drop_reason reason)
+{
+	unhold(cmp, f);
+	cmp->st.dropped[reason]++;
+	cmp->ops.drop(cmp->ctx, f->cookie, f->side, reason);
+	frame_put(cmp, f);
+}
+
+static void drop_raw(struct colo_cmp *cmp, const struct colo_frame_in *in,
+		     enum colo_drop_reason reason)
+{
+	cmp->st.dropped[reason]++;
+	cmp->ops.drop(cmp->ctx, in->cookie, in->side, reason);
+}
+
+/* ---- checkpoint requests ---- */
+
+void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+		 uint64_t time_ns)
+{
+	cmp->st.triggers[reason]++;
+	if (cmp->pending)
+		return;
+	cmp->pending = true;
+	cmp->st.checkpoints[reason]++;
+	cmp->ops.checkpoint(cmp->ctx, reason, key, time_ns);
+}
+
+void cmp_diverge(struct colo_cmp *cmp, struct conn *c, uint64_t time_ns)
+{
+	if (c->diverged)
+		return;
+	c->diverged = true;
+	cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, time_ns);
+}
+
+/*
+ * A side queue at its limit: request a checkpoint. A primary frame is held anyway (it must
+ * never leave uncompared nor vanish); a secondary one is dropped. Returns true if f was dropped.
+ */
+bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
+{
+	if (c->nq[f->side] < cmp->lim.max_queue)
+		return false;
+	cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, f->time_ns);
+	if (f->side == SIDE_P) {
+		cmp->st.held_over_limit++;
+		return false;
+	}
+	cmp_drop(cmp, f, COLO_DROP_OVERFLOW);
+	return true;
+}
+
+/* ---- connection table ---- */
+
+static struct conn_bucket *bucket_of(struct colo_cmp *cmp, uint32_t hash)
+{
+	return &cmp->buckets[hash & cmp->bucket_mask];
+}
+
+static struct conn *conn_lookup(struct colo_cmp *cmp, const struct colo_flow_key *key,
+				uint32_t hash)
+{
+	struct conn *c;
+
+	LIST_FOREACH(c, bucket_of(cmp, hash), hnode)
+		if (c->hash == hash && !memcmp(&c->key, key, sizeof(*key)))
+			return c;
+	return NULL;
+}
+
+static bool conn_empty(const struct conn *c)
+{
+	return !c->nq[SIDE_P] && !c->nq[SIDE_S];
+}
+
+static struct conn_list *conn_list_of(struct colo_cmp *cmp, struct conn *c)
+{
+	return c->closed ? &cmp->closed : &cmp->lru;
+}
+
+static void conn_remove(struct colo_cmp *cmp, struct conn *c)
+{
+	LIST_REMOVE(c, hnode);
+	TAILQ_REMOVE(conn_list_of(cmp, c), c, lru);
+	if (c->is_tcp)
+		tcp_fini(cmp, c);
+	cmp->st.conns--;
+	free(c);
+}
+
+void cmp_close_conn(struct colo_cmp *cmp, struct conn *c)
+{
+	if (c->closed)
+		return;
+	TAILQ_REMOVE(&cmp->lru, c, lru);
+	c->closed = true;
+	TAILQ_INSERT_TAIL(&cmp->closed, c, lru);
+}
+
+/* Frees a slot: a closed empty connection first, else one idle past idle_timeout. */
+static bool conn_evict_one(struct colo_cmp *cmp, uint64_t now)
+{
+	struct conn *c;
+	int n = 0;
+
+	TAILQ_FOREACH(c, &cmp->closed, lru) {
+		if (n++ == EVICT_SCAN)
+			break;
+		if (conn_empty(c))
+			goto evict;
+	}
+	n = 0;
+	TAILQ_FOREACH(c, &cmp->lru, lru) {
+		if (n++ == EVICT_SCAN || c->last_ns + cmp->lim.idle_timeout_ns > now)
+			break;
+		if (conn_empty(c))
+			goto evict;
+	}
+	return false;
+evict:
+	conn_remove(cmp, c);
+	cmp->st.conns_evicted++;
+	return true;
+}
+
+static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_info *fi,
+				uint32_t hash, uint64_t now)
+{
+	struct conn *c;
+
+	if (cmp->st.conns >= cmp->lim.max_conns && !conn_evict_one(cmp, now))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->key = fi->key;
+	c->hash = hash;
+	c->last_ns = now;
+	TAILQ_INIT(&c->q[SIDE_P]);
+	TAILQ_INIT(&c->q[SIDE_S]);
+	c->is_tcp = fi->key.proto == IPPROTO_TCP && !fi->fragment;
+	if (c->is_tcp)
+		tcp_init(c);
+	LIST_INSERT_HEAD(bucket_of(cmp, hash), c, hnode);
+	TAILQ_INSERT_TAIL(&cmp->lru, c, lru);
+	cmp->st.conns++;
+	return c;
+}
+
+static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
+{
+	struct conn_list *list = conn_list_of(cmp, c);
+
+	if (now > c->last_ns)
+		c->last_ns = now;
+	if (TAILQ_NEXT(c, lru)) {
+		TAILQ_REMOVE(list, c, lru);
+		TAILQ_INSERT_TAIL(list, c, lru);
+	}
+}
+
+/* ---- datagrams: FIFO per flow ---- */
+
+static void dgram_describe(struct cframe *f, const struct colo_frame_info *fi)
+{
+	f->kind = CF_DGRAM;
+	f->pl = f->data + fi->payload_off;
+	f->plen = fi->payload_len;
+	if (fi->fragment) {
+		f->aux = 1u << 31 | (uint32_t)fi->frag_more << 30 | fi->frag_off;
+	} else if (fi->key.proto == IPPROTO_ICMP || fi->key.proto == IPPROTO_ICMPV6) {
+		/* Type and code, then the rest of the header (identifier, sequence) and payload. */
+		f->aux = (uint32_t)f->data[fi->l4_off] << 8 | f->data[fi->l4_off + 1];
+		f->pl = f->data + fi->l4_off + 4;
+		f->plen = fi->payload_len + 4;
+	}
+}
+
+static bool dgram_equal(const struct cframe *a, const struct cframe *b)
+{
+	return a->aux == b->aux && a->plen == b->plen && !memcmp(a->pl, b->pl, a->plen);
+}
+
+static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
+{
+	int other = !f->side;
+	struct cframe *o;
+
+	if (f->side == SIDE_S && c->debt) {
+		c->debt--;
+		cmp_drop(cmp, f, COLO_DROP_COMMIT);
+		return;
+	}
+	o = TAILQ_FIRST(&c->q[other]);
+	if (o && !c->diverged) {
+		if (dgram_equal(o, f)) {
+			struct cframe *p = f->side == SIDE_P ? f : o, *s = f->side == SIDE_P ? o : f;
+
+			cmp->st.compared_bytes += f->plen;
+			unhold(cmp, o);
+			cmp_release(cmp, p);
+			cmp_drop(cmp, s, COLO_DROP_COMPARED);
+			return;
+		}
+		cmp_diverge(cmp, c, f->time_ns);
+	}
+	if (!cmp_over_limit(cmp, c, f))
+		cmp_hold(cmp, f, NULL);
+}
+
+/* KEEP_STREAMS: the oldest secondary datagrams match the released primaries; extras stay. */
+static void dgram_commit(struct conn *c, bool keep)
+{
+	uint32_t p = c->nq[SIDE_P], s = c->nq[SIDE_S], extra;
+	struct cframe *f;
+
+	c->diverged = false;
+	if (!keep) {
+		c->debt = 0;
+		return;
+	}
+	if (p > s) {
+		c->debt += p - s;
+		return;
+	}
+	extra = s - p;
+	TAILQ_FOREACH_REVERSE(f, &c->q[SIDE_S], cframe_q, q) {
+		if (!extra--)
+			break;
+		f->keep = 1;
+	}
+}
+
+/* ---- API ---- */
+
+int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
+{
+	struct colo_frame_info fi;
+	struct cframe *f;
+	struct conn *c;
+	uint32_t hash;
+
+	if (!cmp || !in || (unsigned int)in->side >= COLO_SIDE_MAX || (!in->data && in->len))
+		return -EINVAL;
+	cmp->st.frames_in[in->side]++;
+	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
+		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		return 0;
+	}
+	hash = colo_flow_hash(&fi.key);
+	c = conn_lookup(cmp, &fi.key, hash);
+	if (!c) {
+		c = conn_create(cmp, &fi, hash, in->time_ns);
+		if (!c) {
+			/* No slot: drop rather than release uncompared; TCP retransmits. */
+			cmp->st.conns_refused++;
+			cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key, in->time_ns);
+			drop_raw(cmp, in, COLO_DROP_REFUSED);
+			return 0;
+		}
+	}
+	if (c->is_tcp != (fi.key.proto == IPPROTO_TCP && !fi.fragment)) {
+		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		return 0;
+	}
+	conn_touch(cmp, c, in->time_ns);
+	f = frame_get(cmp);
+	if (!f)
+		return -ENOMEM;
+	f->conn = c;
+	f->side = (uint8_t)in->side;
+	f->data = in->data;
+	f->len = in->len;
+	f->cookie = in->cookie;
+	f->time_ns = in->time_ns;
+	if (c->is_tcp) {
+		tcp_feed(cmp, c, f, &fi);
+	} else {
+		dgram_describe(f, &fi);
+		dgram_feed(cmp, c, f);
+	}
+	return 0;
+}
+
+/* The oldest held frame (arrival order) past compare_timeout requests a checkpoint. */
+static void tick_timeout(struct colo_cmp *cmp, uint64_t now)
+{
+	struct cframe *f = TAILQ_FIRST(&cmp->age);
+
+	if (!f || f->time_ns + cmp->lim.compare_timeout_ns > now)
+		return;
+	if (!f->timed_out || !cmp->pending) {
+		f->timed_out = 1;
+		cmp_trigger(cmp, COLO_CP_TIMEOUT, &f->conn->key, now);
+	}
+}
+
+/* Removes up to TICK_SCAN expired empty connections from the head of list. */
+static void tick_expire(struct colo_cmp *cmp, struct conn_list *list, uint64_t ttl, uint64_t now)
+{
+	struct conn *c;
+	int n;
+
+	for (n = 0; n < TICK_SCAN && (c = TAILQ_FIRST(list)); n++) {
+		if (c->last_ns + ttl > now)
+			return;
+		if (conn_empty(c)) {
+			conn_remove(cmp, c);
+		} else {
+			/* Still holding frames: the timeout handles it; look again later. */
+			c->last_ns = now;
+			TAILQ_REMOVE(list, c, lru);
+			TAILQ_INSERT_TAIL(list, c, lru);
+		}
+	}
+}
+
+void colo_cmp_tick(struct colo_cmp *cmp, uint64_t now_ns)
+{
+	if (!cmp)
+		return;
+	tick_timeout(cmp, now_ns);
+	/* Closed connections linger one compare_timeout for their last ACKs and retransmissions. */
+	tick_expire(cmp, &cmp->closed, cmp->lim.compare_timeout_ns, now_ns);
+	tick_expire(cmp, &cmp->lru, cmp->lim.idle_timeout_ns, now_ns);
+}
+
+static void commit_conns(struct colo_cmp *cmp, struct conn_list *list, bool keep)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, list, lru) {
+		if (c->is_tcp)
+			tcp_commit(cmp, c, keep);
+		else
+			dgram_commit(c, keep);
+	}
+}
+
+void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns, unsigned int flags)
+{
+	bool keep = flags & COLO_COMMIT_KEEP_STREAMS;
+	struct cframe *f, *tmp;
+
+	if (!cmp)
+		return;
+	/* First decide per connection what survives, then empty the queues in arrival order. */
+	commit_conns(cmp, &cmp->lru, keep);
+	commit_conns(cmp, &cmp->closed, keep);
+	TAILQ_FOREACH_SAFE(f, &cmp->age, age, tmp) {
+		if (f->side == SIDE_P) {
+			cmp_release(cmp, f);
+		} else if (f->keep) {
+			f->keep = 0;
+			f->timed_out = 0;
+			f->time_ns = now_ns;
+		} else {
+			cmp_drop(cmp, f, COLO_DROP_COMMIT);
+		}
+	}
+	cmp->pending = false;
+	cmp->st.commits++;
+}
+
+void colo_cmp_abort(struct colo_cmp *cmp, uint64_t now_ns)
+{
+	(void)now_ns;
+	if (cmp)
+		cmp->pending = false;
+}
+
+bool colo_cmp_checkpoint_pending(const struct colo_cmp *cmp)
+{
+	return cmp && cmp->pending;
+}
+
+void colo_cmp_get_stats(const struct colo_cmp *cmp, struct colo_cmp_stats *stats)
+{
+	*stats = cmp->st;
+}
+
+static void free_list(struct colo_cmp *cmp, struct conn_list *list)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(list)))
+		conn_remove(cmp, c);
+}
+
+void colo_cmp_free(struct colo_cmp *cmp)
+{
+	struct cframe *f;
+
+	if (!cmp)
+		return;
+	while ((f = TAILQ_FIRST(&cmp->age)))
+		cmp_drop(cmp, f, COLO_DROP_SHUTDOWN);
+	free_list(cmp, &cmp->lru);
+	free_list(cmp, &cmp->closed);
+	while ((f = cmp->pool)) {
+		cmp->pool = f->q.tqe_next;
+		free(f);
+	}
+	free(cmp->buckets);
+	free(cmp);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Comparator internals shared by compare.c (table, queues, timers) and compare_tcp.c. */
+#ifndef COLO_COMPARE_INT_H
+#define COLO_COMPARE_INT_H
+
+#include <sys/queue.h>
+
+#include "lib/compare.h"
+#include "lib/frame.h"
+
+/* glibc's sys/queue.h lacks the BSD _SAFE iterator. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
+	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1); (var) = (tvar))
+#endif
+
+#define SIDE_P COLO_SIDE_PRIMARY
+#define SIDE_S COLO_SIDE_SECONDARY
+
+enum cframe_kind {
+	CF_DGRAM = 0, /* UDP, ICMP, other protocols, fragments: compared FIFO */
+	CF_SYN,
+	CF_RST,
+	CF_DATA, /* TCP payload and/or FIN */
+	CF_ACK,	 /* TCP segment without payload, SYN, FIN or RST */
+};
+
+/* One held frame. The bytes stay the caller's; only pointers into them are kept. */
+struct cframe {
+	TAILQ_ENTRY(cframe) q;	  /* connection side queue */
+	TAILQ_ENTRY(cframe) age;  /* every held frame, in arrival order (timeouts, commit) */
+	TAILQ_ENTRY(cframe) pend; /* primary TCP data not yet fully compared, by sequence */
+	struct conn *conn;
+	const uint8_t *data;
+	void *cookie;
+	uint64_t time_ns;
+	uint32_t len;
+	const uint8_t *pl; /* compared bytes */
+	uint32_t plen;
+	uint32_t aux; /* datagrams: ICMP type/code or fragment position, compared too */
+	uint32_t seq, ack, end;
+	uint32_t vpos; /* primary data: verified up to (sequence); primary RST: its ordinal */
+	uint8_t side;
+	uint8_t kind;
+	uint8_t tcp_flags;
+	uint8_t held : 1;
+	uint8_t in_pend : 1;
+	uint8_t done : 1;      /* all bytes compared or verified */
+	uint8_t stuck : 1;     /* cannot be verified: held until a commit */
+	uint8_t timed_out : 1; /* its timeout trigger was counted */
+	uint8_t keep : 1;      /* commit: secondary frame survives (KEEP_STREAMS) */
+};
+TAILQ_HEAD(cframe_q, cframe);
+
+struct tcp_stream {
+	struct cframe_q pend;
+	struct cframe *syn_frame; /* secondary SYN waiting for the primary's */
+	uint32_t isn[COLO_SIDE_MAX], syn_ack[COLO_SIDE_MAX], syn_tsval[COLO_SIDE_MAX];
+	uint8_t syn_flags[COLO_SIDE_MAX];
+	bool syn_seen[COLO_SIDE_MAX], syn_ts[COLO_SIDE_MAX];
+	uint32_t off, ts_off; /* secondary = primary + off */
+	bool off_known, ts_known;
+	uint32_t next;	/* primary-space sequence: bytes below were compared */
+	uint32_t start; /* where comparison of this stream began */
+	bool pos_valid;
+	uint32_t floor; /* bytes below were covered by a commit */
+	bool floor_valid;
+	uint32_t p_high; /* highest primary sequence end seen */
+	bool p_high_valid;
+	uint32_t max_ack[COLO_SIDE_MAX];
+	bool ack_valid[COLO_SIDE_MAX];
+	uint32_t rst[COLO_SIDE_MAX];
+	uint32_t fin_seq;
+	bool fin_cmp;
+	bool ring_refused;
+	uint8_t *ring; /* the last compared bytes, indexed by sequence modulo the window */
+	uint32_t ring_lo;
+};
+
+struct conn {
+	LIST_ENTRY(conn) hnode;
+	TAILQ_ENTRY(conn) lru; /* cmp->lru, or cmp->closed once closed */
+	struct colo_flow_key key;
+	uint32_t hash;
+	uint64_t last_ns;
+	struct cframe_q q[COLO_SIDE_MAX]; /* primary: send order; secondary TCP: by sequence */
+	uint32_t nq[COLO_SIDE_MAX];
+	uint32_t debt; /* datagrams: secondary frames a KEEP_STREAMS commit already covered */
+	bool is_tcp;
+	bool closed;
+	bool diverged; /* mismatch: nothing leaves until a commit */
+	struct tcp_stream tcp;
+};
+TAILQ_HEAD(conn_list, conn);
+LIST_HEAD(conn_bucket, conn);
+
+struct colo_cmp {
+	struct colo_cmp_limits lim;
+	struct colo_cmp_ops ops;
+	void *ctx;
+	struct conn_bucket *buckets;
+	uint32_t bucket_mask;
+	struct conn_list lru;
+	struct conn_list closed;
+	struct cframe_q age;
+	struct cframe *pool; /* free frames, chained through q.tqe_next */
+	uint32_t pool_len;
+	uint64_t ring_bytes;
+	bool pending;
+	struct colo_cmp_stats st;
+};
+
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static inline uint32_t seq_min(uint32_t a, uint32_t b)
+{
+	return seq_lt(a, b) ? a : b;
+}
+
+/* compare.c */
+void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+		 uint64_t time_ns);
+void cmp_diverge(struct colo_cmp *cmp, struct conn *c, uint64_t time_ns);
+/* Holds f on its side queue before `before` (NULL: at the tail). */
+void cmp_hold(struct colo_cmp *cmp, struct cframe *f, struct cframe *before);
+void cmp_release(struct colo_cmp *cmp, struct cframe *f);
+void cmp_drop(struct colo_cmp *cmp, struct cframe *f, enum colo_drop_reason reason);
+bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f);
+void cmp_close_conn(struct colo_cmp *cmp, struct conn *c);
+
+/* compare_tcp.c */
+void tcp_init(struct conn *c);
+void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
+	      const struct colo_frame_info *fi);
+void tcp_commit(struct colo_cmp *cmp, struct conn *c, bool keep);
+void tcp_fini(struct colo_cmp *cmp, struct conn *c);
+
+#endif /* COLO_COMPARE_INT_H */
