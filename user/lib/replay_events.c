@@ -86,9 +86,12 @@ const char *colo_drop_reason_name(enum colo_drop_reason reason)
 		[COLO_DROP_COMPARED] = "compared",   [COLO_DROP_COMMIT] = "commit",
 		[COLO_DROP_MALFORMED] = "malformed", [COLO_DROP_DUPLICATE] = "duplicate",
 		[COLO_DROP_REFUSED] = "refused",     [COLO_DROP_SHUTDOWN] = "shutdown",
+		[COLO_DROP_OVERFLOW] = "overflow",
 	};
 
-	return (unsigned int)reason < COLO_DROP_REASON_MAX ? names[reason] : "unknown";
+	if ((unsigned int)reason >= COLO_DROP_REASON_MAX || !names[reason])
+		return "unknown";
+	return names[reason];
 }
 
 enum colo_side colo_replay_pick(const bool has[COLO_SIDE_MAX], const uint64_t ts_ns[COLO_SIDE_MAX])

@@ -20,7 +20,7 @@
 
 /* "primary", "secondary". */
 const char *colo_side_name(enum colo_side side);
-/* "compared", "commit", "malformed", "duplicate", "refused", "shutdown". */
+/* "compared", "commit", "malformed", "duplicate", "refused", "shutdown", "overflow". */
 const char *colo_drop_reason_name(enum colo_drop_reason reason);
 
 /*
