@@ -60,6 +60,9 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
 BPF_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bpf/test_*.c))
 BPF_HELPERS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/bpf/test_%.c,$(wildcard tests/bpf/*.c)))
+# The test frame builder, shared by unit tests, capture generators, benchmarks and fuzzers.
+TEST_PKT_SRC := $(wildcard tests/unit/pkt.c)
+TEST_PKT := $(patsubst %.c,$(BUILD)/%.o,$(TEST_PKT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -107,21 +110,21 @@ $(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BPF_HELPERS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(TEST_PKT) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_PKT) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(USER_HDRS)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TEST_PKT_SRC) $(USER_HDRS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$< $(LIB_SRCS) -lpcap -o $@
+		$< $(LIB_SRCS) $(TEST_PKT_SRC) -lpcap -o $@
 
 tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer: the input is a small program that drives the comparator with two interleaved frame
+ * streams built with valid headers (so it gets past the parser), and the harness checks the
+ * safety invariant on every release: each released primary payload byte was sent by the
+ * secondary at the same relative sequence number (TCP) / each released datagram was sent by the
+ * secondary (UDP), or the byte was released by a commit. Also: one hand-back per frame, per-flow
+ * release order, at most one checkpoint request outstanding. abort() on any violation.
+ *
+ * Program: a 4-byte header (primary ISN base, secondary ISN offset), then ops, one byte each plus
+ * operands:
+ *   op & 7 = 0..3  TCP segment, side = op bit 3, flow = op >> 4 & 3 (flow 3 is UDP):
+ *                  [pos][len][flags]: pos: in order, retransmit or gap; len & 63 bytes of the
+ *                  stream's payload pattern; flags: FIN/RST/PSH, bit 7 corrupts one byte.
+ *   4  tick: [n] the clock advances n * 16 ms
+ *   5  commit (bit 3: COLO_COMMIT_KEEP_STREAMS off)
+ *   6  abort the outstanding request
+ *   7  a frame cut short: [len] the next segment's frame keeps only len bytes
+ */
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "lib/compare.h"
+#include "lib/frame.h"
+#include "../unit/pkt.h"
+
+#define check(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			abort();                                                                   \
+	} while (0)
+
+#define NFLOWS	   4
+#define UDP_FLOW   3
+#define WIN	   4096 /* relative sequence space a TCP flow uses */
+#define MAX_DGRAMS 256
+#define MAX_OPS	   512
+#define MS	   1000000ull
+
+struct fz_frame {
+	STAILQ_ENTRY(fz_frame) link;
+	enum colo_side side;
+	unsigned int flow;
+	uint64_t ordinal; /* per flow and side */
+	uint32_t rel;	  /* relative seq of the first payload byte (TCP) */
+	uint32_t payload_off, payload_len;
+	uint32_t len;
+	bool rst;
+	bool done;
+	uint8_t data[];
+};
+
+STAILQ_HEAD(fz_list, fz_frame);
+
+struct fz_flow {
+	uint32_t isn[COLO_SIDE_MAX];
+	uint32_t next[COLO_SIDE_MAX]; /* highest relative seq sent + 1 */
+	bool open;		      /* both SYN-ACKs sent */
+	uint64_t ordinal[COLO_SIDE_MAX];
+	uint64_t last_released;	     /* ordinal + 1 of the last primary release */
+	uint8_t seen[WIN];	     /* bit per alphabet value the secondary sent at rel */
+	uint8_t committed[WIN];	     /* values a commit released at rel */
+	uint64_t dgrams[MAX_DGRAMS]; /* UDP: secondary datagrams (hash) */
+	unsigned int ndgrams;
+	uint64_t committed_dgrams[MAX_DGRAMS];
+	unsigned int ncommitted;
+};
+
+struct fz {
+	struct colo_cmp *cmp;
+	struct fz_flow flow[NFLOWS];
+	struct fz_list done;
+	uint64_t now;
+	bool in_commit;
+	bool pending;
+	uint64_t live; /* frames fed and not handed back */
+	uint32_t cut;  /* next frame cut to this length, 0: whole */
+};
+
+static const struct pkt_spec flows[NFLOWS] = {
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40000},
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40001},
+	{.family = 6,
+	 .src = "fd00::1",
+	 .dst = "fd00::2",
+	 .proto = IPPROTO_TCP,
+	 .sport = 80,
+	 .dport = 40000},
+	{.family = 4,
+	 .src = "10.0.0.1",
+	 .dst = "10.0.0.2",
+	 .proto = IPPROTO_UDP,
+	 .sport = 53,
+	 .dport = 5353},
+};
+
+/* The stream both replicas send: a byte from a 4-letter alphabet per relative seq. */
+static uint8_t pattern(uint32_t rel)
+{
+	return (uint8_t)('a' + (rel * 2654435761u >> 30));
+}
+
+static uint8_t value_bit(uint8_t v)
+{
+	return (uint8_t)(1u << ((v - 'a') & 7));
+}
+
+static uint64_t dgram_hash(const uint8_t *p, uint32_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ len;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool in_set(const uint64_t *set, unsigned int n, uint64_t h)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (set[i] == h)
+			return true;
+	return false;
+}
+
+static void add_set(uint64_t *set, unsigned int *n, uint64_t h)
+{
+	if (*n < MAX_DGRAMS && !in_set(set, *n, h))
+		set[(*n)++] = h;
+}
+
+static void check_tcp_release(struct fz *z, struct fz_flow *fl, const struct fz_frame *f)
+{
+	const uint8_t *p = f->data + f->payload_off;
+
+	for (uint32_t i = 0; i < f->payload_len; i++) {
+		uint32_t rel = f->rel + i;
+		uint8_t bit = value_bit(p[i]);
+
+		check(rel < WIN);
+		if (z->in_commit)
+			fl->committed[rel] |= bit;
+		else
+			check((fl->seen[rel] | fl->committed[rel]) & bit);
+	}
+}
+
+static void check_udp_release(struct fz *z, struct fz_flow *fl, const struct fz_frame *f)
+{
+	uint64_t h = dgram_hash(f->data + f->payload_off, f->payload_len);
+
+	if (z->in_commit)
+		add_set(fl->committed_dgrams, &fl->ncommitted, h);
+	else
+		check(in_set(fl->dgrams, fl->ndgrams, h) ||
+		      in_set(fl->committed_dgrams, fl->ncommitted, h));
+}
+
+static void hand_back(struct fz *z, struct fz_frame *f)
+{
+	check(!f->done);
+	f->done = true;
+	z->live--;
+	STAILQ_INSERT_TAIL(&z->done, f, link);
+}
+
+static void on_release(void *ctx, void *cookie, const uint8_t *data, uint32_t len)
+{
+	struct fz *z = ctx;
+	struct fz_frame *f = cookie;
+	struct fz_flow *fl = &z->flow[f->flow];
+
+	check(f->side == COLO_SIDE_PRIMARY);
+	check(len == f->len && !memcmp(data, f->data, len));
+	check(f->ordinal + 1 > fl->last_released);
+	fl->last_released = f->ordinal + 1;
+	/*
+	 * Payload of a RST is not checked: a receiving TCP does not deliver it (RFC 9293 allows
+	 * it only as diagnostic text), and the comparator matches RSTs by their flags.
+	 */
+	if (f->payload_len && !f->rst) {
+		if (f->flow == UDP_FLOW)
+			check_udp_release(z, fl, f);
+		else
+			check_tcp_release(z, fl, f);
+	}
+	hand_back(z, f);
+}
+
+static void on_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason)
+{
+	struct fz_frame *f = cookie;
+
+	check(side == f->side);
+	check((unsigned int)reason < COLO_DROP_REASON_MAX);
+	hand_back(ctx, f);
+}
+
+static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
+			  uint64_t time_ns)
+{
+	struct fz *z = ctx;
+
+	(void)flow;
+	check(!z->pending);
+	check((unsigned int)reason < COLO_CP_REASON_MAX);
+	check(time_ns <= z->now);
+	z->pending = true;
+}
+
+static void on_offset(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
+		      uint32_t ts_offset, bool ts_valid)
+{
+	(void)ctx;
+	(void)flow;
+	(void)seq_offset;
+	(void)ts_offset;
+	(void)ts_valid;
+}
+
+static void free_done(struct fz *z)
+{
+	struct fz_frame *f;
+
+	while ((f = STAILQ_FIRST(&z->done))) {
+		STAILQ_REMOVE_HEAD(&z->done, link);
+		free(f);
+	}
+}
+
+/* What the secondary sent: the payload bytes of the frame as captured. */
+static void record_secondary(struct fz_flow *fl, unsigned int flow, const struct fz_frame *f)
+{
+	const uint8_t *p = f->data + f->payload_off;
+
+	if (flow == UDP_FLOW) {
+		add_set(fl->dgrams, &fl->ndgrams, dgram_hash(p, f->payload_len));
+		return;
+	}
+	for (uint32_t i = 0; i < f->payload_len && f->rel + i < WIN; i++)
+		fl->seen[f->rel + i] |= value_bit(p[i]);
+}
+
+/* Builds one frame (cut short if asked) into a new fz_frame and feeds it. */
+static void feed(struct fz *z, unsigned int flow, enum colo_side side, uint32_t rel, uint8_t flags,
+		 const uint8_t *payload, uint32_t plen)
+{
+	struct fz_flow *fl = &z->flow[flow];
+	struct colo_frame_info info;
+	struct colo_frame_in in;
+	uint8_t buf[256];
+	struct fz_frame *f;
+	size_t n;
+
+	struct pkt_spec spec = flows[flow];
+
+	spec.seq = fl->isn[side] + rel;
+	spec.ack = 5001;
+	spec.flags = flags;
+	spec.payload = payload;
+	spec.payload_len = plen;
+	n = pkt_build(&spec, buf, sizeof(buf));
+	check(n > 0 && n <= sizeof(buf));
+	check(colo_frame_parse(buf, n, &info) == COLO_FRAME_IP && info.payload_len == plen);
+	if (z->cut && z->cut < n)
+		n = z->cut;
+	z->cut = 0;
+	f = calloc(1, sizeof(*f) + n);
+	check(f);
+	f->side = side;
+	f->flow = flow;
+	f->ordinal = fl->ordinal[side]++;
+	f->rel = rel - 1; /* relative seq 0 is the SYN */
+	f->len = (uint32_t)n;
+	f->rst = flow != UDP_FLOW && (flags & COLO_TCP_RST);
+	f->payload_off = info.payload_off;
+	f->payload_len = n > info.payload_off ? (uint32_t)n - info.payload_off : 0;
+	if (f->payload_len > plen)
+		f->payload_len = plen; /* Ethernet padding */
+	memcpy(f->data, buf, n);
+	if (side == COLO_SIDE_SECONDARY)
+		record_secondary(fl, flow, f);
+	in = (struct colo_frame_in){
+		.side = side, .time_ns = z->now, .data = f->data, .len = f->len, .cookie = f};
+	z->live++;
+	check(colo_cmp_feed(z->cmp, &in) == 0);
+	free_done(z);
+}
+
+static void open_flow(struct fz *z, unsigned int flow)
+{
+	struct fz_flow *fl = &z->flow[flow];
+
+	if (fl->open || flow == UDP_FLOW)
+		return;
+	fl->open = true;
+	fl->next[COLO_SIDE_PRIMARY] = fl->next[COLO_SIDE_SECONDARY] = 1;
+	feed(z, flow, COLO_SIDE_PRIMARY, 0, COLO_TCP_SYN | COLO_TCP_ACK, NULL, 0);
+	feed(z, flow, COLO_SIDE_SECONDARY, 0, COLO_TCP_SYN | COLO_TCP_ACK, NULL, 0);
+}
+
+/* Reads one operand byte; 0 past the end. */
+static uint8_t arg(const uint8_t **p, const uint8_t *end)
+{
+	return *p < end ? *(*p)++ : 0;
+}
+
+static void op_segment(struct fz *z, uint8_t op, const uint8_t **p, const uint8_t *end)
+{
+	enum colo_side side = op & 8 ? COLO_SIDE_SECONDARY : COLO_SIDE_PRIMARY;
+	unsigned int flow = op >> 4 & 3;
+	struct fz_flow *fl = &z->flow[flow];
+	uint8_t pos = arg(p, end), len = arg(p, end) & 63, fl_bits = arg(p, end);
+	uint8_t payload[64];
+	uint32_t rel;
+
+	open_flow(z, flow);
+	if (flow == UDP_FLOW) {
+		rel = fl->next[side]++;
+		len &= 31;
+	} else if (pos < 160) {
+		rel = fl->next[side]; /* in order */
+	} else if (pos < 224) {
+		rel = fl->next[side] > (pos & 63u) ? fl->next[side] - (pos & 63u) : 1;
+	} else {
+		rel = fl->next[side] + (pos & 31u); /* a gap */
+	}
+	if (flow != UDP_FLOW && rel + len >= WIN)
+		return;
+	for (unsigned int i = 0; i < len; i++)
+		payload[i] = pattern(flow == UDP_FLOW ? rel * 64 + i : rel - 1 + i);
+	if (fl_bits & 0x80 && len)
+		payload[fl_bits % len] = (uint8_t)('a' + ((payload[fl_bits % len] - 'a' + 1) & 3));
+	if (flow != UDP_FLOW && rel + len > fl->next[side])
+		fl->next[side] = rel + len;
+	feed(z, flow, side, flow == UDP_FLOW ? 1 : rel,
+	     (uint8_t)(COLO_TCP_ACK | (fl_bits & (COLO_TCP_FIN | COLO_TCP_RST | COLO_TCP_PSH))),
+	     payload, len);
+}
+
+static void commit(struct fz *z, unsigned int flags)
+{
+	z->in_commit = true;
+	colo_cmp_commit(z->cmp, z->now, flags);
+	z->in_commit = false;
+	z->pending = false;
+	check(!colo_cmp_checkpoint_pending(z->cmp));
+	free_done(z);
+	if (flags & COLO_COMMIT_KEEP_STREAMS)
+		return;
+	/* The secondary now is a copy of the primary: it goes on in the primary's sequence space.
+	 */
+	for (unsigned int i = 0; i < NFLOWS; i++) {
+		z->flow[i].isn[COLO_SIDE_SECONDARY] = z->flow[i].isn[COLO_SIDE_PRIMARY];
+		z->flow[i].next[COLO_SIDE_SECONDARY] = z->flow[i].next[COLO_SIDE_PRIMARY];
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct colo_cmp_ops ops = {
+		.release = on_release,
+		.drop = on_drop,
+		.checkpoint = on_checkpoint,
+		.offset = on_offset,
+	};
+	const uint8_t *p = data, *end = data + size;
+	struct colo_cmp_limits lim;
+	struct fz *z;
+	unsigned int nops = 0;
+
+	if (size < 4)
+		return 0;
+	z = calloc(1, sizeof(*z));
+	check(z);
+	STAILQ_INIT(&z->done);
+	for (unsigned int i = 0; i < NFLOWS; i++) {
+		/* Near the top of the sequence space now and then, so that wrapping is exercised.
+		 */
+		z->flow[i].isn[COLO_SIDE_PRIMARY] = (uint32_t)data[0] << 24 | (uint32_t)data[1]
+										      << 16;
+		z->flow[i].isn[COLO_SIDE_PRIMARY] -= i * 1000;
+		z->flow[i].isn[COLO_SIDE_SECONDARY] =
+			z->flow[i].isn[COLO_SIDE_PRIMARY] + ((uint32_t)data[2] << 24 | data[3]);
+	}
+	p += 4;
+	colo_cmp_limits_default(&lim);
+	lim.max_queue = 16;
+	lim.max_conns = 3;
+	lim.compare_timeout_ns = 500 * MS;
+	z->cmp = colo_cmp_new(&lim, &ops, z);
+	check(z->cmp);
+	z->now = 1000 * MS;
+
+	while (p < end && nops++ < MAX_OPS) {
+		uint8_t op = *p++;
+
+		switch (op & 7) {
+		case 4:
+			z->now += arg(&p, end) * 16 * MS;
+			colo_cmp_tick(z->cmp, z->now);
+			free_done(z);
+			break;
+		case 5:
+			commit(z, op & 8 ? 0 : COLO_COMMIT_KEEP_STREAMS);
+			break;
+		case 6:
+			if (z->pending) {
+				colo_cmp_abort(z->cmp, z->now);
+				z->pending = false;
+			}
+			free_done(z);
+			break;
+		case 7:
+			z->cut = arg(&p, end);
+			break;
+		default:
+			op_segment(z, op, &p, end);
+			break;
+		}
+		check(z->pending == colo_cmp_checkpoint_pending(z->cmp));
+	}
+	colo_cmp_free(z->cmp);
+	check(z->live == 0);
+	free_done(z);
+	free(z);
+	return 0;
+}
