@@ -226,18 +226,6 @@ static void on_agent_failover(void *ctx)
 	failover(ctx, "declared by the agent");
 }
 
-static void on_agent_connected(void *ctx, uint16_t version, uint32_t features)
-{
-	(void)ctx;
-	logf_line("agent connected (protocol %u, features %#x)", version, features);
-}
-
-static void on_agent_disconnected(void *ctx, const char *why)
-{
-	(void)ctx;
-	logf_line("agent disconnected: %s", why);
-}
-
 /* ---- summary ------------------------------------------------------------------------------ */
 
 struct run_totals {
@@ -561,8 +549,6 @@ static int open_agent(struct run_state *st)
 	static char path[PATH_MAX];
 	const struct colo_agent_ops ops = {
 		.ctx = st,
-		.connected = on_agent_connected,
-		.disconnected = on_agent_disconnected,
 		.begin = on_agent_begin,
 		.commit = on_agent_commit,
 		.abort = on_agent_abort,
