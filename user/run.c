@@ -29,6 +29,12 @@
 #include "worker.h"
 
 #define RUN_AGENT_DIR "/run/colo-xdp"
+/*
+ * Retransmission check window per TCP connection. The comparator's 64 KiB default is one GSO
+ * super-frame: a retransmission of anything older is unverifiable and held until a checkpoint,
+ * which stalls bulk flows on every loss. 4 MiB covers what a veth flow keeps in flight.
+ */
+#define RUN_RETX_WINDOW (4u << 20)
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -368,7 +374,7 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--compare-timeout MS] [--max-queue N] "
-	      "[--release afpacket|afxdp] [--hook tc|xdp] [--stats-interval S] [--keep])\n",
+	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--stats-interval S] [--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -395,6 +401,7 @@ enum {
 	OPT_HOOK,
 	OPT_STATS,
 	OPT_KEEP,
+	OPT_RETX,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -412,6 +419,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "hook", required_argument, NULL, OPT_HOOK },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "retx-window", required_argument, NULL, OPT_RETX },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
@@ -422,6 +430,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	colo_cmp_limits_default(&o->limits);
+	o->limits.retx_window = RUN_RETX_WINDOW;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -476,6 +485,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_KEEP:
 			o->keep = true;
+			break;
+		case OPT_RETX:
+			if (!parse_uint(optarg, 4096, 1u << 30, &v))
+				return usage_error("--retx-window takes 4096..1073741824 bytes, not '%s'",
+						   optarg);
+			o->limits.retx_window = v;
 			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
