@@ -11,7 +11,7 @@
 # TAP output; needs root.
 . "$(dirname "$0")/lib_dataplane.bash"
 
-BULK=24000000
+BULK=${COLO_BULK:-24000000} # COLO_BULK=200000000 for a release-rate measurement
 SMALL=2000000
 
 setup
@@ -20,7 +20,7 @@ servers 5003 "$SMALL"
 bg_ns primary "$SERVE" echo --port 5002
 bg_ns secondary "$SERVE" echo --port 5002
 wait_listen primary 5002 udp && wait_listen secondary 5002 udp
-check "colo-xdp run starts with 2 shards" start_daemon --shards 2 || { show "$RUNLOG"; exit 1; }
+check "colo-xdp run starts with 2 shards (release ${COLO_RELEASE:-default})" start_daemon --shards 2 ${COLO_RELEASE:+--release "$COLO_RELEASE"} || { show "$RUNLOG"; exit 1; }
 check "reference agent connects" start_agent commit || show "$AGENTLOG"
 
 # fetch ADDR PORT OUT: prints the seconds the download took.
@@ -70,7 +70,11 @@ done
 wait "${fpids[@]}"
 good=0
 for i in $(seq 16); do
-	[ -f "$WORK/par.$i" ] && [ "$(file_sha "$WORK/par.$i")" = "$want" ] && good=$((good + 1))
+	if [ -f "$WORK/par.$i" ] && [ "$(file_sha "$WORK/par.$i")" = "$want" ]; then
+		good=$((good + 1))
+	else
+		echo "# connection $i: $(stat -c %s "$WORK/par.$i" 2>/dev/null || echo no) bytes"
+	fi
 done
 check "16 parallel connections: $good/16 verified" [ "$good" -eq 16 ]
 

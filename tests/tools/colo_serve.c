@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,6 +203,8 @@ static __attribute__((noreturn)) void mode_serve(const struct opts *o)
 			die("accept");
 		}
 		if (fork() == 0) {
+			/* A connection dies with its server (tests kill the server's pid only). */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(lfd);
 			send_pattern(fd, o->bytes, o->flip_at);
 			close(fd);
