@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,15 @@ struct afxdp {
 	uint64_t free_addr[XSK_FRAMES];
 	uint32_t nfree;
 	uint32_t unkicked;
+	/* One socket per queue: the workers of a process share it, one flush at a time. */
+	pthread_mutex_t lock;
+	unsigned int refs;
+	int ifindex;
+	unsigned int queue_id;
 };
+
+static pthread_mutex_t afxdp_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct afxdp *afxdp_shared;
 
 struct colo_release {
 	enum colo_release_mode mode;
@@ -80,7 +89,7 @@ struct colo_release {
 	uint32_t lens[RELEASE_BATCH];
 	struct colo_rec recs[RELEASE_BATCH];
 	struct afpacket pkt;
-	struct afxdp xdp;
+	struct afxdp *xdp;
 	struct colo_release_stats stats;
 };
 
@@ -376,6 +385,49 @@ static void afxdp_close(struct afxdp *x)
 	free(x->area);
 }
 
+/* The process's AF_XDP socket on ifindex/queue_id, opened by its first user. */
+static struct afxdp *afxdp_get(int ifindex, unsigned int queue_id, char *err, size_t errlen)
+{
+	struct afxdp *x;
+
+	pthread_mutex_lock(&afxdp_shared_lock);
+	x = afxdp_shared;
+	if (x && (x->ifindex != ifindex || x->queue_id != queue_id)) {
+		snprintf(err, errlen, "AF_XDP: one release interface per process");
+		x = NULL;
+	} else if (x) {
+		x->refs++;
+	} else {
+		x = calloc(1, sizeof(*x));
+		if (x && !afxdp_open(x, ifindex, queue_id, err, errlen)) {
+			pthread_mutex_init(&x->lock, NULL);
+			x->refs = 1;
+			x->ifindex = ifindex;
+			x->queue_id = queue_id;
+			afxdp_shared = x;
+		} else {
+			if (!x)
+				snprintf(err, errlen, "AF_XDP: out of memory");
+			free(x);
+			x = NULL;
+		}
+	}
+	pthread_mutex_unlock(&afxdp_shared_lock);
+	return x;
+}
+
+static void afxdp_put(struct afxdp *x)
+{
+	pthread_mutex_lock(&afxdp_shared_lock);
+	if (!--x->refs) {
+		afxdp_close(x);
+		pthread_mutex_destroy(&x->lock);
+		free(x);
+		afxdp_shared = NULL;
+	}
+	pthread_mutex_unlock(&afxdp_shared_lock);
+}
+
 static void afxdp_reclaim(struct afxdp *x)
 {
 	uint32_t idx, n, i;
@@ -445,10 +497,10 @@ static bool afxdp_send_copy(struct colo_release *rel, const uint8_t *f, uint32_t
 {
 	uint64_t addr;
 
-	if (!afxdp_frame(&rel->xdp, &addr))
+	if (!afxdp_frame(rel->xdp, &addr))
 		return false;
-	memcpy(xsk_umem__get_data(rel->xdp.area, addr), f, len);
-	if (!afxdp_submit(&rel->xdp, addr, len))
+	memcpy(xsk_umem__get_data(rel->xdp->area, addr), f, len);
+	if (!afxdp_submit(rel->xdp, addr, len))
 		return false;
 	rel->stats.bytes += len;
 	return true;
@@ -466,9 +518,9 @@ static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
 	uint64_t addr;
 	uint8_t *p;
 
-	if (!afxdp_frame(&rel->xdp, &addr))
+	if (!afxdp_frame(rel->xdp, &addr))
 		return false;
-	p = xsk_umem__get_data(rel->xdp.area, addr);
+	p = xsk_umem__get_data(rel->xdp->area, addr);
 	memcpy(p, f, lay->hdr_len);
 	memcpy(p + lay->hdr_len, f + lay->hdr_len + off, plen);
 	seg.ip_end = lay->hdr_len + plen;
@@ -497,7 +549,7 @@ static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
 		put_be16(p + lay->l4_off + 4, seg.ip_end - lay->l4_off);
 	}
 	l4_csum_sw(p, &seg);
-	if (!afxdp_submit(&rel->xdp, addr, seg.ip_end))
+	if (!afxdp_submit(rel->xdp, addr, seg.ip_end))
 		return false;
 	rel->stats.bytes += seg.ip_end;
 	rel->stats.segments++;
@@ -538,13 +590,15 @@ static void afxdp_flush(struct colo_release *rel)
 {
 	uint32_t i;
 
+	pthread_mutex_lock(&rel->xdp->lock);
 	for (i = 0; i < rel->n; i++) {
 		if (afxdp_send_one(rel, rel->frames[i], rel->lens[i], &rel->recs[i]))
 			rel->stats.frames++;
 		else
 			rel->stats.refused++;
 	}
-	afxdp_kick(&rel->xdp);
+	afxdp_kick(rel->xdp);
+	pthread_mutex_unlock(&rel->xdp->lock);
 }
 
 /* ---- common ------------------------------------------------------------------------------- */
@@ -565,7 +619,7 @@ struct colo_release *colo_release_open(enum colo_release_mode mode, int ifindex,
 	rel->ctx = ctx;
 	rel->pkt.fd = -1;
 	if (mode == COLO_RELEASE_AFXDP)
-		r = afxdp_open(&rel->xdp, ifindex, queue_id, err, errlen);
+		r = (rel->xdp = afxdp_get(ifindex, queue_id, err, errlen)) ? 0 : -1;
 	else
 		r = afpacket_open(&rel->pkt, ifindex, err, errlen);
 	if (r) {
@@ -608,7 +662,7 @@ void colo_release_close(struct colo_release *rel)
 		return;
 	colo_release_flush(rel);
 	if (rel->mode == COLO_RELEASE_AFXDP)
-		afxdp_close(&rel->xdp);
+		afxdp_put(rel->xdp);
 	else if (rel->pkt.fd >= 0)
 		close(rel->pkt.fd);
 	free(rel);

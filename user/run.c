@@ -637,6 +637,8 @@ static void teardown(struct run_state *st)
 	unsigned int i;
 	int r;
 
+	for (i = 0; i < st->nworkers; i++)
+		colo_worker_stop(st->workers[i]);
 	if (st->nworkers) {
 		print_summary(st, "final");
 		print_shards(st);

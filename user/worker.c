@@ -41,6 +41,7 @@ struct colo_worker {
 	atomic_uint mailbox;
 	bool failover;
 	bool stopping;
+	bool joined;
 	unsigned int budget;
 	struct colo_worker_stats stats; /* owned by the worker thread */
 	pthread_mutex_t snap_lock;
@@ -307,12 +308,20 @@ void colo_worker_post(struct colo_worker *w, unsigned int cmds)
 	eventfd_write(w->efd, 1);
 }
 
+void colo_worker_stop(struct colo_worker *w)
+{
+	if (w->joined)
+		return;
+	colo_worker_post(w, COLO_WORKER_STOP);
+	pthread_join(w->thread, NULL);
+	w->joined = true;
+}
+
 void colo_worker_destroy(struct colo_worker *w)
 {
 	if (!w)
 		return;
-	colo_worker_post(w, COLO_WORKER_STOP);
-	pthread_join(w->thread, NULL);
+	colo_worker_stop(w);
 	worker_free(w);
 }
 

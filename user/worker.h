@@ -54,7 +54,9 @@ struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *e
 				      size_t errlen);
 /* Posts commands (enum colo_worker_cmd bits); never blocks. */
 void colo_worker_post(struct colo_worker *w, unsigned int cmds);
-/* Stops the thread, drops what is still held and frees the worker. */
+/* Stops the thread (its last stats snapshot stays readable); idempotent. */
+void colo_worker_stop(struct colo_worker *w);
+/* Stops the thread if needed, drops what is still held and frees the worker. */
 void colo_worker_destroy(struct colo_worker *w);
 /* Latest snapshot (refreshed by the worker at least every 100 ms). */
 void colo_worker_get_stats(struct colo_worker *w, struct colo_worker_stats *stats);

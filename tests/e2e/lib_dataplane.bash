@@ -25,6 +25,7 @@ SERVICE6=fd77::2
 PIDS=()
 DAEMON=
 AGENT_PID=
+SECONDARY_SERVER=
 n=0
 failed=0
 
@@ -97,6 +98,7 @@ servers() {
 	[ $# -ge 3 ] && flip=(--flip-at "$3")
 	bg_ns primary "$SERVE" serve --port "$1" --bytes "$2"
 	bg_ns secondary "$SERVE" serve --port "$1" --bytes "$2" "${flip[@]}"
+	SECONDARY_SERVER=$!
 	wait_listen primary "$1" && wait_listen secondary "$1"
 }
 
