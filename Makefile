@@ -135,6 +135,11 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)tests/run.sh
 
+# The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
 fuzz: deps $(FUZZERS)
 	$(Q)set -e; for f in $(FUZZERS); do \
 		mkdir -p build-fuzz/corpus-$$(basename $$f); \
