@@ -30,12 +30,12 @@
 /* SKB_GSO_TCP_ECN from the kernel's skbuff.h (not in uapi). */
 #define COLO_SKB_GSO_TCP_ECN 4u
 
-#define RELEASE_BATCH 64
-#define XSK_FRAMES 2048
+#define RELEASE_BATCH  64
+#define XSK_FRAMES     2048
 #define XSK_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
-#define XSK_RING 1024
+#define XSK_RING       1024
 #define XSK_KICK_EVERY 32 /* copy mode sends at most 32 descriptors per kick */
-#define XSK_MAX_KICKS 1000
+#define XSK_MAX_KICKS  1000
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_PSH 0x08
@@ -275,8 +275,8 @@ static uint32_t vnet_prepare(uint8_t *f, uint32_t len, const struct colo_rec *re
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = lay.l4_off;
 	vh->csum_offset = lay.csum_offset;
-	if (rec->flags & COLO_REC_GSO && rec->gso_size && l4len - (lay.hdr_len - lay.l4_off) >
-								   rec->gso_size) {
+	if (rec->flags & COLO_REC_GSO && rec->gso_size &&
+	    l4len - (lay.hdr_len - lay.l4_off) > rec->gso_size) {
 		if (lay.proto == IPPROTO_TCP)
 			vh->gso_type = lay.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4
 						       : VIRTIO_NET_HDR_GSO_TCPV6;
@@ -297,11 +297,11 @@ static void afpacket_flush(struct colo_release *rel)
 	int r;
 
 	for (i = 0; i < rel->n; i++) {
-		uint32_t len = vnet_prepare(rel->frames[i], rel->lens[i], &rel->recs[i],
-					    &pkt->vnet[i]);
+		uint32_t len =
+			vnet_prepare(rel->frames[i], rel->lens[i], &rel->recs[i], &pkt->vnet[i]);
 
-		pkt->iov[i][0] = (struct iovec){ &pkt->vnet[i], sizeof(pkt->vnet[i]) };
-		pkt->iov[i][1] = (struct iovec){ rel->frames[i], len };
+		pkt->iov[i][0] = (struct iovec){&pkt->vnet[i], sizeof(pkt->vnet[i])};
+		pkt->iov[i][1] = (struct iovec){rel->frames[i], len};
 		memset(&pkt->msgs[i], 0, sizeof(pkt->msgs[i]));
 		pkt->msgs[i].msg_hdr.msg_iov = pkt->iov[i];
 		pkt->msgs[i].msg_hdr.msg_iovlen = 2;
@@ -325,8 +325,7 @@ static void afpacket_flush(struct colo_release *rel)
 
 /* ---- AF_XDP ------------------------------------------------------------------------------- */
 
-static int afxdp_open(struct afxdp *x, int ifindex, unsigned int queue_id, char *err,
-		      size_t errlen)
+static int afxdp_open(struct afxdp *x, int ifindex, unsigned int queue_id, char *err, size_t errlen)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XSK_RING,
@@ -463,7 +462,7 @@ static bool afxdp_frame(struct afxdp *x, uint64_t *addr)
 	for (tries = 0; !x->nfree && tries < XSK_MAX_KICKS; tries++) {
 		afxdp_kick(x);
 		if (!x->nfree)
-			poll(&(struct pollfd){ .fd = xsk_socket__fd(x->xsk), .events = POLLOUT }, 1,
+			poll(&(struct pollfd){.fd = xsk_socket__fd(x->xsk), .events = POLLOUT}, 1,
 			     1);
 	}
 	if (!x->nfree)
@@ -579,8 +578,7 @@ static bool afxdp_send_one(struct colo_release *rel, uint8_t *f, uint32_t len,
 	for (off = 0; off < payload; off += mss) {
 		uint32_t plen = payload - off < mss ? payload - off : mss;
 
-		if (!afxdp_send_segment(rel, f, &lay, off, plen, off / mss,
-						off + plen >= payload))
+		if (!afxdp_send_segment(rel, f, &lay, off, plen, off / mss, off + plen >= payload))
 			return false;
 	}
 	return true;

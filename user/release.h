@@ -23,11 +23,11 @@ int colo_release_mode_parse(const char *name, enum colo_release_mode *mode);
 const char *colo_release_mode_name(enum colo_release_mode mode);
 
 struct colo_release_stats {
-	uint64_t frames;     /* frames handed to the kernel */
-	uint64_t bytes;	     /* their bytes (GSO super-frames count whole) */
-	uint64_t segments;   /* AF_XDP: frames produced by software segmentation */
+	uint64_t frames;      /* frames handed to the kernel */
+	uint64_t bytes;	      /* their bytes (GSO super-frames count whole) */
+	uint64_t segments;    /* AF_XDP: frames produced by software segmentation */
 	uint64_t send_errors; /* frames the kernel refused (dropped, never retried raw) */
-	uint64_t refused;    /* frames the release path cannot send (too big, bad headers) */
+	uint64_t refused;     /* frames the release path cannot send (too big, bad headers) */
 	uint64_t batches;
 };
 

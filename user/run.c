@@ -115,7 +115,7 @@ static void on_worker_checkpoint(void *ctx, unsigned int shard, enum colo_cp_rea
 	} else {
 		st->outstanding = true;
 		st->trigger_waiting = true;
-		st->trigger = (struct run_trigger){ shard, reason, *flow, time_ns };
+		st->trigger = (struct run_trigger){shard, reason, *flow, time_ns};
 		wake = true;
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -293,18 +293,20 @@ static void print_summary(struct run_state *st, const char *what)
 		cps += t.w.cmp.checkpoints[j];
 		trig += t.w.cmp.triggers[j];
 	}
-	logf_line("%s: t=%.1fs frames compared=%lu/%lu (P/S) compared_bytes=%lu released=%lu "
-		  "(%lu bytes, %.1f Mbit/s avg) held=%lu/%lu checkpoints=%lu triggers=%lu "
-		  "commits=%lu conns=%lu offsets=%lu ring_full=%lu ring_missing=%lu bad_records=%lu "
-		  "send_errors=%lu passed=%lu",
-		  what, secs, (unsigned long)t.w.cmp.frames_in[0], (unsigned long)t.w.cmp.frames_in[1],
-		  (unsigned long)t.w.cmp.compared_bytes, (unsigned long)t.w.rel.frames,
-		  (unsigned long)t.w.rel.bytes, secs > 0 ? t.w.rel.bytes * 8 / secs / 1e6 : 0.0,
-		  (unsigned long)t.w.cmp.held[0], (unsigned long)t.w.cmp.held[1], (unsigned long)cps,
-		  (unsigned long)trig, (unsigned long)t.w.cmp.commits, (unsigned long)t.w.cmp.conns,
-		  (unsigned long)t.w.offsets, (unsigned long)t.ring_full,
-		  (unsigned long)t.ring_missing, (unsigned long)t.w.bad_records,
-		  (unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed);
+	logf_line(
+		"%s: t=%.1fs frames compared=%lu/%lu (P/S) compared_bytes=%lu released=%lu "
+		"(%lu bytes, %.1f Mbit/s avg) held=%lu/%lu checkpoints=%lu triggers=%lu "
+		"commits=%lu conns=%lu offsets=%lu ring_full=%lu ring_missing=%lu bad_records=%lu "
+		"send_errors=%lu passed=%lu",
+		what, secs, (unsigned long)t.w.cmp.frames_in[0],
+		(unsigned long)t.w.cmp.frames_in[1], (unsigned long)t.w.cmp.compared_bytes,
+		(unsigned long)t.w.rel.frames, (unsigned long)t.w.rel.bytes,
+		secs > 0 ? t.w.rel.bytes * 8 / secs / 1e6 : 0.0, (unsigned long)t.w.cmp.held[0],
+		(unsigned long)t.w.cmp.held[1], (unsigned long)cps, (unsigned long)trig,
+		(unsigned long)t.w.cmp.commits, (unsigned long)t.w.cmp.conns,
+		(unsigned long)t.w.offsets, (unsigned long)t.ring_full,
+		(unsigned long)t.ring_missing, (unsigned long)t.w.bad_records,
+		(unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed);
 }
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -327,7 +329,7 @@ static int match_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 /* True when ifname is already attached to this instance in this role (a previous run). */
 static bool attached_here(const char *instance, const char *ifname, enum colo_role role)
 {
-	struct iface_match m = { .ifindex = if_nametoindex(ifname), .role = role };
+	struct iface_match m = {.ifindex = if_nametoindex(ifname), .role = role};
 	struct colo_instance *inst;
 
 	if (!m.ifindex)
@@ -374,7 +376,8 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--compare-timeout MS] [--max-queue N] "
-	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--stats-interval S] [--keep])\n",
+	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--stats-interval "
+	      "S] [--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -407,20 +410,20 @@ enum {
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "outside", required_argument, NULL, OPT_OUTSIDE },
-		{ "primary", required_argument, NULL, OPT_PRIMARY },
-		{ "secondary", required_argument, NULL, OPT_SECONDARY },
-		{ "instance", required_argument, NULL, OPT_INSTANCE },
-		{ "agent", required_argument, NULL, OPT_AGENT },
-		{ "shards", required_argument, NULL, OPT_SHARDS },
-		{ "compare-timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
-		{ "release", required_argument, NULL, OPT_RELEASE },
-		{ "hook", required_argument, NULL, OPT_HOOK },
-		{ "stats-interval", required_argument, NULL, OPT_STATS },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "retx-window", required_argument, NULL, OPT_RETX },
-		{ NULL, 0, NULL, 0 },
+		{"outside", required_argument, NULL, OPT_OUTSIDE},
+		{"primary", required_argument, NULL, OPT_PRIMARY},
+		{"secondary", required_argument, NULL, OPT_SECONDARY},
+		{"instance", required_argument, NULL, OPT_INSTANCE},
+		{"agent", required_argument, NULL, OPT_AGENT},
+		{"shards", required_argument, NULL, OPT_SHARDS},
+		{"compare-timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
+		{"release", required_argument, NULL, OPT_RELEASE},
+		{"hook", required_argument, NULL, OPT_HOOK},
+		{"stats-interval", required_argument, NULL, OPT_STATS},
+		{"keep", no_argument, NULL, OPT_KEEP},
+		{"retx-window", required_argument, NULL, OPT_RETX},
+		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
 	int c, role;
@@ -455,13 +458,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_uint(optarg, 1, 3600000, &v))
-				return usage_error("--compare-timeout takes 1..3600000 ms, not '%s'",
-						   optarg);
+				return usage_error(
+					"--compare-timeout takes 1..3600000 ms, not '%s'", optarg);
 			o->limits.compare_timeout_ns = v * 1000000ull;
 			break;
 		case OPT_MAX_QUEUE:
 			if (!parse_uint(optarg, 1, 1u << 20, &v))
-				return usage_error("--max-queue takes 1..1048576, not '%s'", optarg);
+				return usage_error("--max-queue takes 1..1048576, not '%s'",
+						   optarg);
 			o->limits.max_queue = v;
 			break;
 		case OPT_RELEASE:
@@ -488,8 +492,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_RETX:
 			if (!parse_uint(optarg, 4096, 1u << 30, &v))
-				return usage_error("--retx-window takes 4096..1073741824 bytes, not '%s'",
-						   optarg);
+				return usage_error(
+					"--retx-window takes 4096..1073741824 bytes, not '%s'",
+					optarg);
 			o->limits.retx_window = v;
 			break;
 		default:
@@ -593,8 +598,8 @@ static int main_loop(struct run_state *st, int sig_fd)
 	int n, r;
 
 	for (;;) {
-		pfds[0] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
-		pfds[1] = (struct pollfd){ .fd = st->wake_fd, .events = POLLIN };
+		pfds[0] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
+		pfds[1] = (struct pollfd){.fd = st->wake_fd, .events = POLLIN};
 		n = 2 + colo_agent_fds(st->agent, pfds + 2, 2);
 		r = poll(pfds, n, 200);
 		if (r < 0 && errno != EINTR)
@@ -653,8 +658,8 @@ static void teardown(struct run_state *st)
 	} else {
 		r = colo_detach_instance(st->opts.instance);
 		if (r && r != -ENOENT)
-			fprintf(stderr, "colo-xdp: detaching instance '%s': %s\n", st->opts.instance,
-				strerror(-r));
+			fprintf(stderr, "colo-xdp: detaching instance '%s': %s\n",
+				st->opts.instance, strerror(-r));
 	}
 	if (st->wake_fd >= 0)
 		close(st->wake_fd);
@@ -663,7 +668,7 @@ static void teardown(struct run_state *st)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_state st = { .wake_fd = -1 };
+	struct run_state st = {.wake_fd = -1};
 	sigset_t sigs;
 	int sig_fd, r;
 

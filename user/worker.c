@@ -22,7 +22,7 @@
 #include "worker.h"
 
 #define WORKER_TICK_MS 50
-#define WORKER_BUDGET 256 /* records per consume round before ticking and flushing */
+#define WORKER_BUDGET  256 /* records per consume round before ticking and flushing */
 
 /* A captured frame copied out of the ring: the cookie the comparator and release hand back. */
 struct held_frame {
@@ -85,8 +85,7 @@ static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_
 	colo_release_add(w->rel, h->data, len, &h->rec, h);
 }
 
-static void worker_drop(void *ctx, void *cookie, enum colo_side side,
-			enum colo_drop_reason reason)
+static void worker_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason)
 {
 	(void)ctx;
 	(void)side;
@@ -250,8 +249,7 @@ static void worker_free(struct colo_worker *w)
 	free(w);
 }
 
-struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err,
-				      size_t errlen)
+struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err, size_t errlen)
 {
 	static const struct colo_cmp_ops ops = {
 		.release = worker_release,
@@ -260,7 +258,7 @@ struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *e
 		.offset = worker_offset,
 	};
 	struct colo_worker *w = calloc(1, sizeof(*w));
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	int r;
 
 	if (!w) {

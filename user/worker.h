@@ -21,8 +21,7 @@ enum colo_worker_cmd {
 };
 
 /* Called from a worker thread when its comparator asks for a checkpoint. */
-typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard,
-					  enum colo_cp_reason reason,
+typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard, enum colo_cp_reason reason,
 					  const struct colo_flow_key *flow, uint64_t time_ns);
 
 struct colo_worker_cfg {
@@ -39,19 +38,18 @@ struct colo_worker_cfg {
 struct colo_worker_stats {
 	struct colo_cmp_stats cmp;
 	struct colo_release_stats rel;
-	uint64_t records;      /* ring records consumed */
-	uint64_t bad_records;  /* records that failed the bounds checks: dropped */
-	uint64_t passed;       /* after failover: primary frames released uncompared */
-	uint64_t offsets;      /* offsets written to the conntrack map */
+	uint64_t records;	/* ring records consumed */
+	uint64_t bad_records;	/* records that failed the bounds checks: dropped */
+	uint64_t passed;	/* after failover: primary frames released uncompared */
+	uint64_t offsets;	/* offsets written to the conntrack map */
 	uint64_t offset_errors; /* conntrack updates that failed */
-	uint64_t alloc_failed; /* records dropped for lack of memory */
+	uint64_t alloc_failed;	/* records dropped for lack of memory */
 };
 
 struct colo_worker;
 
 /* Creates the worker (ring, release socket, comparator) and starts its thread. */
-struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err,
-				      size_t errlen);
+struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err, size_t errlen);
 /* Posts commands (enum colo_worker_cmd bits); never blocks. */
 void colo_worker_post(struct colo_worker *w, unsigned int cmds);
 /* Stops the thread (its last stats snapshot stays readable); idempotent. */

@@ -66,8 +66,7 @@ static void fill_pattern(uint8_t *buf, uint64_t off, size_t len, int64_t flip_at
 		buf[flip_at - off] ^= 0xff;
 }
 
-static int parse_addr(const char *s, unsigned int port, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *s, unsigned int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
@@ -91,7 +90,7 @@ static int parse_addr(const char *s, unsigned int port, struct sockaddr_storage 
 
 static int listen_on(int type, unsigned int port)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	int fd = socket(AF_INET6, type, 0), zero = 0, one = 1;
 
 	if (fd < 0)
@@ -291,7 +290,7 @@ static int mode_ping(const struct opts *o)
 		fill_pattern(req, (uint64_t)i * size, size, -1);
 		memcpy(req, &i, sizeof(i));
 		for (tries = 0; tries < 10; tries++) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
+			struct pollfd p = {.fd = fd, .events = POLLIN};
 
 			if (send(fd, req, size, 0) < 0)
 				die("send");
@@ -303,7 +302,7 @@ static int mode_ping(const struct opts *o)
 			}
 		}
 		continue;
-answered:
+	answered:
 		ok++;
 	}
 	printf("udp %u/%u\n", ok, o->count);
@@ -319,17 +318,22 @@ static int mode_pattern(const struct opts *o)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },	{ "bytes", required_argument, NULL, 'b' },
-		{ "flip-at", required_argument, NULL, 'f' },	{ "connect", required_argument, NULL, 'c' },
-		{ "out", required_argument, NULL, 'o' },	{ "count", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 's' },	{ "sport", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
+		{"port", required_argument, NULL, 'p'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"flip-at", required_argument, NULL, 'f'},
+		{"connect", required_argument, NULL, 'c'},
+		{"out", required_argument, NULL, 'o'},
+		{"count", required_argument, NULL, 'n'},
+		{"size", required_argument, NULL, 's'},
+		{"sport", required_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0},
 	};
-	struct opts o = { .flip_at = -1, .count = 1, .size = 64 };
+	struct opts o = {.flip_at = -1, .count = 1, .size = 64};
 	int c;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: colo_serve serve|fetch|upload|sink|echo|ping|pattern ...\n");
+		fprintf(stderr,
+			"usage: colo_serve serve|fetch|upload|sink|echo|ping|pattern ...\n");
 		return 2;
 	}
 	o.mode = argv[1];
