@@ -508,6 +508,25 @@ static void test_flow_hash_symmetric(void **state)
 	assert_int_not_equal(colo_flow_hash(&a.key), colo_flow_hash(&c.key));
 }
 
+/* The contract's test vector: the value BPF computes for the same flow. */
+static void test_flow_hash_matches_contract(void **state)
+{
+	struct pkt_spec s = pkt_tcp4(1, 2, COLO_TCP_ACK, NULL, 0);
+	struct colo_frame_info a, b;
+
+	(void)state;
+	s.src = "192.0.2.1";
+	s.dst = "198.51.100.2";
+	a = parse_ok(build(&s));
+	assert_int_equal(colo_flow_hash(&a.key), COLO_HASH_TEST_VECTOR);
+	s.src = "198.51.100.2";
+	s.dst = "192.0.2.1";
+	s.sport = 40000;
+	s.dport = 80;
+	b = parse_ok(build(&s));
+	assert_int_equal(colo_flow_hash(&b.key), COLO_HASH_TEST_VECTOR);
+}
+
 static void test_flow_format(void **state)
 {
 	struct pkt_spec s = pkt_tcp4(1, 2, COLO_TCP_ACK, NULL, 0);
@@ -557,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_other_protocol),
 		cmocka_unit_test(test_truncations_never_overread),
 		cmocka_unit_test(test_flow_hash_symmetric),
+		cmocka_unit_test(test_flow_hash_matches_contract),
 		cmocka_unit_test(test_flow_format),
 	};
 

@@ -311,34 +311,8 @@ int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size)
 	return snprintf(buf, size, "%s %s > %s", name, src, dst);
 }
 
-static uint32_t rotl32(uint32_t x, unsigned int r)
-{
-	return x << r | x >> (32 - r);
-}
-
-/* One endpoint: its address folded to 32 bits, plus its port. */
-static uint32_t endpoint_hash(const uint8_t addr[16], __be16 port)
-{
-	uint32_t w[4];
-
-	memcpy(w, addr, sizeof(w));
-	return (w[0] ^ w[1] ^ rotl32(w[2], 7) ^ rotl32(w[3], 13)) + (uint32_t)port * 0x9e3779b1u;
-}
-
-/*
- * Symmetric: the two endpoint hashes are combined with commutative operations (sum and xor),
- * then mixed with the protocol by the murmur3 finalizer. Words are taken in memory order.
- */
+/* The contract's hash (include/colo_xdp.h), the one BPF computes for sharding. */
 uint32_t colo_flow_hash(const struct colo_flow_key *key)
 {
-	uint32_t a = endpoint_hash(key->saddr, key->sport);
-	uint32_t b = endpoint_hash(key->daddr, key->dport);
-	uint32_t h = (a + b) ^ rotl32(a ^ b, 16) ^ ((uint32_t)key->proto << 24);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return colo_flow_key_hash(key);
 }
