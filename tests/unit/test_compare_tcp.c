@@ -323,11 +323,9 @@ static void test_primary_retransmission_identical(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abcdef");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1004, 1, ACK, "def");
-	h_expect(h, "Rp3");
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
-	h_expect(h, "Rp4");
-	assert_int_equal(h_stats(h).retx_verified, 2);
+	h_expect(h, "Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
 }
 
 static void test_primary_retransmission_different(void **state)
@@ -337,7 +335,7 @@ static void test_primary_retransmission_different(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abcdef");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1003, 1, ACK, "cXe");
+	h_tcp(h, P, 1001, 1, ACK, "abcXef");
 	h_expect(h, "CP:mismatch");
 	colo_cmp_commit(h->cmp, h->now, 0);
 	h_expect(h, "O:0/- Rp3");
@@ -350,7 +348,7 @@ static void test_retransmission_with_new_bytes(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abc");
 	h_tcp(h, S, 5001, 1, ACK, "abc");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1002, 1, ACK, "bcdef");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_expect(h, "");
 	h_tcp(h, S, 5004, 1, ACK, "def");
 	h_expect(h, "Ds3/cmp Rp3");
@@ -368,46 +366,92 @@ static void test_retransmission_before_secondary_compared(void **state)
 	h_expect(h, "Ds2/cmp Rp2 Rp3");
 }
 
-static void test_retransmission_unverifiable_without_window(void **state)
+static void test_retransmission_of_bytes_still_held(void **state)
 {
-	struct colo_cmp_limits lim;
-	struct harness *h;
-	struct colo_cmp_stats st;
+	struct harness *h = hs(state);
 
-	(void)state;
-	colo_cmp_limits_default(&lim);
-	lim.retx_budget = 1; /* no room for any window */
-	h = h_new(&lim);
-	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abc");
-	h_expect(h, "Ds2/cmp Rp2");
+	h_expect(h, "Ds2/cmp");
+	/* Bytes compared as part of p2, which is still held: checked against p2 itself. */
 	h_tcp(h, P, 1001, 1, ACK, "abc");
-	h_tcp(h, P, 1004, 1, ACK, "d");
-	h_tcp(h, S, 5004, 1, ACK, "d");
+	h_expect(h, "");
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_expect(h, "Ds3/cmp Rp2 Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
+}
+
+static void test_misaligned_retransmission_confirmed_by_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_tcp(h, S, 5001, 1, ACK, "abcdefgh");
+	h_expect(h, "Ds2/cmp Rp2");
+	/* Starts where p2 started but ends inside it: the history cannot tell. */
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).retx_unverified, 1);
+	h_tcp(h, S, 5001, 1, ACK, "ab");
+	h_expect(h, "Ds3/cmp");
+	h_tcp(h, S, 5003, 1, ACK, "cdef");
+	h_expect(h, "Ds4/cmp Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
+}
+
+static void test_misaligned_retransmission_secondary_differs(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_tcp(h, S, 5001, 1, ACK, "abcdefgh");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cdef");
+	h_tcp(h, S, 5003, 1, ACK, "cdXf");
+	h_expect(h, "CP:mismatch Ds3/cmp");
+}
+
+static void test_retransmission_with_new_bytes_confirmed_by_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, S, 5001, 1, ACK, "abcd");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cdefg"); /* "cd" repeated, "efg" new */
+	h_tcp(h, S, 5003, 1, ACK, "cdefg");
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_unconfirmed_retransmission_waits_for_commit(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1002, 1, ACK, "bc");
+	h_tcp(h, P, 1007, 1, ACK, "g");
+	h_tcp(h, S, 5007, 1, ACK, "g");
 	h_expect(h, "Ds3/cmp"); /* p4 matched but waits behind the held retransmission */
-	st = h_stats(h);
-	assert_int_equal(st.retx_unverified, 1);
-	assert_int_equal(st.retx_no_window, 1);
 	h->now += h->lim.compare_timeout_ns;
 	colo_cmp_tick(h->cmp, h->now);
 	h_expect(h, "CP:timeout");
 	colo_cmp_commit(h->cmp, h->now, 0);
 	h_expect(h, "O:0/- Rp3 Rp4");
 	/* Bytes covered by the commit are released without a compare. */
-	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, P, 1001, 1, ACK, "abcdefg");
 	h_expect(h, "Rp5");
-	h_free(h);
 }
 
-static void test_retransmission_window_wraps(void **state)
+static void test_retransmission_history_is_bounded(void **state)
 {
 	struct colo_cmp_limits lim;
 	struct harness *h;
 
 	(void)state;
 	colo_cmp_limits_default(&lim);
-	lim.retx_window = 16;
+	lim.retx_history = 2;
 	h = h_new(&lim);
 	h_handshake(h, 1000, 5000);
 	h_tcp(h, P, 1001, 1, ACK, "0123456789");
@@ -415,34 +459,18 @@ static void test_retransmission_window_wraps(void **state)
 	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
 	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
 	h_expect(h, "Ds2/cmp Rp2 Rp3 Rp4");
-	/* The last 16 bytes are in the window, across its wrap point. */
 	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
 	h_expect(h, "Rp5");
-	h_tcp(h, P, 1015, 1, ACK, "efghijABCDEFGHIJ");
+	/* Two segments retransmitted as one. */
+	h_tcp(h, P, 1011, 1, ACK, "abcdefghijABCDEFGHIJ");
 	h_expect(h, "Rp6");
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIx");
-	h_expect(h, "CP:mismatch");
-	colo_cmp_abort(h->cmp, h->now);
-	h_free(h);
-}
-
-static void test_retransmission_older_than_window_held(void **state)
-{
-	struct colo_cmp_limits lim;
-	struct harness *h;
-
-	(void)state;
-	colo_cmp_limits_default(&lim);
-	lim.retx_window = 16;
-	h = h_new(&lim);
-	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_expect(h, "Ds2/cmp Rp2");
+	/* The oldest segment left the history. */
 	h_tcp(h, P, 1001, 1, ACK, "0123456789");
 	h_expect(h, "");
 	assert_int_equal(h_stats(h).retx_unverified, 1);
-	assert_int_equal(h_stats(h).held[P], 1);
+	assert_int_equal(h_stats(h).retx_verified, 2);
+	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIx");
+	h_expect(h, "CP:mismatch");
 	h_free(h);
 }
 
@@ -689,9 +717,12 @@ int main(void)
 		T(test_primary_retransmission_different),
 		T(test_retransmission_with_new_bytes),
 		T(test_retransmission_before_secondary_compared),
-		cmocka_unit_test(test_retransmission_unverifiable_without_window),
-		cmocka_unit_test(test_retransmission_window_wraps),
-		cmocka_unit_test(test_retransmission_older_than_window_held),
+		T(test_retransmission_of_bytes_still_held),
+		T(test_misaligned_retransmission_confirmed_by_secondary),
+		T(test_misaligned_retransmission_secondary_differs),
+		T(test_retransmission_with_new_bytes_confirmed_by_secondary),
+		T(test_unconfirmed_retransmission_waits_for_commit),
+		cmocka_unit_test(test_retransmission_history_is_bounded),
 		T(test_pure_ack_waits_for_secondary_ack),
 		T(test_pure_ack_secondary_ahead),
 		T(test_pure_ack_wraps),

@@ -35,8 +35,7 @@ void colo_cmp_limits_default(struct colo_cmp_limits *lim)
 	lim->max_conns = 65536;
 	lim->compare_timeout_ns = 3000 * MS;
 	lim->idle_timeout_ns = 120000 * MS;
-	lim->retx_window = 64 * 1024;
-	lim->retx_budget = 256ull << 20;
+	lim->retx_history = 64;
 }
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -62,11 +61,8 @@ static void fill_limits(struct colo_cmp_limits *dst, const struct colo_cmp_limit
 		dst->compare_timeout_ns = def.compare_timeout_ns;
 	if (!dst->idle_timeout_ns)
 		dst->idle_timeout_ns = def.idle_timeout_ns;
-	if (!dst->retx_window)
-		dst->retx_window = def.retx_window;
-	if (!dst->retx_budget)
-		dst->retx_budget = def.retx_budget;
-	dst->retx_window = pow2_at_least(dst->retx_window);
+	if (!dst->retx_history)
+		dst->retx_history = def.retx_history;
 }
 
 struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,
@@ -75,7 +71,7 @@ struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct co
 	struct colo_cmp *cmp;
 	uint32_t n;
 
-	if (!ops || !ops->release || !ops->drop || !ops->checkpoint || !ops->offset) {
+	if (!ops || !ops->release || !ops->drop || !ops->checkpoint) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -148,12 +144,15 @@ static void unhold(struct colo_cmp *cmp, struct cframe *f)
 	TAILQ_REMOVE(&cmp->age, f, age);
 	if (f->in_pend)
 		TAILQ_REMOVE(&c->tcp.pend, f, pend);
+	else if (f->in_stuck)
+		TAILQ_REMOVE(&c->tcp.stuck, f, pend);
 	if (c->is_tcp && c->tcp.syn_frame == f)
 		c->tcp.syn_frame = NULL;
 	c->nq[f->side]--;
 	cmp->st.held[f->side]--;
 	f->held = 0;
 	f->in_pend = 0;
+	f->in_stuck = 0;
 }
 
 void cmp_release(struct colo_cmp *cmp, struct cframe *f)

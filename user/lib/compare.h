@@ -45,12 +45,10 @@ struct colo_cmp_limits {
 	uint64_t compare_timeout_ns; /* oldest queued frame age that triggers (default 3 s) */
 	uint64_t idle_timeout_ns;    /* an idle empty connection may be evicted (default 120 s) */
 	/*
-	 * Retransmission check: per TCP connection, a copy of the last retx_window compared bytes
-	 * (rounded up to a power of two, default 64 KiB), allocated on first use while the total
-	 * stays within retx_budget (default 256 MiB). Zero fields take the defaults.
+	 * Retransmission check: per TCP connection, the hashes of the last retx_history primary
+	 * segments compared (default 64). Zero fields take the defaults.
 	 */
-	uint32_t retx_window;
-	uint64_t retx_budget;
+	uint32_t retx_history;
 };
 
 /* Fills the defaults above. */
@@ -76,7 +74,7 @@ struct colo_cmp_ops {
 			   uint64_t time_ns);
 	/*
 	 * Offsets learned for a TCP connection (secondary = primary + offset). Called before the
-	 * primary SYN/SYN-ACK that revealed them is released.
+	 * primary SYN/SYN-ACK that revealed them is released. Optional (NULL: not reported).
 	 */
 	void (*offset)(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
 		       uint32_t ts_offset, bool ts_valid);
@@ -96,9 +94,9 @@ struct colo_cmp_stats {
 	uint64_t conns_evicted; /* closed/idle connections evicted to make room */
 	uint64_t held[COLO_SIDE_MAX]; /* frames held now */
 	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
-	uint64_t retx_verified;	      /* primary retransmissions released as identical */
-	uint64_t retx_unverified;     /* retransmissions older than the window: held to a commit */
-	uint64_t retx_no_window;      /* connections refused a window by retx_budget */
+	uint64_t retx_verified;	  /* primary retransmissions released as identical */
+	uint64_t retx_unverified; /* not in the history: wait for the secondary's retransmission */
+	uint64_t retx_no_window;  /* connections without a history (allocation failed) */
 };
 
 struct colo_cmp;
