@@ -10,10 +10,14 @@
 
 #include "lib/compare_int.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #define MS 1000000ull
 #define POOL_KEEP 4096	   /* free frames kept for reuse */
 #define EVICT_SCAN 8	   /* candidates looked at when the table is full */
 #define TICK_SCAN 32	   /* connections looked at per tick for closing/idle removal */
+#define LRU_SLACK_SHIFT 4  /* a connection moves in its list at most every timeout / 16 */
 
 static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
 	[COLO_CP_MISMATCH] = "mismatch",
@@ -265,6 +269,7 @@ void cmp_close_conn(struct colo_cmp *cmp, struct conn *c)
 		return;
 	TAILQ_REMOVE(&cmp->lru, c, lru);
 	c->closed = true;
+	c->lru_ns = c->last_ns;
 	TAILQ_INSERT_TAIL(&cmp->closed, c, lru);
 }
 
@@ -282,9 +287,9 @@ static bool conn_evict_one(struct colo_cmp *cmp, uint64_t now)
 	}
 	n = 0;
 	TAILQ_FOREACH(c, &cmp->lru, lru) {
-		if (n++ == EVICT_SCAN || c->last_ns + cmp->lim.idle_timeout_ns > now)
+		if (n++ == EVICT_SCAN || c->lru_ns + cmp->lim.idle_timeout_ns > now)
 			break;
-		if (conn_empty(c))
+		if (conn_empty(c) && c->last_ns + cmp->lim.idle_timeout_ns <= now)
 			goto evict;
 	}
 	return false;
@@ -307,6 +312,7 @@ static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_in
 	c->key = fi->key;
 	c->hash = hash;
 	c->last_ns = now;
+	c->lru_ns = now;
 	TAILQ_INIT(&c->q[SIDE_P]);
 	TAILQ_INIT(&c->q[SIDE_S]);
 	c->is_tcp = fi->key.proto == IPPROTO_TCP && !fi->fragment;
@@ -318,16 +324,27 @@ static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_in
 	return c;
 }
 
-static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
+static void conn_requeue(struct conn_list *list, struct conn *c, uint64_t now)
 {
-	struct conn_list *list = conn_list_of(cmp, c);
-
-	if (now > c->last_ns)
-		c->last_ns = now;
+	c->lru_ns = now;
 	if (TAILQ_NEXT(c, lru)) {
 		TAILQ_REMOVE(list, c, lru);
 		TAILQ_INSERT_TAIL(list, c, lru);
 	}
+}
+
+/*
+ * Lists stay ordered by lru_ns, which lags last_ns by at most timeout / 16: moving a busy
+ * connection on every frame would touch two neighbours' cache lines each time.
+ */
+static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
+{
+	uint64_t slack = cmp->lim.compare_timeout_ns >> LRU_SLACK_SHIFT;
+
+	if (now > c->last_ns)
+		c->last_ns = now;
+	if (now - c->lru_ns >= slack)
+		conn_requeue(conn_list_of(cmp, c), c, now);
 }
 
 /* ---- datagrams: FIFO per flow ---- */
@@ -418,7 +435,8 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
-	hash = colo_flow_hash(&fi.key);
+	/* Keys are oriented, so the table needs no symmetric (and slower) hash. */
+	hash = (uint32_t)XXH3_64bits(&fi.key, sizeof(fi.key));
 	c = conn_lookup(cmp, &fi.key, hash);
 	if (!c) {
 		c = conn_create(cmp, &fi, hash, in->time_ns);
@@ -473,16 +491,12 @@ static void tick_expire(struct colo_cmp *cmp, struct conn_list *list, uint64_t t
 	int n;
 
 	for (n = 0; n < TICK_SCAN && (c = TAILQ_FIRST(list)); n++) {
-		if (c->last_ns + ttl > now)
+		if (c->lru_ns + ttl > now)
 			return;
-		if (conn_empty(c)) {
+		if (c->last_ns + ttl <= now && conn_empty(c))
 			conn_remove(cmp, c);
-		} else {
-			/* Still holding frames: the timeout handles it; look again later. */
-			c->last_ns = now;
-			TAILQ_REMOVE(list, c, lru);
-			TAILQ_INSERT_TAIL(list, c, lru);
-		}
+		else
+			conn_requeue(list, c, now); /* active since, or holding frames */
 	}
 }
 

@@ -94,7 +94,8 @@ struct conn {
 	TAILQ_ENTRY(conn) lru; /* cmp->lru, or cmp->closed once closed */
 	struct colo_flow_key key;
 	uint32_t hash;
-	uint64_t last_ns;
+	uint64_t last_ns; /* last frame */
+	uint64_t lru_ns;  /* last move to its list's tail */
 	struct cframe_q q[COLO_SIDE_MAX]; /* primary: send order; secondary TCP: by sequence */
 	uint32_t nq[COLO_SIDE_MAX];
 	uint32_t debt; /* datagrams: secondary frames a KEEP_STREAMS commit already covered */

@@ -415,6 +415,7 @@ static void tcp_syn(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (c->closed) {
 		c->closed = false;
 		TAILQ_REMOVE(&cmp->closed, c, lru);
+		c->lru_ns = c->last_ns;
 		TAILQ_INSERT_TAIL(&cmp->lru, c, lru);
 	}
 	if (t->syn_seen[side]) {
