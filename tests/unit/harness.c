@@ -126,7 +126,13 @@ void h_free(struct harness *h)
 
 int h_feed_raw(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len)
 {
-	struct colo_frame_in in = {.side = side, .time_ns = h->now, .len = len};
+	return h_feed_rec(h, side, data, len, NULL);
+}
+
+int h_feed_rec(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len,
+	       const struct colo_rec *rec)
+{
+	struct colo_frame_in in = {.side = side, .time_ns = h->now, .len = len, .rec = rec};
 	int num = ++h->n[side];
 	uint8_t *buf;
 

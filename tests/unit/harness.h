@@ -35,6 +35,9 @@ void h_free(struct harness *h);
 /* Feeds a frame on side; returns its number (p<N>/s<N> in the log). */
 int h_feed(struct harness *h, enum colo_side side, const struct pkt_spec *spec);
 int h_feed_raw(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len);
+/* Same, with a capture record. */
+int h_feed_rec(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len,
+	       const struct colo_rec *rec);
 /* Asserts the log (tokens separated by one space) and clears it. */
 void h_expect(struct harness *h, const char *log);
 struct colo_cmp_stats h_stats(struct harness *h);

@@ -243,6 +243,27 @@ static void test_non_ip_and_malformed_dropped(void **state)
 	assert_int_equal(h_stats(h).conns, 0);
 }
 
+static void test_truncated_capture_dropped(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = udp_spec(1000, "payload");
+	struct colo_rec rec = {0};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	h_feed(h, S, &s);
+	rec.frame_len = len + 100; /* the wire frame was longer than what was captured */
+	rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	rec.frame_len = len;
+	rec.flags = COLO_REC_TRUNCATED;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_expect(h, "Dp1/bad Dp2/bad");
+	rec.flags = COLO_REC_VLAN;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_expect(h, "Rp3 Ds1/cmp");
+}
+
 static void test_primary_over_limit_held_not_dropped(void **state)
 {
 	struct harness *h = with_limits(2, 0, 0);
@@ -605,6 +626,7 @@ int main(void)
 		T(test_udp_ipv6_and_vlan),
 		T(test_fragments_compared_with_position),
 		T(test_non_ip_and_malformed_dropped),
+		T(test_truncated_capture_dropped),
 		cmocka_unit_test(test_primary_over_limit_held_not_dropped),
 		cmocka_unit_test(test_secondary_over_limit_dropped),
 		cmocka_unit_test(test_tcp_over_limit),

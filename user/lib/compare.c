@@ -431,6 +431,11 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 	if (!cmp || !in || (unsigned int)in->side >= COLO_SIDE_MAX || (!in->data && in->len))
 		return -EINVAL;
 	cmp->st.frames_in[in->side]++;
+	/* A capture that missed part of the frame can be neither compared nor released. */
+	if (in->rec && ((in->rec->flags & COLO_REC_TRUNCATED) || in->rec->frame_len > in->len)) {
+		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		return 0;
+	}
 	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
