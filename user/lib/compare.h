@@ -7,6 +7,25 @@
  * comparator hands the frame back through exactly one release (primary) or drop (either side)
  * callback, passing the caller's cookie. Held frames stay held until matched, committed, or
  * colo_cmp_free() (which drops them).
+ *
+ * Semantics, per flow (key in replica-output orientation, VLAN tags ignored):
+ * - TCP payload is compared byte by byte at equal sequence numbers, the secondary's mapped into
+ *   the primary's space by the offset learned from the two SYN-ACKs (or SYNs); a FIN counts as
+ *   one byte. A primary segment leaves, in send order, once all its bytes matched. A connection
+ *   first met mid-stream (or after a commit) is compared with offset 0 from its next segment.
+ *   Payload carried on a SYN (TCP Fast Open) is not compared.
+ * - A primary retransmission of compared bytes leaves at once if it matches the hashes of the
+ *   last retx_history compared segments (or bytes of segments still held); otherwise it waits
+ *   for the secondary to retransmit the same bytes, or for a commit (the timeout asks for one).
+ *   Bytes a commit covered are released as they are.
+ * - Pure ACKs leave once the secondary acknowledged at least as far. A RST leaves once the
+ *   secondary sent as many RSTs. Connections closed by FIN or RST linger compare_timeout.
+ * - UDP, ICMP, ICMPv6, other protocols and IP fragments: FIFO, whole payload compared (ICMP:
+ *   type, code and the rest of the header too; fragments: their offset too).
+ * - A new flow with no free slot (only closed or idle connections are evicted) is refused: its
+ *   frames are dropped (COLO_DROP_REFUSED; TCP retransmits) and a table_full checkpoint is
+ *   requested. A primary frame over max_queue is still held (and queue_full requested); a
+ *   secondary one is dropped (COLO_DROP_OVERFLOW).
  */
 #ifndef COLO_COMPARE_H
 #define COLO_COMPARE_H
