@@ -77,6 +77,7 @@ static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct co
 
 	assert_non_null(flow);
 	assert_int_equal(time_ns, h->now);
+	h->cp_flow = *flow;
 	h_log(h, "CP:%s", colo_cp_reason_name(reason));
 }
 

@@ -26,6 +26,7 @@ struct harness {
 	char log[16384];
 	size_t loglen;
 	int n[COLO_SIDE_MAX];
+	struct colo_flow_key cp_flow; /* flow of the last checkpoint request */
 	uint8_t *frames[COLO_SIDE_MAX][H_MAX_FRAMES];
 };
 

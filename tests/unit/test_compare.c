@@ -609,6 +609,74 @@ static void test_many_flows_interleaved(void **state)
 	h->loglen = 0;
 }
 
+static void test_timeout_names_the_oldest_flow(void **state)
+{
+	struct harness *h = *state;
+	uint64_t t0 = h->now;
+
+	udp(h, P, 1000, "first");
+	h->now += 1 * MSEC;
+	udp(h, P, 2000, "second");
+	udp(h, P, 1000, "third");
+	h->now = t0 + h->lim.compare_timeout_ns;
+	colo_cmp_tick(h->cmp, h->now);
+	h_expect(h, "CP:timeout");
+	assert_int_equal(ntohs(h->cp_flow.sport), 1000);
+}
+
+static void test_tick_on_empty_comparator(void **state)
+{
+	struct harness *h = *state;
+
+	colo_cmp_tick(h->cmp, h->now);
+	h->now += 1000000 * MSEC;
+	colo_cmp_tick(h->cmp, h->now);
+	colo_cmp_tick(NULL, h->now);
+	h_expect(h, "");
+	assert_false(colo_cmp_checkpoint_pending(h->cmp));
+}
+
+static void test_icmp_error_without_identifier(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
+			     .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 3,
+			     .payload = "quoted header", .payload_len = 13};
+
+	h_feed(h, P, &s);
+	h_feed(h, S, &s);
+	h_expect(h, "Rp1 Ds1/cmp");
+	assert_int_equal(h_stats(h).conns, 1);
+}
+
+static void test_udp_empty_payload(void **state)
+{
+	struct harness *h = *state;
+
+	udp(h, P, 1000, "");
+	udp(h, S, 1000, "");
+	h_expect(h, "Rp1 Ds1/cmp");
+}
+
+static void test_table_slot_reused_after_removal(void **state)
+{
+	struct harness *h = with_limits(0, 1, 0);
+
+	(void)state;
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	h->now += h->lim.compare_timeout_ns;
+	colo_cmp_tick(h->cmp, h->now);
+	assert_int_equal(h_stats(h).conns, 0);
+	udp(h, P, 1000, "fits");
+	udp(h, S, 1000, "fits");
+	h_expect(h, "Rp3 Ds3/cmp");
+	assert_int_equal(h_stats(h).conns_refused, 0);
+	h_free(h);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -648,6 +716,11 @@ int main(void)
 		cmocka_unit_test(test_limits_default),
 		T(test_stats_count_frames),
 		T(test_many_flows_interleaved),
+		T(test_timeout_names_the_oldest_flow),
+		T(test_tick_on_empty_comparator),
+		T(test_icmp_error_without_identifier),
+		T(test_udp_empty_payload),
+		cmocka_unit_test(test_table_slot_reused_after_removal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

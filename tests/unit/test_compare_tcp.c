@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -686,6 +687,165 @@ static void test_vlan_tags_do_not_matter(void **state)
 	h_expect(h, "Ds2/cmp Rp2");
 }
 
+static void test_primary_data_before_secondary_synack(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_tcp(h, P, 1001, 1, ACK, "early");
+	h_expect(h, "");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+	h_tcp(h, S, 5001, 1, ACK, "early");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_reused_tuple_secondary_syn_first(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, S, 9500, 7, SYN | ACK, NULL);
+	h_expect(h, "");
+	h_tcp(h, P, 9000, 7, SYN | ACK, NULL);
+	h_expect(h, "O:500/- Ds3/cmp Rp3");
+}
+
+static void test_keep_streams_commit_during_handshake(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "Rp1");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_commit_during_handshake_secondary_is_a_copy(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "Rp1");
+	/* The secondary now has the primary's state: its SYN-ACK repeats the primary's. */
+	h_tcp(h, S, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "Ds1/dup");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 1001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_out_of_order_on_both_sides(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_expect(h, "Ds3/cmp Ds2/cmp Rp2 Rp3");
+}
+
+static void test_fin_segmented_differently(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK | FIN, NULL);
+	h_tcp(h, S, 5001, 1, ACK | FIN, "abc");
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+}
+
+static void test_repeated_pure_acks_in_order(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 20, ACK, NULL);
+	h_tcp(h, S, 5001, 10, ACK, NULL);
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+	h_tcp(h, S, 5001, 20, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp4");
+}
+
+static void test_secondary_rst_first(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_expect(h, "Rp2");
+}
+
+static void test_mismatch_names_the_flow(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_port(h, P, 8080, 77, ACK, "abc");
+	tcp_port(h, S, 8080, 77, ACK, "abd");
+	h_expect(h, "CP:mismatch");
+	assert_int_equal(ntohs(h->cp_flow.sport), 8080);
+	assert_int_equal(h->cp_flow.proto, IPPROTO_TCP);
+}
+
+/* xorshift32: a fixed pseudo-random sequence for the segmentation tests. */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * 2000 bytes cut at random boundaries on each side, the sides interleaved at random: every
+ * primary segment leaves once, in order, and every byte is compared once.
+ */
+static void test_random_segmentation_and_interleaving(void **state)
+{
+	struct harness *h = *state;
+	static char stream[2001];
+	uint32_t seed = 12345, pos[2] = {0, 0}, isn[2] = {0xffffff00u, 0x7fffff00u};
+	char chunk[64];
+	int i, nseg[2] = {0, 0};
+
+	for (i = 0; i < 2000; i++)
+		stream[i] = (char)('a' + rnd(&seed) % 26);
+	h_handshake(h, isn[P], isn[S]);
+	while (pos[P] < 2000 || pos[S] < 2000) {
+		int side = rnd(&seed) & 1;
+		uint32_t n = 1 + rnd(&seed) % 60;
+
+		if (pos[side] == 2000)
+			side = !side;
+		if (n > 2000 - pos[side])
+			n = 2000 - pos[side];
+		memcpy(chunk, stream + pos[side], n);
+		chunk[n] = '\0';
+		h_tcp(h, side, isn[side] + 1 + pos[side], 1, ACK, chunk);
+		pos[side] += n;
+		nseg[side]++;
+	}
+	assert_int_equal(h_stats(h).released, nseg[P] + 1);
+	assert_int_equal(h_stats(h).compared_bytes, 2000);
+	assert_int_equal(h_stats(h).dropped[COLO_DROP_COMPARED], nseg[S] + 1);
+	assert_int_equal(h_stats(h).held[P] + h_stats(h).held[S], 0);
+	h->loglen = 0;
+	for (i = 1; i <= nseg[P]; i++)
+		assert_null(h->frames[P][i]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -738,6 +898,16 @@ int main(void)
 		T(test_commit_resets_timestamp_offset),
 		T(test_ipv6_stream),
 		T(test_vlan_tags_do_not_matter),
+		T(test_primary_data_before_secondary_synack),
+		T(test_reused_tuple_secondary_syn_first),
+		T(test_keep_streams_commit_during_handshake),
+		T(test_commit_during_handshake_secondary_is_a_copy),
+		T(test_out_of_order_on_both_sides),
+		T(test_fin_segmented_differently),
+		T(test_repeated_pure_acks_in_order),
+		T(test_secondary_rst_first),
+		T(test_mismatch_names_the_flow),
+		T(test_random_segmentation_and_interleaving),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
