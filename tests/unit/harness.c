@@ -12,9 +12,9 @@
 #include "harness.h"
 
 static const char *const drop_names[COLO_DROP_REASON_MAX] = {
-	[COLO_DROP_COMPARED] = "cmp",	  [COLO_DROP_COMMIT] = "commit",
-	[COLO_DROP_MALFORMED] = "bad",	  [COLO_DROP_DUPLICATE] = "dup",
-	[COLO_DROP_REFUSED] = "refused", [COLO_DROP_SHUTDOWN] = "shutdown",
+	[COLO_DROP_COMPARED] = "cmp",	   [COLO_DROP_COMMIT] = "commit",
+	[COLO_DROP_MALFORMED] = "bad",	   [COLO_DROP_DUPLICATE] = "dup",
+	[COLO_DROP_REFUSED] = "refused",   [COLO_DROP_SHUTDOWN] = "shutdown",
 	[COLO_DROP_OVERFLOW] = "overflow",
 };
 
@@ -175,7 +175,8 @@ struct colo_cmp_stats h_stats(struct harness *h)
 int h_tcp(struct harness *h, enum colo_side side, uint32_t seq, uint32_t ack, uint8_t flags,
 	  const char *payload)
 {
-	struct pkt_spec s = pkt_tcp4(seq, ack, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
+	struct pkt_spec s =
+		pkt_tcp4(seq, ack, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
 
 	return h_feed(h, side, &s);
 }

@@ -49,12 +49,12 @@ int h_tcp(struct harness *h, enum colo_side side, uint32_t seq, uint32_t ack, ui
 /* Server handshake: SYN-ACKs with ISNs ip and is (ack 1), both sides; clears the log. */
 void h_handshake(struct harness *h, uint32_t ip, uint32_t is);
 
-#define P COLO_SIDE_PRIMARY
-#define S COLO_SIDE_SECONDARY
-#define ACK COLO_TCP_ACK
-#define FIN COLO_TCP_FIN
-#define SYN COLO_TCP_SYN
-#define RST COLO_TCP_RST
+#define P    COLO_SIDE_PRIMARY
+#define S    COLO_SIDE_SECONDARY
+#define ACK  COLO_TCP_ACK
+#define FIN  COLO_TCP_FIN
+#define SYN  COLO_TCP_SYN
+#define RST  COLO_TCP_RST
 #define MSEC 1000000ull
 
 #endif /* COLO_TEST_HARNESS_H */

@@ -26,9 +26,14 @@ static int teardown(void **state)
 
 static struct pkt_spec udp_spec(uint16_t sport, const char *payload)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-			     .proto = IPPROTO_UDP, .sport = sport, .dport = 5353,
-			     .payload = payload, .payload_len = (uint32_t)strlen(payload)};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_UDP,
+			     .sport = sport,
+			     .dport = 5353,
+			     .payload = payload,
+			     .payload_len = (uint32_t)strlen(payload)};
 
 	return s;
 }
@@ -162,8 +167,12 @@ static void test_icmpv6_echo(void **state)
 static void test_icmp_type_differs(void **state)
 {
 	struct harness *h = *state;
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 3};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 3,
+			     .icmp_code = 3};
 
 	h_feed(h, P, &s);
 	s.icmp_code = 1;
@@ -174,8 +183,14 @@ static void test_icmp_type_differs(void **state)
 static void test_other_protocol_ignores_ip_id_and_ttl(void **state)
 {
 	struct harness *h = *state;
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2", .proto = 47,
-			     .ip_id = 1, .ttl = 64, .payload = "gre-ish", .payload_len = 7};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = 47,
+			     .ip_id = 1,
+			     .ttl = 64,
+			     .payload = "gre-ish",
+			     .payload_len = 7};
 
 	h_feed(h, P, &s);
 	s.ip_id = 999;
@@ -184,8 +199,13 @@ static void test_other_protocol_ignores_ip_id_and_ttl(void **state)
 	h_expect(h, "Rp1 Ds1/cmp");
 	s.payload = "gre-isH";
 	h_feed(h, P, &s);
-	h_feed(h, S, &(struct pkt_spec){.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-				       .proto = 47, .payload = "gre-ish", .payload_len = 7});
+	h_feed(h, S,
+	       &(struct pkt_spec){.family = 4,
+				  .src = "10.0.0.1",
+				  .dst = "10.0.0.2",
+				  .proto = 47,
+				  .payload = "gre-ish",
+				  .payload_len = 7});
 	h_expect(h, "CP:mismatch");
 }
 
@@ -639,9 +659,14 @@ static void test_tick_on_empty_comparator(void **state)
 static void test_icmp_error_without_identifier(void **state)
 {
 	struct harness *h = *state;
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 3,
-			     .payload = "quoted header", .payload_len = 13};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 3,
+			     .icmp_code = 3,
+			     .payload = "quoted header",
+			     .payload_len = 13};
 
 	h_feed(h, P, &s);
 	h_feed(h, S, &s);

@@ -31,8 +31,8 @@ static struct harness *hs(void **state)
 	return h;
 }
 
-static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t flags,
-		  bool ts, uint32_t tsval)
+static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t flags, bool ts,
+		  uint32_t tsval)
 {
 	struct pkt_spec s = pkt_tcp4(seq, 1, flags, NULL, 0);
 
@@ -44,7 +44,8 @@ static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t 
 static int tcp_port(struct harness *h, enum colo_side side, uint16_t sport, uint32_t seq,
 		    uint8_t flags, const char *payload)
 {
-	struct pkt_spec s = pkt_tcp4(seq, 1, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
+	struct pkt_spec s =
+		pkt_tcp4(seq, 1, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
 
 	s.sport = sport;
 	return h_feed(h, side, &s);

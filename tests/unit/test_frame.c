@@ -381,9 +381,14 @@ static void test_ipv6_fragments(void **state)
 
 static void test_udp(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_UDP, .sport = 53, .dport = 999,
-			     .payload = payload, .payload_len = 11};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_UDP,
+			     .sport = 53,
+			     .dport = 999,
+			     .payload = payload,
+			     .payload_len = 11};
 	struct colo_frame_info fi;
 	size_t len;
 
@@ -407,9 +412,15 @@ static void test_udp(void **state)
 
 static void test_icmp_echo_id(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 0, .icmp_id = 0x1234,
-			     .icmp_seq = 9, .payload = payload, .payload_len = 8};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 0,
+			     .icmp_id = 0x1234,
+			     .icmp_seq = 9,
+			     .payload = payload,
+			     .payload_len = 8};
 	struct colo_frame_info fi;
 
 	(void)state;
@@ -426,9 +437,14 @@ static void test_icmp_echo_id(void **state)
 
 static void test_icmpv6_echo_id(void **state)
 {
-	struct pkt_spec s = {.family = 6, .src = "fd00::1", .dst = "fd00::2",
-			     .proto = IPPROTO_ICMPV6, .icmp_type = 129, .icmp_id = 77,
-			     .payload = payload, .payload_len = 4};
+	struct pkt_spec s = {.family = 6,
+			     .src = "fd00::1",
+			     .dst = "fd00::2",
+			     .proto = IPPROTO_ICMPV6,
+			     .icmp_type = 129,
+			     .icmp_id = 77,
+			     .payload = payload,
+			     .payload_len = 4};
 	struct colo_frame_info fi;
 	size_t len;
 
@@ -446,8 +462,12 @@ static void test_icmpv6_echo_id(void **state)
 
 static void test_other_protocol(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2", .proto = 47,
-			     .payload = payload, .payload_len = 12};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = 47,
+			     .payload = payload,
+			     .payload_len = 12};
 	struct colo_frame_info fi;
 
 	(void)state;
@@ -530,10 +550,18 @@ static void test_flow_hash_matches_contract(void **state)
 static void test_flow_format(void **state)
 {
 	struct pkt_spec s = pkt_tcp4(1, 2, COLO_TCP_ACK, NULL, 0);
-	struct pkt_spec u = {.family = 6, .src = "fd00::1", .dst = "fd00::2",
-			     .proto = IPPROTO_UDP, .sport = 53, .dport = 999};
-	struct pkt_spec i = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 0, .icmp_id = 7};
+	struct pkt_spec u = {.family = 6,
+			     .src = "fd00::1",
+			     .dst = "fd00::2",
+			     .proto = IPPROTO_UDP,
+			     .sport = 53,
+			     .dport = 999};
+	struct pkt_spec i = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 0,
+			     .icmp_id = 7};
 	struct colo_frame_info fi;
 	char out[128];
 

@@ -13,11 +13,11 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#define MS 1000000ull
-#define POOL_KEEP 4096	   /* free frames kept for reuse */
-#define EVICT_SCAN 8	   /* candidates looked at when the table is full */
-#define TICK_SCAN 32	   /* connections looked at per tick for closing/idle removal */
-#define LRU_SLACK_SHIFT 4  /* a connection moves in its list at most every timeout / 16 */
+#define MS		1000000ull
+#define POOL_KEEP	4096 /* free frames kept for reuse */
+#define EVICT_SCAN	8    /* candidates looked at when the table is full */
+#define TICK_SCAN	32   /* connections looked at per tick for closing/idle removal */
+#define LRU_SLACK_SHIFT 4    /* a connection moves in its list at most every timeout / 16 */
 
 static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
 	[COLO_CP_MISMATCH] = "mismatch",
@@ -167,7 +167,8 @@ void cmp_release(struct colo_cmp *cmp, struct cframe *f)
 	cmp->st.released++;
 	cmp->st.released_bytes += f->len;
 	cmp->ops.release(cmp->ctx, f->cookie, f->data, f->len);
-	if (c->is_tcp && (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
+	if (c->is_tcp &&
+	    (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
 		cmp_close_conn(cmp, c);
 	frame_put(cmp, f);
 }
@@ -237,7 +238,7 @@ static struct conn *conn_lookup(struct colo_cmp *cmp, const struct colo_flow_key
 {
 	struct conn *c;
 
-	LIST_FOREACH(c, bucket_of(cmp, hash), hnode)
+	LIST_FOREACH (c, bucket_of(cmp, hash), hnode)
 		if (c->hash == hash && !memcmp(&c->key, key, sizeof(*key)))
 			return c;
 	return NULL;
@@ -279,14 +280,14 @@ static bool conn_evict_one(struct colo_cmp *cmp, uint64_t now)
 	struct conn *c;
 	int n = 0;
 
-	TAILQ_FOREACH(c, &cmp->closed, lru) {
+	TAILQ_FOREACH (c, &cmp->closed, lru) {
 		if (n++ == EVICT_SCAN)
 			break;
 		if (conn_empty(c))
 			goto evict;
 	}
 	n = 0;
-	TAILQ_FOREACH(c, &cmp->lru, lru) {
+	TAILQ_FOREACH (c, &cmp->lru, lru) {
 		if (n++ == EVICT_SCAN || c->lru_ns + cmp->lim.idle_timeout_ns > now)
 			break;
 		if (conn_empty(c) && c->last_ns + cmp->lim.idle_timeout_ns <= now)
@@ -382,7 +383,8 @@ static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 	o = TAILQ_FIRST(&c->q[other]);
 	if (o && !c->diverged) {
 		if (dgram_equal(o, f)) {
-			struct cframe *p = f->side == SIDE_P ? f : o, *s = f->side == SIDE_P ? o : f;
+			struct cframe *p = f->side == SIDE_P ? f : o,
+				      *s = f->side == SIDE_P ? o : f;
 
 			cmp->st.compared_bytes += f->plen;
 			unhold(cmp, o);
@@ -412,7 +414,7 @@ static void dgram_commit(struct conn *c, bool keep)
 		return;
 	}
 	extra = s - p;
-	TAILQ_FOREACH_REVERSE(f, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE (f, &c->q[SIDE_S], cframe_q, q) {
 		if (!extra--)
 			break;
 		f->keep = 1;
@@ -519,7 +521,7 @@ static void commit_conns(struct colo_cmp *cmp, struct conn_list *list, bool keep
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, list, lru) {
+	TAILQ_FOREACH (c, list, lru) {
 		if (c->is_tcp)
 			tcp_commit(cmp, c, keep);
 		else
@@ -537,7 +539,7 @@ void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns, unsigned int flags)
 	/* First decide per connection what survives, then empty the queues in arrival order. */
 	commit_conns(cmp, &cmp->lru, keep);
 	commit_conns(cmp, &cmp->closed, keep);
-	TAILQ_FOREACH_SAFE(f, &cmp->age, age, tmp) {
+	TAILQ_FOREACH_SAFE (f, &cmp->age, age, tmp) {
 		if (f->side == SIDE_P) {
 			cmp_release(cmp, f);
 		} else if (f->keep) {

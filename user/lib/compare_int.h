@@ -11,7 +11,8 @@
 /* glibc's sys/queue.h lacks the BSD _SAFE iterator. */
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
-	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1); (var) = (tvar))
+	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1);             \
+	     (var) = (tvar))
 #endif
 
 #define SIDE_P COLO_SIDE_PRIMARY
@@ -63,8 +64,8 @@ struct retx_entry {
 };
 
 struct tcp_stream {
-	struct cframe_q pend;  /* primary data not fully compared, by sequence */
-	struct cframe_q stuck; /* retransmissions verified against the secondary's */
+	struct cframe_q pend;	  /* primary data not fully compared, by sequence */
+	struct cframe_q stuck;	  /* retransmissions verified against the secondary's */
 	struct cframe *syn_frame; /* secondary SYN waiting for the primary's */
 	uint32_t isn[COLO_SIDE_MAX], syn_ack[COLO_SIDE_MAX], syn_tsval[COLO_SIDE_MAX];
 	uint8_t syn_flags[COLO_SIDE_MAX];
@@ -94,8 +95,8 @@ struct conn {
 	TAILQ_ENTRY(conn) lru; /* cmp->lru, or cmp->closed once closed */
 	struct colo_flow_key key;
 	uint32_t hash;
-	uint64_t last_ns; /* last frame */
-	uint64_t lru_ns;  /* last move to its list's tail */
+	uint64_t last_ns;		  /* last frame */
+	uint64_t lru_ns;		  /* last move to its list's tail */
 	struct cframe_q q[COLO_SIDE_MAX]; /* primary: send order; secondary TCP: by sequence */
 	uint32_t nq[COLO_SIDE_MAX];
 	uint32_t debt; /* datagrams: secondary frames a KEEP_STREAMS commit already covered */

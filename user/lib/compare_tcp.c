@@ -128,7 +128,7 @@ static const struct cframe *compared_holder(const struct conn *c, const struct c
 {
 	const struct cframe *g;
 
-	TAILQ_FOREACH(g, &c->q[SIDE_P], q)
+	TAILQ_FOREACH (g, &c->q[SIDE_P], q)
 		if (g != f && g->cmp_new && seq_le(g->cmp_from, seq) && seq_lt(seq, g->vpos) &&
 		    seq_lt(seq, g->seq + g->plen))
 			return g;
@@ -214,7 +214,7 @@ static struct cframe *sec_head(struct colo_cmp *cmp, struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *s, *tmp;
 
-	TAILQ_FOREACH_SAFE(s, &c->q[SIDE_S], q, tmp) {
+	TAILQ_FOREACH_SAFE (s, &c->q[SIDE_S], q, tmp) {
 		if (s->kind != CF_DATA)
 			continue;
 		if (seq_lt(t->next, s->end - t->off))
@@ -284,7 +284,8 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 		cmp_drop(cmp, s, COLO_DROP_COMPARED);
 	if (f->vpos == f->end) {
 		if (seq_lt(f->cmp_from, pe))
-			hist_add(cmp, t, f->cmp_from, f->pl + (f->cmp_from - f->seq), pe - f->cmp_from);
+			hist_add(cmp, t, f->cmp_from, f->pl + (f->cmp_from - f->seq),
+				 pe - f->cmp_from);
 		frame_done(c, f);
 	}
 	return true;
@@ -299,7 +300,7 @@ static bool walk_behind(struct colo_cmp *cmp, struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *f, *tmp;
 
-	TAILQ_FOREACH_SAFE(f, &t->pend, pend, tmp) {
+	TAILQ_FOREACH_SAFE (f, &t->pend, pend, tmp) {
 		if (!seq_lt(f->seq, t->next))
 			break;
 		if (seq_lt(f->vpos, t->next) && !walk_retransmit(cmp, c, f))
@@ -313,7 +314,7 @@ static struct cframe *walk_at_next(struct tcp_stream *t)
 {
 	struct cframe *f;
 
-	TAILQ_FOREACH(f, &t->pend, pend) {
+	TAILQ_FOREACH (f, &t->pend, pend) {
 		if (seq_lt(t->next, f->seq))
 			break;
 		if (f->vpos == t->next)
@@ -451,7 +452,7 @@ static void insert_pend(struct tcp_stream *t, struct cframe *f)
 {
 	struct cframe *p;
 
-	TAILQ_FOREACH_REVERSE(p, &t->pend, cframe_q, pend) {
+	TAILQ_FOREACH_REVERSE (p, &t->pend, cframe_q, pend) {
 		if (seq_le(p->seq, f->seq)) {
 			TAILQ_INSERT_AFTER(&t->pend, p, f, pend);
 			f->in_pend = 1;
@@ -517,7 +518,7 @@ static bool match_stuck(struct colo_cmp *cmp, struct conn *c, const struct cfram
 	struct cframe *f, *tmp;
 	bool used = false;
 
-	TAILQ_FOREACH_SAFE(f, &t->stuck, pend, tmp) {
+	TAILQ_FOREACH_SAFE (f, &t->stuck, pend, tmp) {
 		if (!match_one(t, f, s, &used)) {
 			cmp_diverge(cmp, c, s->time_ns);
 			return used;
@@ -551,7 +552,7 @@ static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *
 	if (cmp_over_limit(cmp, c, f))
 		return;
 	/* Sorted by sequence; usually it goes at the tail. */
-	TAILQ_FOREACH_REVERSE(p, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE (p, &c->q[SIDE_S], cframe_q, q) {
 		if (seq_le(p->seq, f->seq))
 			break;
 		before = p;
@@ -616,7 +617,7 @@ static void commit_keep(struct tcp_stream *t, struct conn *c)
 
 	if (t->pos_valid && t->p_high_valid && seq_lt(t->next, t->p_high))
 		t->next = t->p_high;
-	TAILQ_FOREACH(s, &c->q[SIDE_S], q) {
+	TAILQ_FOREACH (s, &c->q[SIDE_S], q) {
 		if (s->kind == CF_SYN)
 			s->keep = !t->off_known;
 		else if (!t->off_known || !t->pos_valid || seq_lt(t->next, s->end - t->off))

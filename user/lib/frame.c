@@ -7,19 +7,19 @@
 
 #include "lib/frame.h"
 
-#define ETH_HLEN 14
-#define VLAN_HLEN 4
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
 #define MAX_VLAN_DEPTH 2
-#define IPV6_HLEN 40
-#define MAX_IPV6_EXT 8
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
-#define TCP_OPT_SACK 5
-#define TCP_OPT_TS 8
+#define IPV6_HLEN      40
+#define MAX_IPV6_EXT   8
+#define TCP_OPT_EOL    0
+#define TCP_OPT_NOP    1
+#define TCP_OPT_SACK   5
+#define TCP_OPT_TS     8
 #define TCP_OPT_TS_LEN 10
 
 static uint16_t rd16(const uint8_t *p)
@@ -238,8 +238,7 @@ static enum colo_frame_kind parse_ipv6(const uint8_t *f, uint32_t l3, uint32_t l
 	return parse_l4(f, off, end, out);
 }
 
-enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len,
-				      struct colo_frame_info *out)
+enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len, struct colo_frame_info *out)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t type;
