@@ -6,7 +6,8 @@
  * Ownership: the caller owns the bytes of every frame it feeds and keeps them valid until the
  * comparator hands the frame back through exactly one release (primary) or drop (either side)
  * callback, passing the caller's cookie. Held frames stay held until matched, committed, or
- * colo_cmp_free() (which drops them).
+ * colo_cmp_free() (which drops them). Callbacks run inside colo_cmp_* calls and must not call
+ * back into the same comparator (defer a commit requested from the checkpoint callback).
  *
  * Semantics, per flow (key in replica-output orientation, VLAN tags ignored):
  * - TCP payload is compared byte by byte at equal sequence numbers, the secondary's mapped into
