@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -450,30 +451,60 @@ static void test_retransmission_history_is_bounded(void **state)
 {
 	struct colo_cmp_limits lim;
 	struct harness *h;
+	char seg[8];
+	int i;
 
 	(void)state;
 	colo_cmp_limits_default(&lim);
-	lim.retx_history = 2;
+	lim.retx_window = 1; /* the smallest history: 64 segments */
 	h = h_new(&lim);
 	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "0123456789");
-	h_tcp(h, P, 1011, 1, ACK, "abcdefghij");
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
-	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_expect(h, "Ds2/cmp Rp2 Rp3 Rp4");
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
-	h_expect(h, "Rp5");
+	for (i = 0; i < 70; i++) {
+		snprintf(seg, sizeof(seg), "s%04d", i);
+		h_tcp(h, P, 1001 + 5 * i, 1, ACK, seg);
+		h_tcp(h, S, 5001 + 5 * i, 1, ACK, seg);
+	}
+	assert_int_equal(h_stats(h).released, 71);
+	h->loglen = 0;
 	/* Two segments retransmitted as one. */
-	h_tcp(h, P, 1011, 1, ACK, "abcdefghijABCDEFGHIJ");
-	h_expect(h, "Rp6");
-	/* The oldest segment left the history. */
-	h_tcp(h, P, 1001, 1, ACK, "0123456789");
+	h_tcp(h, P, 1001 + 5 * 68, 1, ACK, "s0068s0069");
+	h_expect(h, "Rp72");
+	h_tcp(h, P, 1001 + 5 * 6, 1, ACK, "s0006");
+	h_expect(h, "Rp73");
+	/* The oldest segments left the history. */
+	h_tcp(h, P, 1001 + 5 * 5, 1, ACK, "s0005");
 	h_expect(h, "");
 	assert_int_equal(h_stats(h).retx_unverified, 1);
 	assert_int_equal(h_stats(h).retx_verified, 2);
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIx");
+	h_tcp(h, P, 1001 + 5 * 69, 1, ACK, "s006X");
 	h_expect(h, "CP:mismatch");
 	h_free(h);
+}
+
+/* A GSO super-frame is remembered per segment: one segment of it can be retransmitted. */
+static void test_gso_segments_retransmitted_alone(void **state)
+{
+	struct harness *h = hs(state);
+	struct pkt_spec s = pkt_tcp4(1001, 1, ACK, "aaaabbbbcccc", 12);
+	struct colo_rec rec = {.flags = COLO_REC_GSO, .gso_size = 4};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	rec.frame_len = rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_tcp(h, S, 5001, 1, ACK, "aaaabbbbcccc");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1005, 1, ACK, "bbbb");
+	h_expect(h, "Rp3");
+	h_tcp(h, P, 1005, 1, ACK, "bbbbcccc");
+	h_expect(h, "Rp4");
+	/* Without the record the frame is one entry: a part of it cannot be checked alone. */
+	h_tcp(h, P, 1013, 1, ACK, "ddddeeee");
+	h_tcp(h, S, 5013, 1, ACK, "ddddeeee");
+	h_expect(h, "Ds3/cmp Rp5");
+	h_tcp(h, P, 1017, 1, ACK, "eeee");
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).retx_unverified, 1);
 }
 
 static void test_pure_ack_waits_for_secondary_ack(void **state)
@@ -884,6 +915,7 @@ int main(void)
 		T(test_retransmission_with_new_bytes_confirmed_by_secondary),
 		T(test_unconfirmed_retransmission_waits_for_commit),
 		cmocka_unit_test(test_retransmission_history_is_bounded),
+		T(test_gso_segments_retransmitted_alone),
 		T(test_pure_ack_waits_for_secondary_ack),
 		T(test_pure_ack_secondary_ahead),
 		T(test_pure_ack_wraps),

@@ -36,7 +36,7 @@ void colo_cmp_limits_default(struct colo_cmp_limits *lim)
 	lim->max_conns = 65536;
 	lim->compare_timeout_ns = 3000 * MS;
 	lim->idle_timeout_ns = 120000 * MS;
-	lim->retx_history = 64;
+	lim->retx_window = 4u << 20;
 }
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -62,8 +62,8 @@ static void fill_limits(struct colo_cmp_limits *dst, const struct colo_cmp_limit
 		dst->compare_timeout_ns = def.compare_timeout_ns;
 	if (!dst->idle_timeout_ns)
 		dst->idle_timeout_ns = def.idle_timeout_ns;
-	if (!dst->retx_history)
-		dst->retx_history = def.retx_history;
+	if (!dst->retx_window)
+		dst->retx_window = def.retx_window;
 }
 
 struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,
@@ -498,6 +498,8 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 	f->len = in->len;
 	f->cookie = in->cookie;
 	f->time_ns = in->time_ns;
+	if (in->rec && (in->rec->flags & COLO_REC_GSO))
+		f->gso_size = in->rec->gso_size;
 	if (c->is_tcp) {
 		tcp_feed(cmp, c, f, &fi);
 	} else {

@@ -16,7 +16,7 @@
  *   first met mid-stream (or after a commit) is compared with offset 0 from its next segment.
  *   Payload carried on a SYN (TCP Fast Open) is not compared.
  * - A primary retransmission of compared bytes leaves at once if it matches the hashes of the
- *   last retx_history compared segments (or bytes of segments still held); otherwise it waits
+ *   segments compared last (or bytes of segments still held); otherwise it waits
  *   for the secondary to retransmit the same bytes, or for a commit (the timeout asks for one).
  *   Bytes a commit covered are released as they are.
  * - Pure ACKs leave once the secondary acknowledged at least as far. A RST leaves once the
@@ -65,10 +65,11 @@ struct colo_cmp_limits {
 	uint64_t compare_timeout_ns; /* oldest queued frame age that triggers (default 3 s) */
 	uint64_t idle_timeout_ns;    /* an idle empty connection may be evicted (default 120 s) */
 	/*
-	 * Retransmission check: per TCP connection, the hashes of the last retx_history primary
-	 * segments compared (default 64). Zero fields take the defaults.
+	 * Retransmission check: per TCP connection, hashes of the primary segments compared last
+	 * (of each GSO segment when the record gives gso_size), at most retx_window / 512 of them
+	 * (default 4 MiB: 8192 entries of 16 bytes, grown as used). Zero fields take the defaults.
 	 */
-	uint32_t retx_history;
+	uint32_t retx_window;
 };
 
 /* Fills the defaults above. */
@@ -116,7 +117,7 @@ struct colo_cmp_stats {
 	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
 	uint64_t retx_verified;	  /* primary retransmissions released as identical */
 	uint64_t retx_unverified; /* not in the history: wait for the secondary's retransmission */
-	uint64_t retx_no_window;  /* connections without a history (allocation failed) */
+	uint64_t retx_no_window;  /* history entries not kept: allocation failed */
 };
 
 struct colo_cmp;

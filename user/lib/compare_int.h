@@ -42,6 +42,7 @@ struct cframe {
 	uint32_t seq, ack, end;
 	uint32_t vpos;	   /* primary data: verified up to (sequence); primary RST: its ordinal */
 	uint32_t cmp_from; /* primary data: where its comparison with new secondary bytes began */
+	uint16_t gso_size; /* GSO super-frame: its segment size (from the capture record) */
 	uint8_t side;
 	uint8_t kind;
 	uint8_t tcp_flags;
@@ -84,8 +85,8 @@ struct tcp_stream {
 	uint32_t rst[COLO_SIDE_MAX];
 	uint32_t fin_seq;
 	bool fin_cmp;
-	bool hist_refused;
-	struct retx_entry *hist; /* ring of lim.retx_history entries, ascending sequence */
+	struct retx_entry *hist; /* ring of hist_cap entries, ascending sequence */
+	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
 	uint32_t hist_head;	 /* next slot written */
 	uint32_t hist_len;	 /* valid entries */
 };

@@ -25,11 +25,13 @@ void tcp_init(struct conn *c)
 {
 	struct tcp_stream *t = &c->tcp;
 	struct retx_entry *hist = t->hist;
+	uint32_t hist_cap = t->hist_cap;
 
 	memset(t, 0, sizeof(*t));
 	TAILQ_INIT(&t->pend);
 	TAILQ_INIT(&t->stuck);
 	t->hist = hist;
+	t->hist_cap = hist_cap;
 	/* Until a handshake says otherwise: as after a checkpoint, the sequence spaces agree. */
 	t->off_known = true;
 }
@@ -79,47 +81,94 @@ static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
 	return XXH3_64bits(p, n);
 }
 
-static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, const uint8_t *p,
-		     uint32_t n)
+#define HIST_MIN	     64
+#define HIST_BYTES_PER_ENTRY 512
+
+static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
 {
-	uint32_t cap = cmp->lim.retx_history;
+	/* i-th oldest entry */
+	return &t->hist[(t->hist_head + t->hist_cap - t->hist_len + i) % t->hist_cap];
+}
+
+/* Doubles the ring (oldest entry first in the new one). False if it may not or cannot. */
+static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
+{
+	uint32_t max = cmp->lim.retx_window / HIST_BYTES_PER_ENTRY, cap, i;
+	struct retx_entry *n;
+
+	if (max < HIST_MIN)
+		max = HIST_MIN;
+	if (t->hist_cap >= max)
+		return false;
+	cap = t->hist_cap ? t->hist_cap * 2 : HIST_MIN;
+	if (cap > max)
+		cap = max;
+	n = malloc(cap * sizeof(*n));
+	if (!n) {
+		cmp->st.retx_no_window++;
+		return false;
+	}
+	for (i = 0; i < t->hist_len; i++)
+		n[i] = *hist_at(t, i);
+	free(t->hist);
+	t->hist = n;
+	t->hist_cap = cap;
+	t->hist_head = t->hist_len % cap;
+	return true;
+}
+
+static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, const uint8_t *p,
+		      uint32_t n)
+{
 	struct retx_entry *e;
 
-	if (!n)
+	if (t->hist_len == t->hist_cap && !hist_grow(cmp, t) && !t->hist_cap)
 		return;
-	if (!t->hist) {
-		if (t->hist_refused)
-			return;
-		t->hist = malloc(cap * sizeof(*t->hist));
-		if (!t->hist) {
-			t->hist_refused = true;
-			cmp->st.retx_no_window++;
-			return;
-		}
-	}
 	e = &t->hist[t->hist_head];
 	e->seq = seq;
 	e->len = n;
 	e->hash = bytes_hash(p, n);
-	t->hist_head = (t->hist_head + 1) % cap;
-	if (t->hist_len < cap)
+	t->hist_head = (t->hist_head + 1) % t->hist_cap;
+	if (t->hist_len < t->hist_cap)
 		t->hist_len++;
 }
 
-static const struct retx_entry *hist_find(struct colo_cmp *cmp, const struct tcp_stream *t,
-					  uint32_t seq)
+/*
+ * Records the compared payload [from, pe) of primary segment f: one entry, or one per GSO
+ * segment (retransmissions repeat those, alone or several at a time).
+ */
+static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cframe *f,
+		     uint32_t from)
 {
-	uint32_t cap = cmp->lim.retx_history, i;
+	uint32_t pe = f->seq + f->plen, seg = f->gso_size ? f->gso_size : f->plen, x = from;
 
-	for (i = 1; i <= t->hist_len; i++) {
-		const struct retx_entry *e = &t->hist[(t->hist_head + cap - i) % cap];
+	while (seq_lt(x, pe)) {
+		/* Up to the next segment boundary, counted from the frame's first byte. */
+		uint32_t end = f->seq + ((x - f->seq) / seg + 1) * seg;
+		uint32_t n = seq_min(end, pe) - x;
+
+		hist_push(cmp, t, x, f->pl + (x - f->seq), n);
+		x += n;
+	}
+}
+
+/* Index of the entry starting at seq (entries ascend: binary search), or -1. */
+static int64_t hist_find(const struct tcp_stream *t, uint32_t seq)
+{
+	uint32_t lo = 0, hi = t->hist_len;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct retx_entry *e = hist_at(t, mid);
 
 		if (e->seq == seq)
-			return e;
+			return mid;
 		if (seq_lt(e->seq, seq))
-			return NULL; /* entries ascend: no older one starts there */
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	return -1;
 }
 
 /* A held primary segment (not f) whose compared bytes include seq. */
@@ -142,8 +191,7 @@ static const struct cframe *compared_holder(const struct conn *c, const struct c
  * whole history entries by hash, bytes of segments still held by memcmp, and anything below the
  * last commit's floor as is.
  */
-static enum verdict verify_payload(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
-				   uint32_t *pos, uint32_t b)
+static enum verdict verify_payload(struct conn *c, struct cframe *f, uint32_t *pos, uint32_t b)
 {
 	struct tcp_stream *t = &c->tcp;
 	uint32_t x = *pos;
@@ -153,14 +201,22 @@ static enum verdict verify_payload(struct colo_cmp *cmp, struct conn *c, struct 
 	if (t->floor_valid && seq_lt(x, t->floor))
 		x = seq_lt(t->floor, b) ? t->floor : b;
 	while ((*pos = x) != b) {
-		const struct retx_entry *e = hist_find(cmp, t, x);
+		int64_t i = hist_find(t, x);
 		const struct cframe *g;
 
-		if (e && seq_le(x + e->len, b)) {
+		/* Consecutive entries from x on, as long as they end by b. */
+		for (; i >= 0 && i < t->hist_len && hist_at(t, i)->seq == x; i++) {
+			const struct retx_entry *e = hist_at(t, i);
+
+			if (!seq_le(x + e->len, b))
+				break;
 			if (bytes_hash(f->pl + (x - f->seq), e->len) != e->hash)
 				return V_MISMATCH;
 			x += e->len;
-		} else if ((g = compared_holder(c, f, x))) {
+		}
+		if (x != *pos)
+			continue;
+		if ((g = compared_holder(c, f, x))) {
 			uint32_t n = seq_min(seq_min(b, g->vpos), g->seq + g->plen) - x;
 
 			if (memcmp(f->pl + (x - f->seq), g->pl + (x - g->seq), n))
@@ -184,14 +240,14 @@ static enum verdict verify_fin(struct tcp_stream *t, uint32_t fin)
 }
 
 /* Verifies [f->vpos, b) of f, advancing f->vpos over what matched. */
-static enum verdict verify(struct colo_cmp *cmp, struct conn *c, struct cframe *f, uint32_t b)
+static enum verdict verify(struct conn *c, struct cframe *f, uint32_t b)
 {
 	struct tcp_stream *t = &c->tcp;
 	uint32_t pe = f->seq + f->plen;
 	enum verdict v = V_OK;
 
 	if (seq_lt(f->vpos, pe))
-		v = verify_payload(cmp, c, f, &f->vpos, seq_min(b, pe));
+		v = verify_payload(c, f, &f->vpos, seq_min(b, pe));
 	if (v == V_OK && (f->tcp_flags & COLO_TCP_FIN) && seq_lt(pe, b)) {
 		v = verify_fin(t, pe);
 		if (v == V_OK)
@@ -232,7 +288,7 @@ static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe 
 {
 	struct tcp_stream *t = &c->tcp;
 
-	switch (verify(cmp, c, f, seq_min(f->end, t->next))) {
+	switch (verify(c, f, seq_min(f->end, t->next))) {
 	case V_MISMATCH:
 		cmp_diverge(cmp, c, f->time_ns);
 		return false;
@@ -283,9 +339,7 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (seq_le(s->end - t->off, t->next))
 		cmp_drop(cmp, s, COLO_DROP_COMPARED);
 	if (f->vpos == f->end) {
-		if (seq_lt(f->cmp_from, pe))
-			hist_add(cmp, t, f->cmp_from, f->pl + (f->cmp_from - f->seq),
-				 pe - f->cmp_from);
+		hist_add(cmp, t, f, f->cmp_from);
 		frame_done(c, f);
 	}
 	return true;
