@@ -692,7 +692,7 @@ static void test_table_slot_reused_after_removal(void **state)
 	h_tcp(h, P, 1001, 1, RST, NULL);
 	h_tcp(h, S, 5001, 1, RST, NULL);
 	h_expect(h, "Ds2/cmp Rp2");
-	h->now += h->lim.compare_timeout_ns;
+	h->now += h->lim.idle_timeout_ns;
 	colo_cmp_tick(h->cmp, h->now);
 	assert_int_equal(h_stats(h).conns, 0);
 	udp(h, P, 1000, "fits");

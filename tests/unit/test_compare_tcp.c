@@ -593,7 +593,7 @@ static void test_closed_connection_removed(void **state)
 	h_tcp(h, S, 5002, 2, ACK, NULL);
 	h_expect(h, "Ds3/cmp Rp3");
 	assert_int_equal(h_stats(h).conns, 1);
-	h->now += h->lim.compare_timeout_ns - 1;
+	h->now += h->lim.idle_timeout_ns - 1;
 	colo_cmp_tick(h->cmp, h->now);
 	assert_int_equal(h_stats(h).conns, 1);
 	h->now += 1;

@@ -543,8 +543,11 @@ void colo_cmp_tick(struct colo_cmp *cmp, uint64_t now_ns)
 	if (!cmp)
 		return;
 	tick_timeout(cmp, now_ns);
-	/* Closed connections linger one compare_timeout for their last ACKs and retransmissions. */
-	tick_expire(cmp, &cmp->closed, cmp->lim.compare_timeout_ns, now_ns);
+	/*
+	 * Closed connections stay until idle too, keeping their offsets for late retransmissions
+	 * and the secondary's late frames (but they are the first evicted when the table is full).
+	 */
+	tick_expire(cmp, &cmp->closed, cmp->lim.idle_timeout_ns, now_ns);
 	tick_expire(cmp, &cmp->lru, cmp->lim.idle_timeout_ns, now_ns);
 }
 

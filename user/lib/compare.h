@@ -20,7 +20,8 @@
  *   for the secondary to retransmit the same bytes, or for a commit (the timeout asks for one).
  *   Bytes a commit covered are released as they are.
  * - Pure ACKs leave once the secondary acknowledged at least as far. A RST leaves once the
- *   secondary sent as many RSTs. Connections closed by FIN or RST linger compare_timeout.
+ *   secondary sent as many RSTs. A connection closed by FIN or RST stays until idle,
+ *   but is the first evicted when the table is full; a new SYN on it starts afresh.
  * - UDP, ICMP, ICMPv6, other protocols and IP fragments: FIFO, whole payload compared (ICMP:
  *   type, code and the rest of the header too; fragments: their offset too).
  * - A new flow with no free slot (only closed or idle connections are evicted) is refused: its
