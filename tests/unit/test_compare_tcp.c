@@ -481,6 +481,33 @@ static void test_retransmission_history_is_bounded(void **state)
 	h_free(h);
 }
 
+static void test_retransmission_history_budget(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+	char seg[8];
+	int i;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.retx_budget = 1; /* no growth beyond the first 64 entries */
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	for (i = 0; i < 100; i++) {
+		snprintf(seg, sizeof(seg), "s%04d", i);
+		h_tcp(h, P, 1001 + 5 * i, 1, ACK, seg);
+		h_tcp(h, S, 5001 + 5 * i, 1, ACK, seg);
+	}
+	assert_int_equal(h_stats(h).released, 101);
+	assert_int_equal(h_stats(h).retx_no_window, 1);
+	h->loglen = 0;
+	h_tcp(h, P, 1001 + 5 * 36, 1, ACK, "s0036");
+	h_expect(h, "Rp102");
+	h_tcp(h, P, 1001 + 5 * 35, 1, ACK, "s0035");
+	h_expect(h, "");
+	h_free(h);
+}
+
 /* A GSO super-frame is remembered per segment: one segment of it can be retransmitted. */
 static void test_gso_segments_retransmitted_alone(void **state)
 {
@@ -915,6 +942,7 @@ int main(void)
 		T(test_retransmission_with_new_bytes_confirmed_by_secondary),
 		T(test_unconfirmed_retransmission_waits_for_commit),
 		cmocka_unit_test(test_retransmission_history_is_bounded),
+		cmocka_unit_test(test_retransmission_history_budget),
 		T(test_gso_segments_retransmitted_alone),
 		T(test_pure_ack_waits_for_secondary_ack),
 		T(test_pure_ack_secondary_ahead),

@@ -37,6 +37,7 @@ void colo_cmp_limits_default(struct colo_cmp_limits *lim)
 	lim->compare_timeout_ns = 3000 * MS;
 	lim->idle_timeout_ns = 120000 * MS;
 	lim->retx_window = 4u << 20;
+	lim->retx_budget = 64ull << 20;
 }
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -64,6 +65,8 @@ static void fill_limits(struct colo_cmp_limits *dst, const struct colo_cmp_limit
 		dst->idle_timeout_ns = def.idle_timeout_ns;
 	if (!dst->retx_window)
 		dst->retx_window = def.retx_window;
+	if (!dst->retx_budget)
+		dst->retx_budget = def.retx_budget;
 }
 
 struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,

@@ -68,9 +68,12 @@ struct colo_cmp_limits {
 	/*
 	 * Retransmission check: per TCP connection, hashes of the primary segments compared last
 	 * (of each GSO segment when the record gives gso_size), at most retx_window / 512 of them
-	 * (default 4 MiB: 8192 entries of 16 bytes, grown as used). Zero fields take the defaults.
+	 * (default 4 MiB: 8192 entries of 16 bytes). Each connection starts with 64 entries and
+	 * grows on use while all connections' growth stays within retx_budget bytes (default
+	 * 64 MiB). Zero fields take the defaults.
 	 */
 	uint32_t retx_window;
+	uint64_t retx_budget;
 };
 
 /* Fills the defaults above. */
@@ -118,7 +121,7 @@ struct colo_cmp_stats {
 	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
 	uint64_t retx_verified;	  /* primary retransmissions released as identical */
 	uint64_t retx_unverified; /* not in the history: wait for the secondary's retransmission */
-	uint64_t retx_no_window;  /* history entries not kept: allocation failed */
+	uint64_t retx_no_window;  /* history growths refused (retx_budget) or failed */
 };
 
 struct colo_cmp;

@@ -57,6 +57,9 @@ struct cframe {
 };
 TAILQ_HEAD(cframe_q, cframe);
 
+#define HIST_MIN	     64	 /* history entries a TCP connection starts with */
+#define HIST_BYTES_PER_ENTRY 512 /* lim.retx_window / this = most entries per connection */
+
 /* A primary segment's newly compared payload range and its hash. */
 struct retx_entry {
 	uint32_t seq;
@@ -89,6 +92,7 @@ struct tcp_stream {
 	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
 	uint32_t hist_head;	 /* next slot written */
 	uint32_t hist_len;	 /* valid entries */
+	bool hist_capped;	 /* growth refused once: not asked again */
 };
 
 struct conn {
@@ -120,7 +124,7 @@ struct colo_cmp {
 	struct cframe_q age;
 	struct cframe *pool; /* free frames, chained through q.tqe_next */
 	uint32_t pool_len;
-	uint64_t ring_bytes;
+	uint64_t hist_bytes; /* history memory beyond each connection's first HIST_MIN entries */
 	bool pending;
 	struct colo_cmp_stats st;
 };

@@ -26,21 +26,29 @@ void tcp_init(struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct retx_entry *hist = t->hist;
 	uint32_t hist_cap = t->hist_cap;
+	bool hist_capped = t->hist_capped;
 
 	memset(t, 0, sizeof(*t));
 	TAILQ_INIT(&t->pend);
 	TAILQ_INIT(&t->stuck);
 	t->hist = hist;
 	t->hist_cap = hist_cap;
+	t->hist_capped = hist_capped;
 	/* Until a handshake says otherwise: as after a checkpoint, the sequence spaces agree. */
 	t->off_known = true;
 }
 
+static uint64_t hist_extra(uint32_t cap)
+{
+	return cap > HIST_MIN ? (uint64_t)(cap - HIST_MIN) * sizeof(struct retx_entry) : 0;
+}
+
 void tcp_fini(struct colo_cmp *cmp, struct conn *c)
 {
-	(void)cmp;
+	cmp->hist_bytes -= hist_extra(c->tcp.hist_cap);
 	free(c->tcp.hist);
 	c->tcp.hist = NULL;
+	c->tcp.hist_cap = 0;
 }
 
 static void pend_remove(struct conn *c, struct cframe *f)
@@ -81,9 +89,6 @@ static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
 	return XXH3_64bits(p, n);
 }
 
-#define HIST_MIN	     64
-#define HIST_BYTES_PER_ENTRY 512
-
 static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
 {
 	/* i-th oldest entry */
@@ -98,16 +103,18 @@ static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
 
 	if (max < HIST_MIN)
 		max = HIST_MIN;
-	if (t->hist_cap >= max)
+	if (t->hist_cap >= max || t->hist_capped)
 		return false;
 	cap = t->hist_cap ? t->hist_cap * 2 : HIST_MIN;
 	if (cap > max)
 		cap = max;
-	n = malloc(cap * sizeof(*n));
-	if (!n) {
+	if (cmp->hist_bytes + hist_extra(cap) - hist_extra(t->hist_cap) > cmp->lim.retx_budget ||
+	    !(n = malloc(cap * sizeof(*n)))) {
+		t->hist_capped = true;
 		cmp->st.retx_no_window++;
 		return false;
 	}
+	cmp->hist_bytes += hist_extra(cap) - hist_extra(t->hist_cap);
 	for (i = 0; i < t->hist_len; i++)
 		n[i] = *hist_at(t, i);
 	free(t->hist);
