@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,17 +101,32 @@ struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct co
 
 /* ---- frames ---- */
 
-static struct cframe *frame_get(struct colo_cmp *cmp)
+/* A frame for in on connection c, every other field zero. */
+static struct cframe *frame_get(struct colo_cmp *cmp, struct conn *c,
+				const struct colo_frame_in *in)
 {
 	struct cframe *f = cmp->pool;
 
 	if (f) {
 		cmp->pool = f->q.tqe_next;
 		cmp->pool_len--;
-		memset(f, 0, sizeof(*f));
-		return f;
+	} else if (!(f = malloc(sizeof(*f)))) {
+		return NULL;
 	}
-	return calloc(1, sizeof(*f));
+	/*
+	 * Only the fields after len are zeroed: gcc turns a memset of the whole frame into
+	 * "rep stos", and the fields read back right after cannot be forwarded from that.
+	 */
+	memset(&f->pl, 0, sizeof(*f) - offsetof(struct cframe, pl));
+	f->conn = c;
+	f->data = in->data;
+	f->cookie = in->cookie;
+	f->time_ns = in->time_ns;
+	f->len = in->len;
+	f->side = (uint8_t)in->side;
+	if (in->rec && (in->rec->flags & COLO_REC_GSO))
+		f->gso_size = in->rec->gso_size;
+	return f;
 }
 
 static void frame_put(struct colo_cmp *cmp, struct cframe *f)
@@ -492,17 +508,9 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		return 0;
 	}
 	conn_touch(cmp, c, in->time_ns);
-	f = frame_get(cmp);
+	f = frame_get(cmp, c, in);
 	if (!f)
 		return -ENOMEM;
-	f->conn = c;
-	f->side = (uint8_t)in->side;
-	f->data = in->data;
-	f->len = in->len;
-	f->cookie = in->cookie;
-	f->time_ns = in->time_ns;
-	if (in->rec && (in->rec->flags & COLO_REC_GSO))
-		f->gso_size = in->rec->gso_size;
 	if (c->is_tcp) {
 		tcp_feed(cmp, c, f, &fi);
 	} else {

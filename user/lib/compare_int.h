@@ -36,6 +36,7 @@ struct cframe {
 	void *cookie;
 	uint64_t time_ns;
 	uint32_t len;
+	/* From here on zeroed for each new frame. */
 	const uint8_t *pl; /* compared bytes */
 	uint32_t plen;
 	uint32_t aux; /* datagrams: ICMP type/code or fragment position, compared too */

@@ -253,7 +253,17 @@ enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len, struct c
 	uint32_t off = ETH_HLEN;
 	uint16_t type;
 
-	memset(out, 0, sizeof(*out));
+	/*
+	 * Field by field rather than one memset: gcc makes a large memset "rep stos", from which
+	 * the caller's immediate reads of the key cannot be forwarded.
+	 */
+	memset(&out->key, 0, sizeof(out->key));
+	memset(&out->tcp, 0, sizeof(out->tcp));
+	out->l3_off = out->l4_off = out->payload_off = 0;
+	out->payload_len = 0;
+	out->vlan_depth = 0;
+	out->fragment = out->frag_more = false;
+	out->frag_off = 0;
 	if (!frame || len < ETH_HLEN)
 		return set_kind(out, COLO_FRAME_MALFORMED);
 	/* Offsets are 16-bit: longer frames than any ring record carries are refused. */
