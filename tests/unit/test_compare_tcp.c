@@ -905,6 +905,78 @@ static void test_random_segmentation_and_interleaving(void **state)
 		assert_null(h->frames[P][i]);
 }
 
+static void test_secondary_syn_retransmitted_before_primary(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "Ds2/dup");
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+}
+
+static void test_keep_streams_late_secondary_fin(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, "bye");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "Rp2");
+	/* The secondary's own copy of what the commit released arrives late. */
+	h_tcp(h, S, 5001, 1, ACK | FIN, "bye");
+	h_expect(h, "Ds2/dup");
+	h_tcp(h, P, 1005, 2, ACK, NULL);
+	h_tcp(h, S, 5005, 2, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_pure_acks_and_rst_over_limit_held(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.max_queue = 1;
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 20, ACK, NULL);
+	h_expect(h, "CP:queue_full");
+	h_tcp(h, P, 1001, 20, RST, NULL);
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).held[P], 3);
+	assert_int_equal(h_stats(h).held_over_limit, 2);
+	h_tcp(h, S, 5001, 20, ACK, NULL);
+	h_tcp(h, S, 5001, 20, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2 Rp3 Ds3/cmp Rp4");
+	h_free(h);
+}
+
+static void test_gso_partially_compared_before(void **state)
+{
+	struct harness *h = hs(state);
+	struct pkt_spec s = pkt_tcp4(1001, 1, ACK, "aaaabbbbcccc", 12);
+	struct colo_rec rec = {.flags = COLO_REC_GSO, .gso_size = 4};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	/* p2 repeats "aa" already compared for another segment, the rest is new. */
+	h_tcp(h, P, 1001, 1, ACK, "aa");
+	h_tcp(h, S, 5001, 1, ACK, "aa");
+	h_expect(h, "Ds2/cmp Rp2");
+	rec.frame_len = rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_tcp(h, S, 5003, 1, ACK, "aabbbbcccc");
+	h_expect(h, "Ds3/cmp Rp3");
+	/* Its segments were remembered from the first new byte on, cut at gso_size. */
+	h_tcp(h, P, 1005, 1, ACK, "bbbb");
+	h_expect(h, "Rp4");
+	h_tcp(h, P, 1003, 1, ACK, "aa");
+	h_expect(h, "Rp5");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -969,6 +1041,10 @@ int main(void)
 		T(test_secondary_rst_first),
 		T(test_mismatch_names_the_flow),
 		T(test_random_segmentation_and_interleaving),
+		T(test_secondary_syn_retransmitted_before_primary),
+		T(test_keep_streams_late_secondary_fin),
+		cmocka_unit_test(test_pure_acks_and_rst_over_limit_held),
+		T(test_gso_partially_compared_before),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
