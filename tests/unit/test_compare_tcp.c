@@ -119,7 +119,7 @@ static void test_synack_ack_mismatch(void **state)
 	h_tcp(h, S, 5000, 2, SYN | ACK, NULL);
 	h_expect(h, "CP:mismatch");
 	colo_cmp_commit(h->cmp, h->now, 0);
-	h_expect(h, "Rp1 Ds1/commit");
+	h_expect(h, "O:0/- Rp1 Ds1/commit");
 }
 
 static void test_secondary_data_before_primary_synack(void **state)
@@ -792,7 +792,7 @@ static void test_commit_during_handshake_secondary_is_a_copy(void **state)
 
 	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
 	colo_cmp_commit(h->cmp, h->now, 0);
-	h_expect(h, "Rp1");
+	h_expect(h, "O:0/- Rp1");
 	/* The secondary now has the primary's state: its SYN-ACK repeats the primary's. */
 	h_tcp(h, S, 1000, 1, SYN | ACK, NULL);
 	h_expect(h, "Ds1/dup");
@@ -977,6 +977,22 @@ static void test_gso_partially_compared_before(void **state)
 	h_expect(h, "Rp5");
 }
 
+static void test_commit_reports_zero_offsets_once(void **state)
+{
+	struct harness *h = *state;
+
+	/* Met mid-stream: its offsets elsewhere are unknown, so the commit reports 0 too. */
+	h_tcp(h, P, 777, 1, ACK, "abc");
+	h_tcp(h, S, 777, 1, ACK, "abc");
+	h_expect(h, "Ds1/cmp Rp1");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/-");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1045,6 +1061,7 @@ int main(void)
 		T(test_keep_streams_late_secondary_fin),
 		cmocka_unit_test(test_pure_acks_and_rst_over_limit_held),
 		T(test_gso_partially_compared_before),
+		T(test_commit_reports_zero_offsets_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

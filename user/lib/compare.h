@@ -14,6 +14,8 @@
  *   the primary's space by the offset learned from the two SYN-ACKs (or SYNs); a FIN counts as
  *   one byte. A primary segment leaves, in send order, once all its bytes matched. A connection
  *   first met mid-stream (or after a commit) is compared with offset 0 from its next segment.
+ *   A commit (without KEEP_STREAMS) reports offsets 0 for every TCP connection not reported
+ *   at 0 since its last learned offsets.
  *   Payload carried on a SYN (TCP Fast Open) is not compared.
  * - A primary retransmission of compared bytes leaves at once if it matches the hashes of the
  *   segments compared last (or bytes of segments still held); otherwise it waits

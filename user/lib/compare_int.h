@@ -77,8 +77,9 @@ struct tcp_stream {
 	bool syn_seen[COLO_SIDE_MAX], syn_ts[COLO_SIDE_MAX];
 	uint32_t off, ts_off; /* secondary = primary + off */
 	bool off_known, ts_known;
-	uint32_t next;	/* primary-space sequence: bytes below were compared */
-	uint32_t start; /* where comparison of this stream began */
+	bool zero_reported; /* offsets 0 reported since the last ones learned */
+	uint32_t next;	    /* primary-space sequence: bytes below were compared */
+	uint32_t start;	    /* where comparison of this stream began */
 	bool pos_valid;
 	uint32_t floor; /* bytes below were covered by a commit */
 	bool floor_valid;

@@ -454,6 +454,7 @@ static void tcp_learn(struct colo_cmp *cmp, struct conn *c, uint64_t now)
 	t->ts_off = t->ts_known ? t->syn_tsval[SIDE_S] - t->syn_tsval[SIDE_P] : 0;
 	if (cmp->ops.offset)
 		cmp->ops.offset(cmp->ctx, &c->key, t->off, t->ts_off, t->ts_known);
+	t->zero_reported = false;
 	t->off_known = true;
 	/* After a KEEP_STREAMS commit released primary data uncompared, start past it. */
 	if (t->floor_valid && seq_lt(t->isn[SIDE_P] + 1, t->floor))
@@ -689,8 +690,13 @@ static void commit_keep(struct tcp_stream *t, struct conn *c)
 /* The secondary is now a copy of the primary: same sequence space, comparison restarts. */
 static void commit_reset(struct colo_cmp *cmp, struct tcp_stream *t, struct conn *c)
 {
-	if (cmp->ops.offset && t->off_known && (t->off || (t->ts_known && t->ts_off)))
+	/*
+	 * Also for offsets never learned here (a connection met mid-stream, a comparator
+	 * restarted): whoever applies offsets may still hold old ones.
+	 */
+	if (cmp->ops.offset && !t->zero_reported)
 		cmp->ops.offset(cmp->ctx, &c->key, 0, 0, t->ts_known);
+	t->zero_reported = true;
 	t->off = 0;
 	t->ts_off = 0;
 	t->off_known = true;
