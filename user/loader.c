@@ -148,15 +148,14 @@ void colo_loader_init_logging(void)
 	libxdp_set_print(libxdp_log);
 }
 
-/* Serialises attach/detach on this host: they read-modify-write pins and config. */
-static int lock_take(void)
+int colo_lock_take(bool shared)
 {
 	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int err;
 
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		loader_err("cannot lock %s: %s", LOCK_PATH, strerror(errno));
+	if (fd < 0 || flock(fd, shared ? LOCK_SH : LOCK_EX)) {
+		err = -errno;
+		loader_err("cannot lock %s: %s", LOCK_PATH, strerror(-err));
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -164,7 +163,7 @@ static int lock_take(void)
 	return fd;
 }
 
-static void lock_drop(int fd)
+void colo_lock_drop(int fd)
 {
 	close(fd);
 }
@@ -754,7 +753,7 @@ int colo_attach(const struct colo_attach_opts *opts)
 	err = colo_bpffs_ensure();
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
 	m.ifindex = c.ifindex;
@@ -774,7 +773,7 @@ int colo_attach(const struct colo_attach_opts *opts)
 	if (c.ring_tmpl_fd >= 0)
 		close(c.ring_tmpl_fd);
 	colo_instance_close(c.inst);
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }
 
@@ -865,11 +864,11 @@ int colo_detach(const char *ifname, const char *instance)
 	err = check_instance_arg(instance);
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
 	err = detach_locked(ifname, instance);
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }
 
@@ -914,7 +913,7 @@ int colo_detach_instance(const char *instance)
 	err = check_instance_arg(instance ? instance : COLO_DEFAULT_INSTANCE);
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
 	d.inst = colo_instance_open(instance);
@@ -930,6 +929,6 @@ int colo_detach_instance(const char *instance)
 			colo_instance_remove(d.inst->name); /* also an instance left empty */
 		colo_instance_close(d.inst);
 	}
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }

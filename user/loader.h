@@ -101,6 +101,13 @@ int colo_ifaces_foreach(const struct colo_instance *inst,
 /* Calls fn with the name of each instance pinned on this host, sorted by name. */
 int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
 
+/*
+ * The host-wide lock attach and detach hold (exclusive) while they change pins, hooks and config;
+ * take it shared to read instances consistently. Returns the lock's fd, or -errno.
+ */
+int colo_lock_take(bool shared);
+void colo_lock_drop(int fd);
+
 /* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
 int colo_bpffs_ensure(void);
 
