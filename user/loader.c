@@ -223,6 +223,25 @@ static int find_iface(struct iface_match *m, const char *instance)
 	return colo_instances_foreach(match_in_instance, m);
 }
 
+int colo_iface_lookup(const char *ifname, char instance[COLO_INSTANCE_NAME_MAX],
+		      struct colo_iface *ifc)
+{
+	struct iface_match m = {.ifname = ifname, .netns = netns_ino()};
+	int found;
+
+	m.ifindex = if_nametoindex(ifname);
+	if (!m.ifindex)
+		return -ENODEV;
+	found = find_iface(&m, NULL);
+	if (found <= 0)
+		return found;
+	if (instance)
+		memcpy(instance, m.instance, sizeof(m.instance));
+	if (ifc)
+		*ifc = m.ifc;
+	return 1;
+}
+
 /* ---- kernel-side checks ---- */
 
 static int prog_id_of_fd(int fd, __u32 *id)
@@ -731,11 +750,11 @@ int colo_attach(const struct colo_attach_opts *opts)
 {
 	struct colo_attach_opts o = *opts;
 	struct attach_ctx c = {.o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1};
-	struct iface_match m = {};
+	char owner[COLO_INSTANCE_NAME_MAX];
+	struct colo_iface rec;
 	int err, lock;
 
 	c.ring_bytes_given = o.ring_bytes != 0;
-
 	err = check_attach_opts(&o);
 	if (err)
 		return err;
@@ -756,11 +775,9 @@ int colo_attach(const struct colo_attach_opts *opts)
 	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
-	m.ifindex = c.ifindex;
-	m.netns = c.ifc.netns_ino;
-	if (find_iface(&m, NULL) > 0) {
-		loader_err("%s: already attached (instance %s, role %s)", o.ifname, m.instance,
-			   colo_role_name(m.ifc.role));
+	if (colo_iface_lookup(o.ifname, owner, &rec) > 0) {
+		loader_err("%s: already attached (instance %s, role %s)", o.ifname, owner,
+			   colo_role_name(rec.role));
 		err = -EEXIST;
 	} else {
 		err = check_kernel_hooks(&o, c.ifindex);

@@ -58,6 +58,14 @@ int colo_detach(const char *ifname, const char *instance);
  */
 int colo_detach_instance(const char *instance);
 
+/*
+ * Which instance (if any) records ifname of the caller's namespace as attached, quietly: 1 and
+ * the instance name and record (either may be NULL), 0 when none does, -ENODEV for no such
+ * interface. Lets the daemon reuse a previous attach instead of colo_attach() failing -EEXIST.
+ */
+int colo_iface_lookup(const char *ifname, char instance[COLO_INSTANCE_NAME_MAX],
+		      struct colo_iface *ifc);
+
 /* File descriptors of an instance's pinned maps, owned by the struct. */
 struct colo_instance {
 	char name[COLO_INSTANCE_NAME_MAX];
