@@ -14,7 +14,7 @@
 #include "verdict.h"
 
 #define COLO_CHECKSUM_PARTIAL 3
-#define COLO_REC_HDR ((__u32)sizeof(struct colo_rec))
+#define COLO_REC_HDR	      ((__u32)sizeof(struct colo_rec))
 
 /* Set by the loader: which replica this port carries (enum colo_side). */
 const volatile __u32 capture_side = COLO_SIDE_PRIMARY;
@@ -98,6 +98,12 @@ static __noinline __u32 colo_parse_xdp(struct xdp_md *xdp, struct colo_parsed *p
 	return colo_parse(xdp, COLO_HOOK_XDP, p);
 }
 
+enum colo_emit_result {
+	COLO_EMIT_OK = 0,
+	COLO_EMIT_RING_FULL,
+	COLO_EMIT_COPY_FAILED, /* the frame could not be read: counted as malformed */
+};
+
 /* Reserves a record of the constant size class, fills it and submits it. */
 static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 				     const struct colo_parsed *p, __u32 hash, __u64 now,
@@ -107,7 +113,7 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 	__u32 len = p->frame_len;
 
 	if (!rec)
-		return -1;
+		return COLO_EMIT_RING_FULL;
 	rec->tstamp_ns = now;
 	rec->frame_len = p->frame_len;
 	rec->cap_len = p->frame_len;
@@ -128,16 +134,13 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 		colo_skb_offload(ctx, rec);
 	/* clang 14 may drop this clamp before the helper call without the barrier. */
 	asm volatile("" : "+r"(len));
-	if (len < 1 || len > size - COLO_REC_HDR) {
+	if (len < 1 || len > size - COLO_REC_HDR ||
+	    colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
 		bpf_ringbuf_discard(rec, 0);
-		return -2;
-	}
-	if (colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
-		bpf_ringbuf_discard(rec, 0);
-		return -2;
+		return COLO_EMIT_COPY_FAILED;
 	}
 	bpf_ringbuf_submit(rec, 0);
-	return 0;
+	return COLO_EMIT_OK;
 }
 
 /* Picks the smallest size class that holds header + frame (frame_len <= COLO_MAX_FRAME). */
@@ -174,7 +177,6 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 	__u64 now = bpf_ktime_get_ns();
 	__u32 hash = colo_flow_key_hash(&p->key), nshards = cfg->nshards, shard;
 	void *ring;
-	int err;
 
 	if (p->flags & COLO_REC_FRAGMENT) {
 		st->fragments++;
@@ -201,13 +203,17 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 		st->ring_missing++;
 		return colo_drop(hook);
 	}
-	err = colo_emit_sized(ctx, hook, ring, p, hash, now);
-	if (err == -1)
-		st->ring_full++;
-	else if (err)
-		st->malformed++;
-	else
+	switch (colo_emit_sized(ctx, hook, ring, p, hash, now)) {
+	case COLO_EMIT_OK:
 		st->captured++;
+		break;
+	case COLO_EMIT_RING_FULL:
+		st->ring_full++;
+		break;
+	default:
+		st->malformed++;
+		break;
+	}
 	return colo_drop(hook);
 }
 

@@ -18,35 +18,35 @@
 
 #include "colo_xdp.h"
 
-#define COLO_ETH_HLEN 14
-#define COLO_ETH_P_IP 0x0800
-#define COLO_ETH_P_ARP 0x0806
-#define COLO_ETH_P_8021Q 0x8100
+#define COLO_ETH_HLEN	  14
+#define COLO_ETH_P_IP	  0x0800
+#define COLO_ETH_P_ARP	  0x0806
+#define COLO_ETH_P_8021Q  0x8100
 #define COLO_ETH_P_8021AD 0x88a8
-#define COLO_ETH_P_IPV6 0x86dd
-#define COLO_MAX_VLANS 2
+#define COLO_ETH_P_IPV6	  0x86dd
+#define COLO_MAX_VLANS	  2
 #define COLO_MAX_EXT_HDRS 6
 
-#define COLO_IPPROTO_HOPOPTS 0
-#define COLO_IPPROTO_ROUTING 43
+#define COLO_IPPROTO_HOPOPTS  0
+#define COLO_IPPROTO_ROUTING  43
 #define COLO_IPPROTO_FRAGMENT 44
-#define COLO_IPPROTO_AH 51
-#define COLO_IPPROTO_ICMPV6 58
-#define COLO_IPPROTO_DSTOPTS 60
+#define COLO_IPPROTO_AH	      51
+#define COLO_IPPROTO_ICMPV6   58
+#define COLO_IPPROTO_DSTOPTS  60
 
-#define COLO_IP_MF 0x2000
-#define COLO_IP_OFFSET 0x1fff
+#define COLO_IP_MF	   0x2000
+#define COLO_IP_OFFSET	   0x1fff
 #define COLO_ARPOP_REQUEST 1
 
-#define COLO_ICMP_ECHOREPLY 0
-#define COLO_ICMP_ECHO 8
+#define COLO_ICMP_ECHOREPLY	 0
+#define COLO_ICMP_ECHO		 8
 #define COLO_ICMPV6_ECHO_REQUEST 128
-#define COLO_ICMPV6_ECHO_REPLY 129
-#define COLO_NDISC_RS 133
-#define COLO_NDISC_RA 134
-#define COLO_NDISC_NS 135
-#define COLO_NDISC_NA 136
-#define COLO_NDISC_REDIRECT 137
+#define COLO_ICMPV6_ECHO_REPLY	 129
+#define COLO_NDISC_RS		 133
+#define COLO_NDISC_RA		 134
+#define COLO_NDISC_NS		 135
+#define COLO_NDISC_NA		 136
+#define COLO_NDISC_REDIRECT	 137
 
 #define COLO_TCPF_FIN 0x01
 #define COLO_TCPF_SYN 0x02
@@ -78,11 +78,6 @@ struct colo_parsed {
 struct colo_vlan {
 	__be16 tci;
 	__be16 proto;
-};
-
-struct colo_l4_ports {
-	__be16 sport;
-	__be16 dport;
 };
 
 static __always_inline long colo_load(void *ctx, const int hook, __u32 off, void *to, __u32 len)
@@ -252,7 +247,7 @@ static __always_inline int colo_parse_arp(void *ctx, const int hook, struct colo
 	if (colo_load(ctx, hook, p->l3_off, arp, sizeof(arp)))
 		return COLO_KIND_MALFORMED;
 	return ((arp[6] << 8) | arp[7]) == COLO_ARPOP_REQUEST ? COLO_KIND_CTRL_REQUEST
-							       : COLO_KIND_CTRL_REPLY;
+							      : COLO_KIND_CTRL_REPLY;
 }
 
 /*

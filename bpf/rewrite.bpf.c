@@ -14,17 +14,17 @@
 #include "parse.h"
 #include "verdict.h"
 
-#define COLO_TCP_MAX_HLEN 60
-#define COLO_TCP_CSUM_OFF 16
-#define COLO_TCPOPT_EOL 0
-#define COLO_TCPOPT_NOP 1
-#define COLO_TCPOPT_SACK 5
-#define COLO_TCPOPT_TIMESTAMP 8
+#define COLO_TCP_MAX_HLEN      60
+#define COLO_TCP_CSUM_OFF      16
+#define COLO_TCPOPT_EOL	       0
+#define COLO_TCPOPT_NOP	       1
+#define COLO_TCPOPT_SACK       5
+#define COLO_TCPOPT_TIMESTAMP  8
 #define COLO_TCPOLEN_TIMESTAMP 10
-#define COLO_SACK_MAX_EDGES 8
+#define COLO_SACK_MAX_EDGES    8
 
 /* Header buffer is 64 bytes so that every masked index stays inside it. */
-#define COLO_HBUF 64
+#define COLO_HBUF    64
 #define COLO_HIDX(i) ((i) & (COLO_HBUF - 1))
 
 /* The TCP header before and after rewriting: per-CPU scratch, too big for the BPF stack. */
@@ -118,8 +118,7 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 	buf = bpf_map_lookup_elem(&colo_rewrite_scratch, &zero);
 	if (!st || !buf)
 		return COLO_TC_ACT_OK;
-	if (colo_parse_tc(skb, &p) != COLO_KIND_IP || p.key.proto != IPPROTO_TCP ||
-	    !p.l4_parsed)
+	if (colo_parse_tc(skb, &p) != COLO_KIND_IP || p.key.proto != IPPROTO_TCP || !p.l4_parsed)
 		return COLO_TC_ACT_OK;
 	colo_key_reverse(&p.key, &key);
 	c = bpf_map_lookup_elem(&colo_conntrack, &key);

@@ -8,7 +8,7 @@
 
 #include "colo_xdp.h"
 
-#define COLO_TC_ACT_OK 0
+#define COLO_TC_ACT_OK	 0
 #define COLO_TC_ACT_SHOT 2
 
 static __always_inline int colo_drop(const int hook)

@@ -45,7 +45,8 @@ enum colo_side {
  * Flow key in replica-output orientation (service -> client): a frame the replica sends has
  * its own address in saddr. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). For ICMP
  * and ICMPv6 echo, sport and dport both hold the echo identifier; for other protocols without
- * ports they are 0.
+ * ports they are 0, and so are they for IPv4/IPv6 fragments (all fragments of a datagram share
+ * one key; proto is the fragmented payload's protocol).
  */
 struct colo_flow_key {
 	__u8 saddr[16];

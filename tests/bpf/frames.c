@@ -111,7 +111,8 @@ static void put_l4(const struct frame_spec *s, uint8_t *l4)
 		l4[12] = (uint8_t)((20 + s->tcp_opts_len) / 4) << 4;
 		l4[13] = s->tcp_flags;
 		put16(l4 + 14, 65535);
-		memcpy(l4 + 20, s->tcp_opts, s->tcp_opts_len);
+		if (s->tcp_opts_len)
+			memcpy(l4 + 20, s->tcp_opts, s->tcp_opts_len);
 		break;
 	case IPPROTO_UDP:
 		put16(l4, s->sport);
@@ -314,8 +315,7 @@ size_t frame_ethertype(uint8_t *buf, uint16_t ethertype, int vlans)
 	return off + 46 > 60 ? off + 46 : 60;
 }
 
-bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int family,
-		      uint8_t proto)
+bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int family, uint8_t proto)
 {
 	const uint8_t *ip = buf + lay->l3_off;
 	uint32_t ip_end, l4_len;

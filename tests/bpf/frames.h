@@ -9,7 +9,7 @@
 
 #include "colo_xdp.h"
 
-#define FRAME_MAX 70000
+#define FRAME_MAX     70000
 #define FRAME_MAX_EXT 8
 
 #define FRAME_TCP_FIN 0x01

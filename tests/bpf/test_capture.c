@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <netinet/in.h>
@@ -52,8 +53,8 @@ struct cap_case {
 	uint8_t tcp_state;
 };
 
-#define SVC4 .family = 4, .src = "192.0.2.1", .dst = "198.51.100.2"
-#define SVC6 .family = 6, .src = "2001:db8::1", .dst = "2001:db8:1::2"
+#define SVC4  .family = 4, .src = "192.0.2.1", .dst = "198.51.100.2"
+#define SVC6  .family = 6, .src = "2001:db8::1", .dst = "2001:db8:1::2"
 #define TCP80 .proto = IPPROTO_TCP, .sport = 80, .dport = 40000, .seq = 1000, .ack = 2000
 #define UDP53 .proto = IPPROTO_UDP, .sport = 53, .dport = 40001
 #define ICMP4 .proto = IPPROTO_ICMP, .sport = 0x4242
@@ -65,8 +66,9 @@ static const uint8_t ext_frag[] = {44};
 static const uint8_t ext_dst_frag[] = {60, 44};
 static const uint8_t ext_seven[] = {60, 60, 60, 60, 60, 60, 60};
 
-static const uint8_t opts_mss_sack_ts_ws[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
-					      0, 0, 0, 0, 1, 3, 3, 7};
+/* MSS 1460, SACK permitted, timestamps, NOP, window scale 7. */
+static const uint8_t opts_mss_sack_ts_ws[20] = "\x02\x04\x05\xb4\x04\x02\x08\x0a\0\0\0\x01\0\0\0\0"
+					       "\x01\x03\x03\x07";
 
 static void bad_ihl(uint8_t *buf, const struct frame_layout *lay)
 {
@@ -118,25 +120,25 @@ static const struct cap_case cases[] = {
 	{"tc_v4_icmp_unreachable", .spec = {SVC4, ICMP4, .icmp_type = 3, .payload_len = 28}},
 	{"tc_v4_other_proto_gre", .spec = {SVC4, .proto = 47, .payload_len = 40}},
 	{"tc_v4_padded_to_60", .spec = {SVC4, UDP53, .payload_len = 4}, .pad = 12},
-	{"tc_v4_ip_options", .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .ip_opts_len = 8,
-				      .payload_len = 10},
+	{"tc_v4_ip_options",
+	 .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .ip_opts_len = 8, .payload_len = 10},
 	 .rec_flags = COLO_REC_IP_OPTIONS},
 	{"tc_v4_ip_options_max", .spec = {SVC4, UDP53, .ip_opts_len = 40, .payload_len = 3},
 	 .rec_flags = COLO_REC_IP_OPTIONS},
-	{"tc_v4_vlan_tcp", .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .vlans = 1,
-				    .payload_len = 64},
+	{"tc_v4_vlan_tcp",
+	 .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .vlans = 1, .payload_len = 64},
 	 .rec_flags = COLO_REC_VLAN},
 	{"tc_v4_qinq_udp", .spec = {SVC4, UDP53, .vlans = 2, .payload_len = 64},
 	 .rec_flags = COLO_REC_VLAN | COLO_REC_QINQ},
 	{"tc_v4_fragment_first", .spec = {SVC4, UDP53, .frag_more = true, .payload_len = 200},
 	 .rec_flags = COLO_REC_FRAGMENT},
-	{"tc_v4_fragment_last", .spec = {SVC4, .proto = IPPROTO_UDP, .frag_off = 26,
-					 .payload_len = 100},
+	{"tc_v4_fragment_last",
+	 .spec = {SVC4, .proto = IPPROTO_UDP, .frag_off = 26, .payload_len = 100},
 	 .rec_flags = COLO_REC_FRAGMENT},
 	{"tc_v6_tcp_syn", .spec = {SVC6, TCP80, .tcp_flags = FRAME_TCP_SYN},
 	 .tcp_state = COLO_TCP_SYN_SENT},
-	{"tc_v6_tcp_data", .spec = {SVC6, TCP80, .tcp_flags = FRAME_TCP_ACK | FRAME_TCP_PSH,
-				    .payload_len = 1400}},
+	{"tc_v6_tcp_data",
+	 .spec = {SVC6, TCP80, .tcp_flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload_len = 1400}},
 	{"tc_v6_udp", .spec = {SVC6, UDP53, .payload_len = 512}},
 	{"tc_v6_icmp_echo_request", .spec = {SVC6, ICMP6, .icmp_type = 128, .payload_len = 56}},
 	{"tc_v6_vlan_tcp", .spec = {SVC6, TCP80, .tcp_flags = FRAME_TCP_ACK, .vlans = 1},
@@ -151,22 +153,24 @@ static const struct cap_case cases[] = {
 	 .rec_flags = COLO_REC_IP_OPTIONS},
 	{"tc_v6_atomic_fragment_udp", .spec = {SVC6, UDP53, .ext = ext_frag, .next = 1},
 	 .rec_flags = COLO_REC_IP_OPTIONS},
-	{"tc_v6_fragment_first", .spec = {SVC6, UDP53, .ext = ext_dst_frag, .next = 2,
-					  .frag_more = true, .payload_len = 300},
+	{"tc_v6_fragment_first",
+	 .spec = {SVC6, UDP53, .ext = ext_dst_frag, .next = 2, .frag_more = true,
+		  .payload_len = 300},
 	 .rec_flags = COLO_REC_IP_OPTIONS | COLO_REC_FRAGMENT},
-	{"tc_v6_fragment_later", .spec = {SVC6, UDP53, .ext = ext_frag, .next = 1, .frag_off = 100,
-					  .payload_len = 64},
+	{"tc_v6_fragment_later",
+	 .spec = {SVC6, UDP53, .ext = ext_frag, .next = 1, .frag_off = 100, .payload_len = 64},
 	 .rec_flags = COLO_REC_IP_OPTIONS | COLO_REC_FRAGMENT},
-	{"tc_v4_large_3000", .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .payload_len = 3000}},
+	{"tc_v4_large_3000",
+	 .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .payload_len = 3000}},
 	{"tc_secondary_v4_tcp", .side = COLO_SIDE_SECONDARY,
 	 .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_SYN | FRAME_TCP_ACK},
 	 .tcp_state = COLO_TCP_SYN_RECV},
-	{"tc_secondary_v6_udp", .side = COLO_SIDE_SECONDARY, .spec = {SVC6, UDP53, .payload_len = 9}},
+	{"tc_secondary_v6_udp", .side = COLO_SIDE_SECONDARY,
+	 .spec = {SVC6, UDP53, .payload_len = 9}},
 	{"xdp_v4_tcp", .hook = COLO_HOOK_XDP, .spec = {SVC4, TCP80, .tcp_flags = FRAME_TCP_SYN},
 	 .tcp_state = COLO_TCP_SYN_SENT},
-	{"xdp_v6_udp_vlan", .hook = COLO_HOOK_XDP, .spec = {SVC6, UDP53, .vlans = 1,
-							    .payload_len = 70},
-	 .rec_flags = COLO_REC_VLAN},
+	{"xdp_v6_udp_vlan", .hook = COLO_HOOK_XDP,
+	 .spec = {SVC6, UDP53, .vlans = 1, .payload_len = 70}, .rec_flags = COLO_REC_VLAN},
 	{"xdp_v4_icmp_qinq", .hook = COLO_HOOK_XDP,
 	 .spec = {SVC4, ICMP4, .icmp_type = 8, .vlans = 2, .payload_len = 56},
 	 .rec_flags = COLO_REC_VLAN | COLO_REC_QINQ},
@@ -201,7 +205,8 @@ static const struct cap_case cases[] = {
 	/* VLAN + IPv4 + TCP cut at every header boundary (and inside each header). */
 	{"trunc_eth_only", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 14, .expect = EXP_MALFORMED},
 	{"trunc_in_vlan", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 16, .expect = EXP_MALFORMED},
-	{"trunc_after_vlan", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 18, .expect = EXP_MALFORMED},
+	{"trunc_after_vlan", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 18,
+	 .expect = EXP_MALFORMED},
 	{"trunc_in_qinq_inner", .spec = {SVC4, TCP80, .vlans = 2}, .trunc = 20,
 	 .expect = EXP_MALFORMED},
 	{"trunc_in_ipv4", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 30, .expect = EXP_MALFORMED},
@@ -209,15 +214,17 @@ static const struct cap_case cases[] = {
 	 .expect = EXP_MALFORMED},
 	{"trunc_in_tcp", .spec = {SVC4, TCP80, .vlans = 1}, .trunc = 50, .trunc_fix_ip = true,
 	 .expect = EXP_MALFORMED},
-	{"trunc_in_tcp_options", .spec = {SVC4, TCP80, .tcp_opts = opts_mss_sack_ts_ws,
-					  .tcp_opts_len = sizeof(opts_mss_sack_ts_ws)},
+	{"trunc_in_tcp_options",
+	 .spec = {SVC4, TCP80, .tcp_opts = opts_mss_sack_ts_ws,
+		  .tcp_opts_len = sizeof(opts_mss_sack_ts_ws)},
 	 .trunc = 60, .trunc_fix_ip = true, .expect = EXP_MALFORMED},
 	{"trunc_in_udp", .spec = {SVC4, UDP53}, .trunc = 38, .trunc_fix_ip = true,
 	 .expect = EXP_MALFORMED},
 	{"trunc_in_icmp", .spec = {SVC4, ICMP4, .icmp_type = 8}, .trunc = 38, .trunc_fix_ip = true,
 	 .expect = EXP_MALFORMED},
 	/* tc test_run refuses an IPv6 frame shorter than its header: XDP runs this one. */
-	{"trunc_in_ipv6", .hook = COLO_HOOK_XDP, .spec = {SVC6, UDP53}, .trunc = 40, .expect = EXP_MALFORMED},
+	{"trunc_in_ipv6", .hook = COLO_HOOK_XDP, .spec = {SVC6, UDP53}, .trunc = 40,
+	 .expect = EXP_MALFORMED},
 	{"trunc_after_ipv6", .spec = {SVC6, UDP53}, .trunc = 54, .trunc_fix_ip = true,
 	 .expect = EXP_MALFORMED},
 	{"trunc_in_ipv6_ext", .spec = {SVC6, TCP80, .ext = ext_hbh_dst_rt, .next = 3}, .trunc = 66,
@@ -249,8 +256,8 @@ static const struct cap_case cases[] = {
 	 .expect = EXP_CTRL_PASS},
 	{"nd_na_primary", .spec = {SVC6, ICMP6, .icmp_type = 136, .payload_len = 16},
 	 .expect = EXP_CTRL_PASS},
-	{"nd_rs_secondary", .side = COLO_SIDE_SECONDARY,
-	 .spec = {SVC6, ICMP6, .icmp_type = 133}, .expect = EXP_CTRL_PASS},
+	{"nd_rs_secondary", .side = COLO_SIDE_SECONDARY, .spec = {SVC6, ICMP6, .icmp_type = 133},
+	 .expect = EXP_CTRL_PASS},
 	{"nd_ns_secondary", .side = COLO_SIDE_SECONDARY,
 	 .spec = {SVC6, ICMP6, .icmp_type = 135, .payload_len = 16}, .expect = EXP_CTRL_PASS},
 	{"nd_ra_secondary", .side = COLO_SIDE_SECONDARY,
@@ -288,8 +295,8 @@ static uint32_t role_of(int side)
 /* The ring record size the program must reserve for a frame: its size class. */
 static size_t size_class(size_t frame_len)
 {
-	static const size_t classes[] = {128,  256,  512,   1024,  2048,
-					 4096, 9216 + sizeof(struct colo_rec), 16384, 32768};
+	static const size_t classes[] = {
+		128, 256, 512, 1024, 2048, 4096, 9216 + sizeof(struct colo_rec), 16384, 32768};
 	size_t need = sizeof(struct colo_rec) + frame_len, i;
 
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
@@ -407,8 +414,8 @@ static void check_symmetric(const struct cap_case *c, const struct env_rec *firs
 	uint32_t hash = first->hdr.hash, retval;
 	size_t len = frame_build(&rev, buf, &lay);
 
-	assert_int_equal(env_run(prog_for(c->hook, c->side), buf, len, NULL, NULL, &retval, NULL, 0),
-			 0);
+	assert_int_equal(
+		env_run(prog_for(c->hook, c->side), buf, len, NULL, NULL, &retval, NULL, 0), 0);
 	assert_int_equal(retval, drop_verdict(c->hook));
 	assert_int_equal(env_drain(&env), 1);
 	assert_int_equal(env.recs[0].hdr.hash, hash);
@@ -423,12 +430,12 @@ static void run_case(void **state)
 	struct frame_layout lay;
 	uint32_t retval;
 	size_t len = build_case(c, buf, &lay);
-	int expect_verdict = c->expect == EXP_CTRL_PASS ? redirect_verdict(c->hook)
-							: drop_verdict(c->hook);
+	int expect_verdict =
+		c->expect == EXP_CTRL_PASS ? redirect_verdict(c->hook) : drop_verdict(c->hook);
 
 	env_reset(&env, 0, ENV_SHARDS);
-	assert_int_equal(env_run(prog_for(c->hook, c->side), buf, len, NULL, NULL, &retval, NULL, 0),
-			 0);
+	assert_int_equal(
+		env_run(prog_for(c->hook, c->side), buf, len, NULL, NULL, &retval, NULL, 0), 0);
 	assert_int_equal(retval, expect_verdict);
 	check_counters(c, len);
 	if (c->expect != EXP_CAPTURE) {
@@ -455,7 +462,8 @@ static uint32_t run_frame(int prog, const struct frame_spec *spec, const void *c
 	return retval;
 }
 
-static const struct frame_spec flow_tcp = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK, .payload_len = 10};
+static const struct frame_spec flow_tcp = {SVC4, TCP80, .tcp_flags = FRAME_TCP_ACK,
+					   .payload_len = 10};
 
 /* BPF hashes the documented test vector to the documented value, both orientations. */
 static void test_hash_vector(void **state)
@@ -559,7 +567,8 @@ static void test_sides_meet(void **state)
 static void test_failover(void **state)
 {
 	struct colo_config cfg = {.ifindex = {ENV_LO_IFINDEX, ENV_LO_IFINDEX, ENV_LO_IFINDEX},
-				  .nshards = ENV_SHARDS, .flags = COLO_CFG_FAILOVER};
+				  .nshards = ENV_SHARDS,
+				  .flags = COLO_CFG_FAILOVER};
 	struct colo_stats st;
 
 	(void)state;
@@ -689,12 +698,34 @@ static void test_gso_size(void **state)
 	assert_int_equal(env.recs[0].hdr.csum_start, 0);
 }
 
+/* Every object shares one instance of each map: the one pinned by name when it loaded. */
+static void test_maps_shared(void **state)
+{
+	struct bpf_map_info info;
+	int i, obj;
+
+	(void)state;
+	for (i = 0; i < ENV_NMAPS; i++) {
+		assert_true(env.pinned_id[i] != 0);
+		for (obj = 0; obj < 4; obj++) {
+			assert_int_equal(env_map_info(&env, obj, env_map_names[i], &info), 0);
+			assert_int_equal(info.id, env.pinned_id[i]);
+			/* Typed maps carry BTF for bpftool dumps (the rings' values are map ids).
+			 */
+			if (strcmp(env_map_names[i], COLO_MAP_RINGS))
+				assert_true(info.btf_id != 0);
+		}
+	}
+	/* The pins are gone again: nothing stays in bpffs, even if a test crashes. */
+	assert_int_equal(access(env.pin_dir, F_OK), -1);
+}
+
 static const struct CMUnitTest extra_tests[] = {
-	cmocka_unit_test(test_hash_vector),	cmocka_unit_test(test_tcp_state_machine),
-	cmocka_unit_test(test_sides_meet),	cmocka_unit_test(test_failover),
-	cmocka_unit_test(test_ctrl_without_outside), cmocka_unit_test(test_ring_missing),
-	cmocka_unit_test(test_ring_full),	cmocka_unit_test(test_shards_spread),
-	cmocka_unit_test(test_gso_size),
+	cmocka_unit_test(test_maps_shared),	  cmocka_unit_test(test_hash_vector),
+	cmocka_unit_test(test_tcp_state_machine), cmocka_unit_test(test_sides_meet),
+	cmocka_unit_test(test_failover),	  cmocka_unit_test(test_ctrl_without_outside),
+	cmocka_unit_test(test_ring_missing),	  cmocka_unit_test(test_ring_full),
+	cmocka_unit_test(test_shards_spread),	  cmocka_unit_test(test_gso_size),
 };
 
 int main(void)

@@ -23,13 +23,19 @@
 #include "env.h"
 #include "frames.h"
 
-static const struct frame_spec client_tcp = {
-	.family = 4, .src = "198.51.100.2", .dst = "192.0.2.1", .proto = IPPROTO_TCP,
-	.sport = 40000, .dport = 80, .tcp_flags = FRAME_TCP_ACK, .payload_len = 100};
+static const struct frame_spec client_tcp = {.family = 4,
+					     .src = "198.51.100.2",
+					     .dst = "192.0.2.1",
+					     .proto = IPPROTO_TCP,
+					     .sport = 40000,
+					     .dport = 80,
+					     .tcp_flags = FRAME_TCP_ACK,
+					     .payload_len = 100};
 
 static int tap_open(void)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_ALL),
 				  .sll_ifindex = ENV_LO_IFINDEX};
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
 
@@ -105,8 +111,10 @@ static void run_spec(const struct outside_case *c)
 
 static void test_mirror_and_redirect(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 1}, .verdict = TC_ACT_REDIRECT,
-				       .cloned = true, .redirected = true};
+	const struct outside_case c = {.ifindex = {1, 1, 1},
+				       .verdict = TC_ACT_REDIRECT,
+				       .cloned = true,
+				       .redirected = true};
 
 	(void)state;
 	run_spec(&c);
@@ -114,8 +122,10 @@ static void test_mirror_and_redirect(void **state)
 
 static void test_arp_mirrored(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 1}, .verdict = TC_ACT_REDIRECT,
-				       .cloned = true, .redirected = true};
+	const struct outside_case c = {.ifindex = {1, 1, 1},
+				       .verdict = TC_ACT_REDIRECT,
+				       .cloned = true,
+				       .redirected = true};
 	static uint8_t buf[FRAME_MAX];
 	size_t len = frame_arp(buf, 2, 0);
 
@@ -133,8 +143,10 @@ static void test_primary_not_attached(void **state)
 
 static void test_failover_no_clone(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 1}, .flags = COLO_CFG_FAILOVER,
-				       .verdict = TC_ACT_REDIRECT, .redirected = true};
+	const struct outside_case c = {.ifindex = {1, 1, 1},
+				       .flags = COLO_CFG_FAILOVER,
+				       .verdict = TC_ACT_REDIRECT,
+				       .redirected = true};
 
 	(void)state;
 	run_spec(&c);
@@ -142,8 +154,10 @@ static void test_failover_no_clone(void **state)
 
 static void test_no_mirror(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 1}, .flags = COLO_CFG_NO_MIRROR,
-				       .verdict = TC_ACT_REDIRECT, .redirected = true};
+	const struct outside_case c = {.ifindex = {1, 1, 1},
+				       .flags = COLO_CFG_NO_MIRROR,
+				       .verdict = TC_ACT_REDIRECT,
+				       .redirected = true};
 
 	(void)state;
 	run_spec(&c);
@@ -151,8 +165,8 @@ static void test_no_mirror(void **state)
 
 static void test_secondary_not_attached(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 0}, .verdict = TC_ACT_REDIRECT,
-				       .redirected = true};
+	const struct outside_case c = {
+		.ifindex = {1, 1, 0}, .verdict = TC_ACT_REDIRECT, .redirected = true};
 
 	(void)state;
 	run_spec(&c);
@@ -160,8 +174,8 @@ static void test_secondary_not_attached(void **state)
 
 static void test_secondary_gone(void **state)
 {
-	const struct outside_case c = {.ifindex = {1, 1, 4242}, .verdict = TC_ACT_REDIRECT,
-				       .redirected = true};
+	const struct outside_case c = {
+		.ifindex = {1, 1, 4242}, .verdict = TC_ACT_REDIRECT, .redirected = true};
 
 	(void)state;
 	run_spec(&c);

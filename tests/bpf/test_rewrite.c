@@ -18,13 +18,11 @@
 #include "frames.h"
 
 #define SEQ_OFF 0x10000001u
-#define TS_OFF 0x00abcdefu
+#define TS_OFF	0x00abcdefu
 
-/* The service's side of the flow (conntrack orientation) and the client segment toward it. */
-#define SVC4 .family = 4, .src = "192.0.2.1", .dst = "198.51.100.2"
-#define SVC6 .family = 6, .src = "2001:db8::1", .dst = "2001:db8:1::2"
-#define CLIENT4 .family = 4, .src = "198.51.100.2", .dst = "192.0.2.1"
-#define CLIENT6 .family = 6, .src = "2001:db8:1::2", .dst = "2001:db8::1"
+/* The client's segments toward the service (192.0.2.1 / 2001:db8::1, port 80). */
+#define CLIENT4	   .family = 4, .src = "198.51.100.2", .dst = "192.0.2.1"
+#define CLIENT6	   .family = 6, .src = "2001:db8:1::2", .dst = "2001:db8::1"
 #define CLIENT_TCP .proto = IPPROTO_TCP, .sport = 40000, .dport = 80, .seq = 5555
 
 static void put32(uint8_t *p, uint32_t v)
@@ -36,12 +34,14 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Conntrack entry for the service -> client direction of the client spec c. */
-static void put_conn(const struct frame_spec *c, uint32_t flags, uint32_t seq_off,
-		     uint32_t ts_off)
+static void put_conn(const struct frame_spec *c, uint32_t flags, uint32_t seq_off, uint32_t ts_off)
 {
 	struct frame_spec svc = frame_spec_reverse(c);
-	struct colo_conn conn = {.created_ns = 1, .last_seen_ns = 1, .seq_offset = seq_off,
-				 .ts_offset = ts_off, .flags = flags};
+	struct colo_conn conn = {.created_ns = 1,
+				 .last_seen_ns = 1,
+				 .seq_offset = seq_off,
+				 .ts_offset = ts_off,
+				 .flags = flags};
 	struct colo_flow_key key;
 
 	frame_key(&svc, &key);
@@ -86,7 +86,8 @@ static void test_ack_v4(void **state)
 
 static void test_ack_wraps(void **state)
 {
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 0xfffffff0u};
+	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK,
+				.ack = 0xfffffff0u};
 	struct frame_spec want = in;
 
 	(void)state;
@@ -100,8 +101,8 @@ static void test_ack_wraps(void **state)
 static void test_sack_v4(void **state)
 {
 	uint8_t opts[20] = {1, 1, 5, 18}, wopts[20];
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 100,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
+	struct frame_spec in = {CLIENT4,    CLIENT_TCP,	      .tcp_flags = FRAME_TCP_ACK,
+				.ack = 100, .tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
 	struct frame_spec want = in;
 	uint32_t edges[4] = {3000, 4000, 0xfffffffeu, 7000};
 	int i;
@@ -123,8 +124,9 @@ static void test_sack_v4(void **state)
 static void test_sack_odd_alignment(void **state)
 {
 	uint8_t opts[20] = {1, 5, 18}, wopts[20];
-	struct frame_spec in = {CLIENT6, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 100,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts), .payload_len = 5};
+	struct frame_spec in = {CLIENT6,	 CLIENT_TCP,	   .tcp_flags = FRAME_TCP_ACK,
+				.ack = 100,	 .tcp_opts = opts, .tcp_opts_len = sizeof(opts),
+				.payload_len = 5};
 	struct frame_spec want = in;
 	int i;
 
@@ -145,8 +147,9 @@ static void test_sack_odd_alignment(void **state)
 static void test_tsecr_v4(void **state)
 {
 	uint8_t opts[12] = {1, 1, 8, 10}, wopts[12];
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 9,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts), .payload_len = 100};
+	struct frame_spec in = {CLIENT4,	   CLIENT_TCP,	     .tcp_flags = FRAME_TCP_ACK,
+				.ack = 9,	   .tcp_opts = opts, .tcp_opts_len = sizeof(opts),
+				.payload_len = 100};
 	struct frame_spec want = in;
 
 	(void)state;
@@ -165,8 +168,8 @@ static void test_tsecr_v4(void **state)
 static void test_tsecr_only_odd_alignment(void **state)
 {
 	uint8_t opts[12] = {1, 8, 10}, wopts[12];
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 9,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
+	struct frame_spec in = {CLIENT4,  CLIENT_TCP,	    .tcp_flags = FRAME_TCP_ACK,
+				.ack = 9, .tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
 	struct frame_spec want = in;
 
 	(void)state;
@@ -184,8 +187,13 @@ static void test_tsecr_only_odd_alignment(void **state)
 static void test_v6_ack_sack_ts(void **state)
 {
 	uint8_t opts[40] = {1, 1, 8, 10}, wopts[40];
-	struct frame_spec in = {CLIENT6, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 42,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts), .payload_len = 1200};
+	struct frame_spec in = {CLIENT6,
+				CLIENT_TCP,
+				.tcp_flags = FRAME_TCP_ACK,
+				.ack = 42,
+				.tcp_opts = opts,
+				.tcp_opts_len = sizeof(opts),
+				.payload_len = 1200};
 	struct frame_spec want = in;
 	int i;
 
@@ -211,8 +219,8 @@ static void test_v6_ack_sack_ts(void **state)
 
 static void test_vlan_v4(void **state)
 {
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 77,
-				.vlans = 2, .payload_len = 10};
+	struct frame_spec in = {CLIENT4,   CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK,
+				.ack = 77, .vlans = 2, .payload_len = 10};
 	struct frame_spec want = in;
 
 	(void)state;
@@ -237,8 +245,8 @@ static void test_syn_untouched(void **state)
 static void test_bad_option_length(void **state)
 {
 	uint8_t opts[12] = {1, 5, 30};
-	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 5,
-				.tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
+	struct frame_spec in = {CLIENT4,  CLIENT_TCP,	    .tcp_flags = FRAME_TCP_ACK,
+				.ack = 5, .tcp_opts = opts, .tcp_opts_len = sizeof(opts)};
 	struct frame_spec want = in;
 
 	(void)state;
