@@ -59,6 +59,7 @@ static void json_str(const char *s, size_t max)
 struct status_ctx {
 	bool json;
 	bool first;
+	int shown; /* instances printed */
 	int err;
 };
 
@@ -199,6 +200,7 @@ static int print_instance(const char *name, void *ctx)
 	if (sc->json)
 		printf("}}");
 	sc->first = false;
+	sc->shown++;
 	colo_instance_close(inst);
 	return 0;
 }
@@ -246,6 +248,8 @@ int cmd_status(int argc, char **argv)
 		err = colo_instances_foreach(print_instance, &sc);
 	if (sc.json)
 		printf("]}\n");
+	else if (!sc.shown && !sc.err)
+		printf("no colo-xdp instances\n");
 	colo_lock_drop(lock);
 	if (err)
 		cli_err("status", "cannot list %s: %s", COLO_PIN_ROOT, strerror(-err));
