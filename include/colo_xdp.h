@@ -45,7 +45,8 @@ enum colo_side {
  * Flow key in replica-output orientation (service -> client): a frame the replica sends has
  * its own address in saddr. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). For ICMP
  * and ICMPv6 echo, sport and dport both hold the echo identifier; for other protocols without
- * ports they are 0.
+ * ports they are 0, and so are they for IPv4/IPv6 fragments (all fragments of a datagram share
+ * one key; proto is the fragmented payload's protocol).
  */
 struct colo_flow_key {
 	__u8 saddr[16];
@@ -56,6 +57,74 @@ struct colo_flow_key {
 	__u8 family; /* 4 or 6 */
 	__u8 pad[2];
 };
+
+/*
+ * Symmetric flow hash, computed by BPF (bpf/parse.h) and userspace (user/lib/frame.c) from this
+ * one definition, so both orientations of a flow and both sides meet in one shard:
+ *   mix(h, w):  k = w * 0xcc9e2d51; k = rotl32(k, 15); k *= 0x1b873593;
+ *               h ^= k; h = rotl32(h, 13); h = h * 5 + 0xe6546b64      (murmur3 block step)
+ *   fin(h):     h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16
+ *   endpoint(addr[16], port[2]): h = COLO_HASH_SEED; for i in 0..3:
+ *               h = mix(h, addr[4i] << 24 | addr[4i+1] << 16 | addr[4i+2] << 8 | addr[4i+3]);
+ *               h = mix(h, port[0] << 8 | port[1]); return fin(h)
+ *   hash:       a = endpoint(saddr, sport), b = endpoint(daddr, dport);
+ *               h = mix(COLO_HASH_SEED, min(a, b)); h = mix(h, max(a, b)); h = mix(h, proto);
+ *               return fin(h)
+ * All arithmetic is on uint32 with wraparound; addresses and ports are read byte by byte
+ * (network order), so the value does not depend on the host's endianness.
+ * Test vector: TCP [::ffff:192.0.2.1]:80 <-> [::ffff:198.51.100.2]:40000 hashes to
+ * COLO_HASH_TEST_VECTOR in both orientations (tests/bpf checks BPF against it).
+ */
+#define COLO_HASH_SEED 0x636f6c6fu /* "colo" */
+#define COLO_HASH_TEST_VECTOR 0x019a6dc0u
+
+static inline __u32 colo_hash_rotl(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static inline __u32 colo_hash_mix(__u32 h, __u32 w)
+{
+	w *= 0xcc9e2d51u;
+	w = colo_hash_rotl(w, 15);
+	w *= 0x1b873593u;
+	h ^= w;
+	h = colo_hash_rotl(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+static inline __u32 colo_hash_fin(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+static inline __u32 colo_hash_endpoint(const __u8 *addr, const __u8 *port)
+{
+	__u32 h = COLO_HASH_SEED;
+	int i;
+
+	for (i = 0; i < 16; i += 4)
+		h = colo_hash_mix(h, (__u32)addr[i] << 24 | (__u32)addr[i + 1] << 16 |
+					     (__u32)addr[i + 2] << 8 | addr[i + 3]);
+	h = colo_hash_mix(h, (__u32)port[0] << 8 | port[1]);
+	return colo_hash_fin(h);
+}
+
+/* The symmetric flow hash described above; shard = colo_flow_key_hash(key) % nshards. */
+static inline __u32 colo_flow_key_hash(const struct colo_flow_key *key)
+{
+	__u32 a = colo_hash_endpoint(key->saddr, (const __u8 *)&key->sport);
+	__u32 b = colo_hash_endpoint(key->daddr, (const __u8 *)&key->dport);
+	__u32 h = colo_hash_mix(COLO_HASH_SEED, a < b ? a : b);
+
+	h = colo_hash_mix(h, a < b ? b : a);
+	h = colo_hash_mix(h, key->proto);
+	return colo_hash_fin(h);
+}
 
 /* TCP state per side, advanced by the capture program from the flags it sees. */
 enum colo_tcp_state {

@@ -7,14 +7,14 @@
 #ifndef COLO_COMMANDS_H
 #define COLO_COMMANDS_H
 
-#define COLO_EXIT_OK 0
+#define COLO_EXIT_OK	  0
 #define COLO_EXIT_RUNTIME 1
-#define COLO_EXIT_USAGE 2
+#define COLO_EXIT_USAGE	  2
 
-int cmd_attach(int argc, char **argv);	/* user/cli.c */
-int cmd_detach(int argc, char **argv);	/* user/cli.c */
-int cmd_status(int argc, char **argv);	/* user/status.c */
-int cmd_run(int argc, char **argv);	/* user/run.c (daemon) */
-int cmd_replay(int argc, char **argv);	/* user/replay.c */
+int cmd_attach(int argc, char **argv); /* user/cli.c */
+int cmd_detach(int argc, char **argv); /* user/cli.c */
+int cmd_status(int argc, char **argv); /* user/status.c */
+int cmd_run(int argc, char **argv);    /* user/run.c (daemon) */
+int cmd_replay(int argc, char **argv); /* user/replay.c */
 
 #endif /* COLO_COMMANDS_H */

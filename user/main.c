@@ -12,13 +12,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "attach", cmd_attach,
-	  "attach <iface> --role outside|primary|secondary [--instance NAME] [--hook tc|xdp] "
-	  "[--mode native|skb] [--shards N] [--ring-size BYTES]" },
-	{ "detach", cmd_detach, "detach <iface> [--instance NAME]" },
-	{ "status", cmd_status, "status [--json] [--instance NAME]" },
-	{ "run", cmd_run, "run --outside IF --primary IF --secondary IF [options]" },
-	{ "replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]" },
+	{"attach", cmd_attach,
+	 "attach <iface> --role outside|primary|secondary [--instance NAME] [--hook tc|xdp] "
+	 "[--mode native|skb] [--shards N] [--ring-size BYTES]"},
+	{"detach", cmd_detach, "detach <iface> [--instance NAME] | detach --instance NAME"},
+	{"status", cmd_status, "status [--json] [--instance NAME]"},
+	{"run", cmd_run, "run --outside IF --primary IF --secondary IF [options]"},
+	{"replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]"},
 };
 
 static void usage(FILE *f)

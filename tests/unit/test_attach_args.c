@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the attach command line parser (user/lib/attach_args.c). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/attach_args.h"
+
+/* Parses a NULL-terminated argument list; argv[0] is "attach". */
+#define PARSE(o, err, ...)                                                                         \
+	({                                                                                         \
+		char *argv_[] = {"attach", __VA_ARGS__, NULL};                                     \
+		colo_attach_args_parse((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_, (o),    \
+				       (err), sizeof(err));                                        \
+	})
+
+static void test_minimal(void **state)
+{
+	struct colo_attach_opts o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "veth0", "--role", "primary"), 0);
+	assert_string_equal(o.ifname, "veth0");
+	assert_int_equal(o.role, COLO_ROLE_PRIMARY);
+	assert_int_equal(o.hook, COLO_HOOK_TC);
+	assert_null(o.instance);
+	assert_int_equal(o.nshards, 0);
+	assert_int_equal(o.ring_bytes, 0);
+}
+
+static void test_all_options_any_order(void **state)
+{
+	struct colo_attach_opts o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--instance", "lab-1", "--hook", "xdp", "eth1", "--mode",
+			       "skb", "--shards", "4", "--ring-size", "0x100000", "--role",
+			       "secondary"),
+			 0);
+	assert_string_equal(o.ifname, "eth1");
+	assert_string_equal(o.instance, "lab-1");
+	assert_int_equal(o.role, COLO_ROLE_SECONDARY);
+	assert_int_equal(o.hook, COLO_HOOK_XDP);
+	assert_int_equal(o.xdp_mode, COLO_XDP_SKB);
+	assert_int_equal(o.nshards, 4);
+	assert_int_equal(o.ring_bytes, 1u << 20);
+	/* --opt=value works too, and a second parse starts afresh. */
+	assert_int_equal(PARSE(&o, err, "--role=outside", "eth2"), 0);
+	assert_int_equal(o.role, COLO_ROLE_OUTSIDE);
+	assert_null(o.instance);
+}
+
+/* Every rejected command line, and a word of the reason it gives. */
+static void test_rejects(void **state)
+{
+	struct colo_attach_opts o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "eth0"), -EINVAL);
+	assert_non_null(strstr(err, "missing --role"));
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "tertiary"), -EINVAL);
+	assert_non_null(strstr(err, "unknown role"));
+	assert_int_equal(PARSE(&o, err, "eth0", "--role"), -EINVAL);
+	assert_non_null(strstr(err, "--role"));
+	assert_int_equal(PARSE(&o, err, "--role", "primary"), -EINVAL);
+	assert_non_null(strstr(err, "one interface"));
+	assert_int_equal(PARSE(&o, err, "eth0", "eth1", "--role", "primary"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--frob"), -EINVAL);
+	assert_non_null(strstr(err, "--frob"));
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "outside", "--hook", "xdp"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--hook", "bpf"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--mode", "skb"), -EINVAL);
+	assert_non_null(strstr(err, "--hook xdp"));
+	assert_int_equal(
+		PARSE(&o, err, "eth0", "--role", "primary", "--hook", "xdp", "--mode", "hw"),
+		-EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--shards", "0"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--shards", "17"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--shards", "2x"), -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--ring-size", "5000"),
+			 -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--ring-size", "2048"),
+			 -EINVAL);
+	assert_int_equal(PARSE(&o, err, "eth0", "--role", "primary", "--instance", "a/b"), -EINVAL);
+}
+
+static void test_numbers(void **state)
+{
+	__u32 v = 7;
+
+	(void)state;
+	assert_true(colo_parse_u32("0", 0, 10, &v));
+	assert_int_equal(v, 0);
+	assert_true(colo_parse_u32("0x10", 0, 16, &v));
+	assert_int_equal(v, 16);
+	assert_true(colo_parse_u32("4294967295", 0, UINT32_MAX, &v));
+	assert_int_equal(v, UINT32_MAX);
+	assert_false(colo_parse_u32("4294967296", 0, UINT32_MAX, &v));
+	assert_false(colo_parse_u32("-1", 0, UINT32_MAX, &v));
+	assert_false(colo_parse_u32("+1", 0, 10, &v));
+	assert_false(colo_parse_u32(" 1", 0, 10, &v));
+	assert_false(colo_parse_u32("", 0, 10, &v));
+	assert_false(colo_parse_u32("11", 0, 10, &v));
+	assert_false(colo_parse_u32("1.5", 0, 10, &v));
+	assert_true(colo_ring_size_valid(4096));
+	assert_true(colo_ring_size_valid(32u << 20));
+	assert_false(colo_ring_size_valid(0));
+	assert_false(colo_ring_size_valid(3u << 20));
+	assert_false(colo_ring_size_valid(2u << 30));
+}
+
+static void test_names(void **state)
+{
+	char longname[COLO_INSTANCE_NAME_MAX + 1];
+	enum colo_role r;
+
+	(void)state;
+	assert_true(colo_instance_name_valid("default"));
+	assert_true(colo_instance_name_valid("cx123-primary_tc.1"));
+	assert_false(colo_instance_name_valid(""));
+	assert_false(colo_instance_name_valid("."));
+	assert_false(colo_instance_name_valid(".."));
+	assert_false(colo_instance_name_valid("a b"));
+	assert_false(colo_instance_name_valid("../x"));
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_false(colo_instance_name_valid(longname));
+	longname[COLO_INSTANCE_NAME_MAX - 1] = '\0';
+	assert_true(colo_instance_name_valid(longname));
+	for (r = 0; r < COLO_ROLE_MAX; r++) {
+		enum colo_role back = COLO_ROLE_MAX;
+
+		assert_int_equal(colo_role_parse(colo_role_name(r), &back), 0);
+		assert_int_equal(back, r);
+	}
+	assert_int_equal(colo_role_parse("Primary", &r), -EINVAL);
+	assert_string_equal(colo_role_name(COLO_ROLE_MAX), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal), cmocka_unit_test(test_all_options_any_order),
+		cmocka_unit_test(test_rejects), cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

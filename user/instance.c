@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Instances: the maps an attach pinned under COLO_PIN_ROOT/<instance>/, opened by name for the
+ * daemon, status and the loader itself.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+
+#define BPFFS_MOUNT "/sys/fs/bpf"
+
+static const char *const map_names[] = {
+	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
+};
+
+__u32 colo_default_shards(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > COLO_MAX_SHARDS ? COLO_MAX_SHARDS : (__u32)n;
+}
+
+int colo_bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS_MOUNT, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		fprintf(stderr, "colo-xdp: cannot mount bpffs on %s: %s\n", BPFFS_MOUNT,
+			strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void instance_dir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", COLO_PIN_ROOT, name);
+}
+
+static int pinned_map_fd(const char *instance, const char *map)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, map);
+	return bpf_obj_get(path);
+}
+
+struct colo_instance *colo_instance_open(const char *name)
+{
+	struct colo_instance *inst;
+	int *fds[5];
+	size_t i;
+
+	if (!name)
+		name = COLO_DEFAULT_INSTANCE;
+	if (!colo_instance_name_valid(name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return NULL;
+	snprintf(inst->name, sizeof(inst->name), "%s", name);
+	fds[0] = &inst->conntrack_fd;
+	fds[1] = &inst->stats_fd;
+	fds[2] = &inst->config_fd;
+	fds[3] = &inst->rings_fd;
+	fds[4] = &inst->ifaces_fd;
+	for (i = 0; i < 5; i++)
+		*fds[i] = -1;
+	for (i = 0; i < 5; i++) {
+		*fds[i] = pinned_map_fd(name, map_names[i]);
+		if (*fds[i] < 0) {
+			int err = errno;
+
+			colo_instance_close(inst);
+			errno = err;
+			return NULL;
+		}
+	}
+	return inst;
+}
+
+void colo_instance_close(struct colo_instance *inst)
+{
+	if (!inst)
+		return;
+	if (inst->conntrack_fd >= 0)
+		close(inst->conntrack_fd);
+	if (inst->stats_fd >= 0)
+		close(inst->stats_fd);
+	if (inst->config_fd >= 0)
+		close(inst->config_fd);
+	if (inst->rings_fd >= 0)
+		close(inst->rings_fd);
+	if (inst->ifaces_fd >= 0)
+		close(inst->ifaces_fd);
+	free(inst);
+}
+
+int colo_ring_fd(const struct colo_instance *inst, __u32 shard)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(inst->rings_fd, &shard, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+int colo_config_read(const struct colo_instance *inst, struct colo_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(inst->config_fd, &key, cfg) ? -errno : 0;
+}
+
+int colo_config_write(const struct colo_instance *inst, const struct colo_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(inst->config_fd, &key, cfg, BPF_ANY) ? -errno : 0;
+}
+
+int colo_stats_read(const struct colo_instance *inst, enum colo_role role, struct colo_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct colo_stats *percpu;
+	__u32 key = role;
+	int cpu, err = 0;
+	size_t f;
+
+	if (ncpus < 1)
+		return ncpus < 0 ? ncpus : -EINVAL;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(inst->stats_fd, &key, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	/* struct colo_stats is all __u64 counters: sum them field by field. */
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (f = 0; f < sizeof(*out) / sizeof(__u64); f++)
+			((__u64 *)out)[f] += ((__u64 *)&percpu[cpu])[f];
+out:
+	free(percpu);
+	return err;
+}
+
+int colo_ifaces_foreach(const struct colo_instance *inst,
+			int (*fn)(__u32 ifindex, const struct colo_iface *ifc, void *ctx),
+			void *ctx)
+{
+	__u32 key, next, *prev = NULL;
+	struct colo_iface ifc;
+	int ret;
+
+	while (!bpf_map_get_next_key(inst->ifaces_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(inst->ifaces_fd, &key, &ifc))
+			continue;
+		ret = fn(key, &ifc, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, i;
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(COLO_PIN_ROOT);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !colo_instance_name_valid(de->d_name))
+			continue;
+		grown = realloc(names, (n + 1) * sizeof(*names));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		names = grown;
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && !ret; i++)
+		ret = fn(names[i], ctx);
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return ret;
+}
+
+/* Unpins every object of the instance and removes its directory (and the root when empty). */
+void colo_instance_remove(const char *name)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	int dfd;
+	DIR *d;
+
+	instance_dir(dir, sizeof(dir), name);
+	d = opendir(dir);
+	if (d) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+	rmdir(COLO_PIN_ROOT); /* fails harmlessly while other instances exist */
+}
+
+bool colo_instance_has_ifaces(const struct colo_instance *inst)
+{
+	__u32 key;
+
+	return !bpf_map_get_next_key(inst->ifaces_fd, NULL, &key);
+}

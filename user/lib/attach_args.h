@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Pure parsing for the loader's command line: roles, instance names, numbers and the options of
+ * `colo-xdp attach`. No BPF, no system calls; unit-tested in tests/unit/test_attach_args.c.
+ */
+#ifndef COLO_ATTACH_ARGS_H
+#define COLO_ATTACH_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "colo_xdp.h"
+
+#define COLO_INSTANCE_NAME_MAX 64
+#define COLO_RING_BYTES_MIN    4096u
+#define COLO_RING_BYTES_MAX    (1u << 30)
+
+struct colo_attach_opts {
+	const char *ifname;
+	const char *instance; /* NULL: COLO_DEFAULT_INSTANCE */
+	enum colo_role role;
+	enum colo_hook hook;	     /* capture hook of primary/secondary; outside is always tc */
+	enum colo_xdp_mode xdp_mode; /* when hook is COLO_HOOK_XDP */
+	__u32 nshards;		     /* 0: instance's value, or the default when creating it */
+	__u32 ring_bytes; /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
+};
+
+const char *colo_role_name(enum colo_role role);
+/* Parses "outside"/"primary"/"secondary"; -EINVAL otherwise. */
+int colo_role_parse(const char *s, enum colo_role *role);
+
+/* Checks an instance name: 1..COLO_INSTANCE_NAME_MAX-1 chars of [A-Za-z0-9_.-], not "."/"..". */
+bool colo_instance_name_valid(const char *name);
+
+/* Parses a decimal or 0x-hex unsigned number within [min, max]; false on anything else. */
+bool colo_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+
+/* A ring size the kernel accepts: a power of 2 in [COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX]. */
+bool colo_ring_size_valid(__u32 bytes);
+
+/*
+ * Parses `attach <iface> --role R [--instance N] [--hook tc|xdp] [--mode native|skb]
+ * [--shards N] [--ring-size BYTES]` (argv[0] is "attach"). Fills o (zeroed first; o->role is
+ * COLO_ROLE_MAX until --role is seen). Returns 0, or -EINVAL with a one-line reason in err.
+ * Uses getopt_long (resets optind).
+ */
+int colo_attach_args_parse(int argc, char **argv, struct colo_attach_opts *o, char *err,
+			   size_t errlen);
+
+#endif /* COLO_ATTACH_ARGS_H */

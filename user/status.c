@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `colo-xdp status`: instances, their interfaces and hooks, and per-role counters. */
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "loader.h"
+
+/* clang-format off */
+#define STAT(f) { #f, offsetof(struct colo_stats, f) }
+static const struct {
+	const char *name;
+	size_t off;
+} stat_fields[] = {
+	STAT(seen),	    STAT(parsed),	STAT(captured),	   STAT(ring_full),
+	STAT(ring_missing), STAT(too_big),	STAT(malformed),   STAT(non_ip),
+	STAT(tcp),	    STAT(udp),		STAT(icmp),	   STAT(other_l4),
+	STAT(fragments),    STAT(ctrl_passed),	STAT(ctrl_dropped), STAT(ct_created),
+	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
+	STAT(rewrite_miss), STAT(bytes),
+};
+/* clang-format on */
+
+_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) * sizeof(__u64) ==
+		       sizeof(struct colo_stats),
+	       "status must list every field of struct colo_stats");
+
+static __u64 stat_value(const struct colo_stats *s, size_t i)
+{
+	__u64 v;
+
+	memcpy(&v, (const char *)s + stat_fields[i].off, sizeof(v));
+	return v;
+}
+
+/* A JSON string; names come from the kernel or the command line, so escape them. */
+static void json_str(const char *s, size_t max)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+struct status_ctx {
+	bool json;
+	bool first;
+	int shown; /* instances printed */
+	int err;
+};
+
+/* "native"/"skb" for an XDP hook, NULL for tc. */
+static const char *xdp_mode_name(const struct colo_iface *ifc)
+{
+	if (ifc->hook != COLO_HOOK_XDP)
+		return NULL;
+	return ifc->xdp_mode == COLO_XDP_SKB ? "skb" : "native";
+}
+
+static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
+{
+	const char *mode = xdp_mode_name(ifc);
+
+	printf("  %.16s (ifindex %u, netns %u): %s, ", ifc->name, ifindex, ifc->netns_ino,
+	       colo_role_name(ifc->role));
+	if (mode)
+		printf("XDP %s prog %u", mode, ifc->ingress_prog_id);
+	else
+		printf("tc ingress prog %u", ifc->ingress_prog_id);
+	if (ifc->egress_prog_id)
+		printf(", tc egress prog %u", ifc->egress_prog_id);
+	if (!mode || ifc->egress_prog_id)
+		printf(", tc handle 0x%x prio %u%s", ifc->tc_handle, ifc->tc_priority,
+		       ifc->created_clsact ? ", clsact created by attach" : "");
+	printf("\n");
+}
+
+static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
+{
+	struct status_ctx *sc = ctx;
+	const char *mode = xdp_mode_name(ifc);
+
+	if (!sc->json) {
+		print_iface_text(ifindex, ifc);
+		return 0;
+	}
+	printf("%s{\"name\":", sc->first ? "" : ",");
+	sc->first = false;
+	json_str(ifc->name, sizeof(ifc->name));
+	printf(",\"ifindex\":%u,\"netns\":%u,\"role\":\"%s\",\"hook\":\"%s\",", ifindex,
+	       ifc->netns_ino, colo_role_name(ifc->role), mode ? "xdp" : "tc");
+	if (mode)
+		printf("\"xdp_mode\":\"%s\",", mode);
+	else
+		printf("\"xdp_mode\":null,");
+	printf("\"ingress_prog_id\":%u,\"egress_prog_id\":%u,\"tc_handle\":%u,\"tc_priority\":%u,"
+	       "\"created_clsact\":%s}",
+	       ifc->ingress_prog_id, ifc->egress_prog_id, ifc->tc_handle, ifc->tc_priority,
+	       ifc->created_clsact ? "true" : "false");
+	return 0;
+}
+
+/* What status prints of an instance, read before printing so that a failure prints nothing. */
+struct snapshot {
+	struct colo_config cfg;
+	struct colo_stats stats[COLO_ROLE_MAX];
+};
+
+static int read_snapshot(const struct colo_instance *inst, struct snapshot *snap)
+{
+	int role, err;
+
+	err = colo_config_read(inst, &snap->cfg);
+	for (role = 0; role < COLO_ROLE_MAX && !err; role++)
+		err = colo_stats_read(inst, role, &snap->stats[role]);
+	return err;
+}
+
+static void print_stats(const struct snapshot *snap, bool json)
+{
+	size_t i;
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++) {
+		if (json)
+			printf("%s\"%s\":{", role ? "," : "", colo_role_name(role));
+		else
+			printf("  stats %s:", colo_role_name(role));
+		for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
+			printf(json ? "%s\"%s\":%llu" : "%s %s %llu", json && i ? "," : "",
+			       stat_fields[i].name,
+			       (unsigned long long)stat_value(&snap->stats[role], i));
+		printf(json ? "}" : "\n");
+	}
+}
+
+/* The ifindex the config gives each role (what the BPF programs use). */
+static void print_config_ifindex(const struct colo_config *cfg, bool json)
+{
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++)
+		printf(json ? "%s\"%s\":%u" : "%s %s %u", json && role ? "," : "",
+		       colo_role_name(role), cfg->ifindex[role]);
+}
+
+/* Prints one instance; on failure reports it and goes on with the next (exit status 1). */
+static int print_instance(const char *name, void *ctx)
+{
+	struct status_ctx *sc = ctx;
+	struct colo_instance *inst;
+	struct snapshot snap;
+	int err;
+
+	inst = colo_instance_open(name);
+	if (!inst) {
+		sc->err = -errno;
+		cli_err("status", "cannot open instance %s: %s", name, strerror(-sc->err));
+		return 0;
+	}
+	err = read_snapshot(inst, &snap);
+	if (err) {
+		sc->err = err;
+		cli_err("status", "cannot read instance %s: %s", name, strerror(-err));
+		colo_instance_close(inst);
+		return 0;
+	}
+	if (sc->json) {
+		printf("%s{\"name\":", sc->first ? "" : ",");
+		json_str(name, COLO_INSTANCE_NAME_MAX);
+		printf(",\"nshards\":%u,\"flags\":%u,\"config_ifindex\":{", snap.cfg.nshards,
+		       snap.cfg.flags);
+		print_config_ifindex(&snap.cfg, true);
+		printf("},\"interfaces\":[");
+	} else {
+		printf("instance %s: %u shards, flags 0x%x, config ifindex", name, snap.cfg.nshards,
+		       snap.cfg.flags);
+		print_config_ifindex(&snap.cfg, false);
+		printf("\n");
+	}
+	sc->first = true;
+	colo_ifaces_foreach(inst, print_iface, sc);
+	if (sc->json)
+		printf("],\"stats\":{");
+	print_stats(&snap, sc->json);
+	if (sc->json)
+		printf("}}");
+	sc->first = false;
+	sc->shown++;
+	colo_instance_close(inst);
+	return 0;
+}
+
+static const struct option status_options[] = {
+	{"json", no_argument, NULL, 'j'}, {"instance", required_argument, NULL, 'i'}, {}};
+
+int cmd_status(int argc, char **argv)
+{
+	struct status_ctx sc = {.first = true};
+	const char *instance = NULL;
+	int opt, err, lock;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", status_options, NULL)) != -1) {
+		if (opt == 'j') {
+			sc.json = true;
+		} else if (opt == 'i') {
+			instance = optarg;
+			if (!colo_instance_name_valid(instance)) {
+				cli_err("status", "bad instance name '%s'", instance);
+				return COLO_EXIT_USAGE;
+			}
+		} else {
+			cli_bad_option("status", argv);
+			return COLO_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_err("status", "unexpected argument '%s'", argv[optind]);
+		return COLO_EXIT_USAGE;
+	}
+	err = cli_need_root("status");
+	if (err)
+		return err;
+	colo_loader_init_logging();
+	lock = colo_lock_take(true); /* a consistent view: no attach/detach halfway */
+	if (lock < 0)
+		return COLO_EXIT_RUNTIME;
+	if (sc.json)
+		printf("{\"instances\":[");
+	if (instance)
+		err = print_instance(instance, &sc);
+	else
+		err = colo_instances_foreach(print_instance, &sc);
+	if (sc.json)
+		printf("]}\n");
+	else if (!sc.shown && !sc.err)
+		printf("no colo-xdp instances\n");
+	colo_lock_drop(lock);
+	if (err)
+		cli_err("status", "cannot list %s: %s", COLO_PIN_ROOT, strerror(-err));
+	return err || sc.err ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
+}
