@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The checkpoint agent protocol: framed messages between the dataplane and the party that
+ * performs checkpoints (a VMM adapter or a test agent). Pure logic: encoder, an incremental
+ * decoder that accepts bytes in any chunking, and a session state machine that checks each
+ * message against the conversation so far. No sockets here; docs/agent-protocol.md is the
+ * byte-level specification.
+ *
+ * Every message: a 16-byte big-endian header {u16 magic, u16 type, u32 txid, u32 seq,
+ * u32 length} and a payload of exactly the size its type prescribes (at most
+ * COLO_AGENT_MAX_PAYLOAD bytes).
+ */
+#ifndef COLO_AGENT_PROTO_H
+#define COLO_AGENT_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "colo_xdp.h"
+
+#define COLO_AGENT_MAGIC	0xC0A9 /* "COlo AGent": the bytes C0 A9 start every message */
+#define COLO_AGENT_VERSION	1
+#define COLO_AGENT_HDR_LEN	16
+#define COLO_AGENT_MAX_PAYLOAD	4096
+#define COLO_AGENT_MAX_MSG	(COLO_AGENT_HDR_LEN + COLO_AGENT_MAX_PAYLOAD)
+#define COLO_AGENT_MAX_TEXT	256 /* ERROR message text, bytes */
+#define COLO_AGENT_MAX_UNACKED	16  /* messages a side may have sent and not seen acknowledged */
+#define COLO_AGENT_FLOW_STR_LEN 112 /* buffer for colo_agent_flow_str() */
+
+enum colo_agent_type {
+	COLO_AGENT_HELLO = 1,		   /* both directions, first message */
+	COLO_AGENT_CHECKPOINT_REQUEST = 2, /* dataplane -> agent */
+	COLO_AGENT_CHECKPOINT_BEGIN = 3,   /* agent -> dataplane: replicas paused */
+	COLO_AGENT_CHECKPOINT_COMMIT = 4,  /* agent -> dataplane: secondary equals primary */
+	COLO_AGENT_CHECKPOINT_ABORT = 5,   /* agent -> dataplane: the checkpoint did not happen */
+	COLO_AGENT_FAILOVER = 6,	   /* agent -> dataplane: the secondary is lost */
+	COLO_AGENT_ACK = 7,		   /* both directions */
+	COLO_AGENT_ERROR = 8,		   /* both directions, last message before closing */
+	COLO_AGENT_TYPE_MAX,
+};
+
+/* Why the dataplane asks for a checkpoint; same values as enum colo_cp_reason. */
+enum colo_agent_reason {
+	COLO_AGENT_REASON_MISMATCH = 0,
+	COLO_AGENT_REASON_TIMEOUT = 1,
+	COLO_AGENT_REASON_QUEUE_FULL = 2,
+	COLO_AGENT_REASON_TABLE_FULL = 3,
+	COLO_AGENT_REASON_MAX,
+};
+
+/* CHECKPOINT_COMMIT flags. */
+enum colo_agent_commit_flags {
+	/* The secondary's state was not replaced (same meaning as COLO_COMMIT_KEEP_STREAMS). */
+	COLO_AGENT_COMMIT_KEEP_STREAMS = 1u << 0,
+	COLO_AGENT_COMMIT_ALL = COLO_AGENT_COMMIT_KEEP_STREAMS,
+};
+
+/* Why a message was refused; also the code of an ERROR message. */
+enum colo_agent_err {
+	COLO_AGENT_E_NONE = 0,
+	COLO_AGENT_E_MAGIC,	/* header does not start with COLO_AGENT_MAGIC */
+	COLO_AGENT_E_TYPE,	/* unknown message type */
+	COLO_AGENT_E_LENGTH,	/* payload length over COLO_AGENT_MAX_PAYLOAD */
+	COLO_AGENT_E_SIZE,	/* payload length wrong for the type */
+	COLO_AGENT_E_VERSION,	/* HELLO with a version this side does not speak */
+	COLO_AGENT_E_RESERVED,	/* a reserved field is not zero */
+	COLO_AGENT_E_REASON,	/* checkpoint reason out of range */
+	COLO_AGENT_E_FLOW,	/* flow key fields inconsistent */
+	COLO_AGENT_E_FLAGS,	/* unknown commit flag */
+	COLO_AGENT_E_TEXT,	/* ERROR text not printable ASCII */
+	COLO_AGENT_E_SEQ,	/* sequence number not the next one */
+	COLO_AGENT_E_DIRECTION, /* message type this side never receives */
+	COLO_AGENT_E_STATE,	/* message does not fit the session state */
+	COLO_AGENT_E_TXID,	/* transaction id does not match the outstanding checkpoint */
+	COLO_AGENT_E_ACK,	/* ACK for a message not awaiting one */
+	COLO_AGENT_E_BUSY,	/* another agent is connected */
+	COLO_AGENT_E_MAX,
+};
+
+struct colo_agent_msg {
+	uint16_t type; /* enum colo_agent_type */
+	uint32_t txid; /* checkpoint id; 0 outside a checkpoint */
+	uint32_t seq;  /* per direction, 1 for the first message; set by colo_agent_sess_tx() */
+	union {
+		struct {
+			uint16_t version;
+			uint32_t features; /* none defined yet: send 0, ignore unknown bits */
+		} hello;
+		struct {
+			uint64_t time_ns;	   /* dataplane CLOCK_MONOTONIC at the trigger */
+			uint16_t reason;	   /* enum colo_agent_reason */
+			struct colo_flow_key flow; /* family 0: no flow; ports in network order */
+		} request;
+		struct {
+			uint32_t flags; /* enum colo_agent_commit_flags */
+		} commit;
+		struct {
+			uint16_t type; /* the acknowledged message */
+			uint32_t seq;
+		} ack;
+		struct {
+			uint16_t code; /* enum colo_agent_err */
+			char text[COLO_AGENT_MAX_TEXT +
+				  1]; /* NUL-terminated here, not on the wire */
+		} error;
+	};
+};
+
+/* "hello", "request", ... ("?" when unknown). */
+const char *colo_agent_type_name(unsigned int type);
+/* "mismatch", "timeout", "queue_full", "table_full" ("?" when out of range). */
+const char *colo_agent_reason_name(unsigned int reason);
+/* "magic", "type", ... ("?" when unknown). */
+const char *colo_agent_err_name(unsigned int err);
+/* True for the types the receiver acknowledges: REQUEST, BEGIN, COMMIT, ABORT, FAILOVER. */
+bool colo_agent_type_needs_ack(unsigned int type);
+/* "tcp 10.77.0.2:80 > 10.77.0.1:40000", "udp [fd77::2]:53 > [fd77::1]:5353", "none". */
+char *colo_agent_flow_str(const struct colo_flow_key *flow, char *buf, size_t len);
+
+/* Message constructors: zero the message, set type, txid and the payload fields. */
+void colo_agent_msg_hello(struct colo_agent_msg *msg, uint32_t features);
+void colo_agent_msg_request(struct colo_agent_msg *msg, uint32_t id, enum colo_agent_reason reason,
+			    const struct colo_flow_key *flow, uint64_t time_ns);
+void colo_agent_msg_simple(struct colo_agent_msg *msg, enum colo_agent_type type, uint32_t id);
+void colo_agent_msg_commit(struct colo_agent_msg *msg, uint32_t id, uint32_t flags);
+void colo_agent_msg_ack(struct colo_agent_msg *msg, const struct colo_agent_msg *acked);
+void colo_agent_msg_error(struct colo_agent_msg *msg, enum colo_agent_err code, const char *text);
+
+/*
+ * Encodes msg into buf. Returns the message length, -EINVAL when msg would not pass the
+ * decoder's checks, -ENOSPC when cap is too small (COLO_AGENT_MAX_MSG always suffices).
+ */
+int colo_agent_encode(const struct colo_agent_msg *msg, uint8_t *buf, size_t cap);
+
+/* Incremental decoder: holds at most one partial message. */
+struct colo_agent_dec {
+	uint8_t buf[COLO_AGENT_MAX_MSG];
+	size_t have;
+	uint32_t len;		 /* payload length, once the header is in */
+	enum colo_agent_err err; /* sticky: once set, every feed fails */
+	char why[128];
+};
+
+void colo_agent_dec_init(struct colo_agent_dec *dec);
+/*
+ * Consumes bytes up to the end of one message. Returns 1 when msg was filled (more bytes may
+ * remain: feed them again), 0 when all len bytes were consumed without completing a message,
+ * -EPROTO on malformed input (dec->err and dec->why say what; the stream cannot continue).
+ * *used is the number of bytes consumed in every case.
+ */
+int colo_agent_dec_feed(struct colo_agent_dec *dec, const void *data, size_t len, size_t *used,
+			struct colo_agent_msg *msg);
+
+/* Session state machine: which messages fit the conversation so far. */
+enum colo_agent_side {
+	COLO_AGENT_SIDE_DATAPLANE = 0,
+	COLO_AGENT_SIDE_AGENT = 1,
+};
+
+enum colo_agent_state {
+	COLO_AGENT_ST_HELLO = 0, /* waiting for the peer's HELLO */
+	COLO_AGENT_ST_IDLE,	 /* no checkpoint requested */
+	COLO_AGENT_ST_REQUESTED, /* request txid sent, no BEGIN yet */
+	COLO_AGENT_ST_BEGUN,	 /* BEGIN txid seen: replicas paused */
+	COLO_AGENT_ST_FAILOVER,	 /* failover declared: no more checkpoints */
+};
+
+struct colo_agent_pending {
+	uint16_t type;
+	uint32_t seq;
+	uint32_t txid;
+};
+
+struct colo_agent_sess {
+	enum colo_agent_side side;
+	enum colo_agent_state state;
+	bool hello_sent;
+	uint32_t txid;	 /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
+	uint32_t tx_seq; /* last sequence number sent */
+	uint32_t rx_seq; /* last sequence number received */
+	uint16_t peer_version;
+	uint32_t peer_features;
+	/* Sent messages awaiting the peer's ACK, oldest first (acks arrive in order). */
+	struct colo_agent_pending unacked[COLO_AGENT_MAX_UNACKED];
+	unsigned int unacked_head, unacked_count;
+	enum colo_agent_err err; /* why the last tx/rx was refused */
+	char why[128];
+};
+
+const char *colo_agent_state_name(unsigned int state);
+void colo_agent_sess_init(struct colo_agent_sess *sess, enum colo_agent_side side);
+/*
+ * Checks that this side may send msg now, assigns msg->seq and advances the state.
+ * Returns 0, -EPROTO (sess->err/why say why), or -ENOBUFS when too many are unacknowledged.
+ */
+int colo_agent_sess_tx(struct colo_agent_sess *sess, struct colo_agent_msg *msg);
+/*
+ * Checks a decoded message from the peer against the session and advances the state.
+ * Returns 0 or -EPROTO (sess->err/why say why: a protocol error, close the connection).
+ * A received ERROR is accepted (0): the caller logs it and closes.
+ */
+int colo_agent_sess_rx(struct colo_agent_sess *sess, const struct colo_agent_msg *msg);
+
+#endif /* COLO_AGENT_PROTO_H */

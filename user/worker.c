@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-shard worker thread (see worker.h). Every ring record is bounds-checked and copied out
+ * (libbpf consumes it when the callback returns), then owned by the comparator until it hands
+ * it back through release or drop. The loop wakes at least every 100 ms for ticks, and on the
+ * mailbox eventfd for commands from the agent side.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+#define WORKER_TICK_MS 50
+#define WORKER_BUDGET 256 /* records per consume round before ticking and flushing */
+
+/* A captured frame copied out of the ring: the cookie the comparator and release hand back. */
+struct held_frame {
+	struct colo_rec rec;
+	uint8_t data[];
+};
+
+struct colo_worker {
+	struct colo_worker_cfg cfg;
+	struct colo_cmp *cmp;
+	struct colo_release *rel;
+	struct ring_buffer *rb;
+	pthread_t thread;
+	int efd;  /* mailbox wakeup */
+	int epfd; /* ring + mailbox */
+	atomic_uint mailbox;
+	bool failover;
+	bool stopping;
+	unsigned int budget;
+	struct colo_worker_stats stats; /* owned by the worker thread */
+	pthread_mutex_t snap_lock;
+	struct colo_worker_stats snap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	/* The same clock as bpf_ktime_get_ns(), which stamps the records. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Offsets are 0 ("not parsed") or inside the captured bytes, in header order. */
+static bool rec_valid(const struct colo_rec *r, size_t size)
+{
+	if (size < sizeof(*r) || r->cap_len > size - sizeof(*r) || r->cap_len > COLO_MAX_FRAME)
+		return false;
+	if (r->cap_len < ETH_HLEN || r->side >= COLO_SIDE_MAX)
+		return false;
+	/* A truncated frame can never be released whole. */
+	if (r->flags & COLO_REC_TRUNCATED || r->frame_len != r->cap_len)
+		return false;
+	if (r->l3_off > r->cap_len || r->l4_off > r->cap_len || r->payload_off > r->cap_len)
+		return false;
+	if (r->l4_off && r->l4_off < r->l3_off)
+		return false;
+	if (r->payload_off && r->payload_off < r->l4_off)
+		return false;
+	return r->csum_start <= r->cap_len;
+}
+
+static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_t len)
+{
+	struct colo_worker *w = ctx;
+	struct held_frame *h = cookie;
+
+	(void)data;
+	colo_release_add(w->rel, h->data, len, &h->rec, h);
+}
+
+static void worker_drop(void *ctx, void *cookie, enum colo_side side,
+			enum colo_drop_reason reason)
+{
+	(void)ctx;
+	(void)side;
+	(void)reason;
+	free(cookie);
+}
+
+static void release_done(void *ctx, void *cookie)
+{
+	(void)ctx;
+	free(cookie);
+}
+
+static void worker_checkpoint(void *ctx, enum colo_cp_reason reason,
+			      const struct colo_flow_key *flow, uint64_t time_ns)
+{
+	struct colo_worker *w = ctx;
+
+	w->cfg.checkpoint(w->cfg.ctx, w->cfg.shard, reason, flow, time_ns);
+}
+
+/*
+ * Runs before the primary SYN/SYN-ACK that revealed the offsets is released, so the secondary
+ * egress rewriter knows them before the client can answer that segment.
+ */
+static void worker_offset(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
+			  uint32_t ts_offset, bool ts_valid)
+{
+	struct colo_worker *w = ctx;
+	struct colo_conn conn;
+
+	if (bpf_map_lookup_elem(w->cfg.conntrack_fd, flow, &conn)) {
+		memset(&conn, 0, sizeof(conn));
+		conn.created_ns = conn.last_seen_ns = now_ns();
+	}
+	conn.seq_offset = seq_offset;
+	conn.flags |= COLO_CONN_SEQ_OFFSET;
+	if (ts_valid) {
+		conn.ts_offset = ts_offset;
+		conn.flags |= COLO_CONN_TS_OFFSET;
+	} else {
+		conn.flags &= ~COLO_CONN_TS_OFFSET;
+	}
+	if (bpf_map_update_elem(w->cfg.conntrack_fd, flow, &conn, BPF_ANY))
+		w->stats.offset_errors++;
+	else
+		w->stats.offsets++;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct colo_worker *w = ctx;
+	const struct colo_rec *r = data;
+	struct held_frame *h;
+	struct colo_frame_in in;
+
+	w->stats.records++;
+	if (!rec_valid(r, size)) {
+		w->stats.bad_records++;
+		goto next;
+	}
+	if (w->failover && r->side == COLO_SIDE_SECONDARY)
+		goto next;
+	h = malloc(sizeof(*h) + r->cap_len);
+	if (!h) {
+		w->stats.alloc_failed++;
+		goto next;
+	}
+	memcpy(h, r, sizeof(*r) + r->cap_len);
+	if (w->failover) {
+		w->stats.passed++;
+		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, h);
+		goto next;
+	}
+	in = (struct colo_frame_in){
+		.side = h->rec.side,
+		.time_ns = h->rec.tstamp_ns,
+		.data = h->data,
+		.len = h->rec.cap_len,
+		.cookie = h,
+		.rec = &h->rec,
+	};
+	if (colo_cmp_feed(w->cmp, &in)) {
+		w->stats.bad_records++;
+		free(h);
+	}
+next:
+	/* A negative return stops libbpf after consuming this record: tick and flush now. */
+	return ++w->budget >= WORKER_BUDGET ? -EAGAIN : 0;
+}
+
+static void worker_commands(struct colo_worker *w)
+{
+	unsigned int cmds = atomic_exchange(&w->mailbox, 0);
+
+	if (cmds & COLO_WORKER_ABORT && !w->failover)
+		colo_cmp_abort(w->cmp, now_ns());
+	if (cmds & COLO_WORKER_COMMIT && !w->failover)
+		colo_cmp_commit(w->cmp, now_ns(), 0);
+	if (cmds & COLO_WORKER_COMMIT_KEEP && !w->failover)
+		colo_cmp_commit(w->cmp, now_ns(), COLO_COMMIT_KEEP_STREAMS);
+	if (cmds & COLO_WORKER_FAILOVER && !w->failover) {
+		colo_cmp_commit(w->cmp, now_ns(), 0);
+		w->failover = true;
+	}
+	if (cmds & COLO_WORKER_STOP)
+		w->stopping = true;
+}
+
+static void worker_publish(struct colo_worker *w)
+{
+	colo_cmp_get_stats(w->cmp, &w->stats.cmp);
+	colo_release_get_stats(w->rel, &w->stats.rel);
+	pthread_mutex_lock(&w->snap_lock);
+	w->snap = w->stats;
+	pthread_mutex_unlock(&w->snap_lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct colo_worker *w = arg;
+	struct epoll_event ev[2];
+	uint64_t last_tick = 0, t;
+	eventfd_t v;
+	int r;
+
+	while (!w->stopping) {
+		r = epoll_wait(w->epfd, ev, 2, WORKER_TICK_MS);
+		if (r < 0 && errno != EINTR)
+			break;
+		eventfd_read(w->efd, &v);
+		do {
+			w->budget = 0;
+			r = ring_buffer__consume(w->rb);
+			colo_release_flush(w->rel);
+			worker_commands(w);
+			t = now_ns();
+			if (t - last_tick >= WORKER_TICK_MS * 1000000ull) {
+				colo_cmp_tick(w->cmp, t);
+				colo_release_flush(w->rel);
+				worker_publish(w);
+				last_tick = t;
+			}
+		} while (r == -EAGAIN && !w->stopping);
+	}
+	worker_publish(w);
+	return NULL;
+}
+
+static void worker_free(struct colo_worker *w)
+{
+	if (w->cmp)
+		colo_cmp_free(w->cmp);
+	colo_release_close(w->rel);
+	ring_buffer__free(w->rb);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->efd >= 0)
+		close(w->efd);
+	pthread_mutex_destroy(&w->snap_lock);
+	free(w);
+}
+
+struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err,
+				      size_t errlen)
+{
+	static const struct colo_cmp_ops ops = {
+		.release = worker_release,
+		.drop = worker_drop,
+		.checkpoint = worker_checkpoint,
+		.offset = worker_offset,
+	};
+	struct colo_worker *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+	int r;
+
+	if (!w) {
+		snprintf(err, errlen, "worker: out of memory");
+		return NULL;
+	}
+	w->cfg = *cfg;
+	w->efd = w->epfd = -1;
+	pthread_mutex_init(&w->snap_lock, NULL);
+	w->rel = colo_release_open(cfg->release_mode, cfg->out_ifindex, 0, release_done, w, err,
+				   errlen);
+	if (!w->rel)
+		goto fail;
+	w->rb = ring_buffer__new(cfg->ring_fd, on_record, w, NULL);
+	if (!w->rb) {
+		snprintf(err, errlen, "shard %u: ring buffer: %s", cfg->shard, strerror(errno));
+		goto fail;
+	}
+	w->cmp = colo_cmp_new(&cfg->limits, &ops, w);
+	if (!w->cmp) {
+		snprintf(err, errlen, "shard %u: comparator: out of memory", cfg->shard);
+		goto fail;
+	}
+	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->efd < 0 || w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->efd, &ev) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(w->rb), &ev)) {
+		snprintf(err, errlen, "shard %u: epoll: %s", cfg->shard, strerror(errno));
+		goto fail;
+	}
+	r = pthread_create(&w->thread, NULL, worker_main, w);
+	if (r) {
+		snprintf(err, errlen, "shard %u: thread: %s", cfg->shard, strerror(r));
+		goto fail;
+	}
+	return w;
+fail:
+	worker_free(w);
+	return NULL;
+}
+
+void colo_worker_post(struct colo_worker *w, unsigned int cmds)
+{
+	atomic_fetch_or(&w->mailbox, cmds);
+	eventfd_write(w->efd, 1);
+}
+
+void colo_worker_destroy(struct colo_worker *w)
+{
+	if (!w)
+		return;
+	colo_worker_post(w, COLO_WORKER_STOP);
+	pthread_join(w->thread, NULL);
+	worker_free(w);
+}
+
+void colo_worker_get_stats(struct colo_worker *w, struct colo_worker_stats *stats)
+{
+	pthread_mutex_lock(&w->snap_lock);
+	*stats = w->snap;
+	pthread_mutex_unlock(&w->snap_lock);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One worker thread per ring shard: consumes the shard's ring buffer, feeds its own comparator,
+ * releases matched primary frames and writes learned offsets to the conntrack map. The only
+ * ways in from other threads are the command mailbox and the stats snapshot.
+ */
+#ifndef COLO_WORKER_H
+#define COLO_WORKER_H
+
+#include <stdint.h>
+
+#include "lib/compare.h"
+#include "release.h"
+
+enum colo_worker_cmd {
+	COLO_WORKER_COMMIT = 1u << 0,	   /* a checkpoint committed: release everything held */
+	COLO_WORKER_COMMIT_KEEP = 1u << 1, /* the same, secondary state kept (KEEP_STREAMS) */
+	COLO_WORKER_ABORT = 1u << 2,	   /* the outstanding checkpoint was aborted */
+	COLO_WORKER_FAILOVER = 1u << 3,	   /* release everything and stop comparing */
+	COLO_WORKER_STOP = 1u << 4,	   /* leave the loop */
+};
+
+/* Called from a worker thread when its comparator asks for a checkpoint. */
+typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard,
+					  enum colo_cp_reason reason,
+					  const struct colo_flow_key *flow, uint64_t time_ns);
+
+struct colo_worker_cfg {
+	unsigned int shard;
+	int ring_fd;	  /* the shard's BPF_MAP_TYPE_RINGBUF */
+	int conntrack_fd; /* colo_conntrack: learned offsets are written here */
+	int out_ifindex;  /* where released frames leave */
+	enum colo_release_mode release_mode;
+	struct colo_cmp_limits limits;
+	colo_worker_checkpoint_fn checkpoint;
+	void *ctx;
+};
+
+struct colo_worker_stats {
+	struct colo_cmp_stats cmp;
+	struct colo_release_stats rel;
+	uint64_t records;      /* ring records consumed */
+	uint64_t bad_records;  /* records that failed the bounds checks: dropped */
+	uint64_t passed;       /* after failover: primary frames released uncompared */
+	uint64_t offsets;      /* offsets written to the conntrack map */
+	uint64_t offset_errors; /* conntrack updates that failed */
+	uint64_t alloc_failed; /* records dropped for lack of memory */
+};
+
+struct colo_worker;
+
+/* Creates the worker (ring, release socket, comparator) and starts its thread. */
+struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err,
+				      size_t errlen);
+/* Posts commands (enum colo_worker_cmd bits); never blocks. */
+void colo_worker_post(struct colo_worker *w, unsigned int cmds);
+/* Stops the thread, drops what is still held and frees the worker. */
+void colo_worker_destroy(struct colo_worker *w);
+/* Latest snapshot (refreshed by the worker at least every 100 ms). */
+void colo_worker_get_stats(struct colo_worker *w, struct colo_worker_stats *stats);
+
+#endif /* COLO_WORKER_H */
