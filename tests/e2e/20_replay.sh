@@ -86,7 +86,7 @@ golden() {
 	shift 3
 	what="$name${*:+ $*}"
 	replay "$name" "$@"
-	check "$what: exit 0" 0 "$rc"
+	check "$what: exit 0, nothing on stderr" "0:" "$rc:$(cat "$dir/err")"
 	check "$what: released frames" "$rel" "$(jfield 'select(.event=="release") | .index')"
 	check "$what: checkpoints" "$cps" "$(jfield 'select(.event=="checkpoint") | .reason')"
 	want=$(pick "$dir/$name.p.pcap" ${rel//,/ })
