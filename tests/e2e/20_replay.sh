@@ -98,6 +98,8 @@ golden() {
 }
 
 golden identical "0,1,2,3,4,5" ""
+check "identical: every --json line is one JSON object, the summary last" "true" \
+	"$(printf '%s\n' "$json" | jq -s -c 'all(type == "object") and (.[-1].event == "summary")')"
 check "identical: offset learned from the SYN-ACKs" "1000" \
 	"$(jfield 'select(.event=="offset") | .seq_offset')"
 check "identical: summary counts every frame and byte" "6,6,6,2000,0" \
