@@ -5,16 +5,19 @@
  * safety invariant on every release: each released primary payload byte was sent by the
  * secondary at the same relative sequence number (TCP) / each released datagram was sent by the
  * secondary (UDP), or a commit covered it (released it, or had seen the primary send it). Also: one
- * hand-back per frame, per-flow release order, at most one checkpoint request outstanding. abort()
- * on any violation.
+ * hand-back per frame, per-flow release order, at most one checkpoint request outstanding, and a
+ * primary pure ACK leaves only once the secondary acknowledged as far (or a commit covered it).
+ * abort() on any violation.
  *
  * Program: a 4-byte header (primary ISN base, secondary ISN offset), then ops, one byte each plus
  * operands:
  *   op & 7 = 0..3  TCP segment, side = op bit 3, flow = op >> 4 & 3 (flow 3 is UDP):
  *                  [pos][len][flags]: pos: in order, retransmit or gap; len & 63 bytes of the
- *                  stream's payload pattern; flags: FIN/RST/PSH, bit 7 corrupts one byte.
+ *                  stream's payload pattern; flags: FIN/RST/PSH, bit 7 corrupts one byte,
+ *                  bit 6 moves that side's ack on by 1 + (flags >> 4 & 3).
  *                  The first segment of a TCP flow sends both SYN-ACKs first; after a RST
- *                  the flow is over (nothing more is sent on it).
+ *                  the flow is over (nothing more is sent on it); past its FIN a side only
+ *                  retransmits.
  *   4  tick: [n] the clock advances n * 16 ms
  *   5  commit (bit 3: COLO_COMMIT_KEEP_STREAMS off)
  *   6  abort the outstanding request
@@ -56,7 +59,9 @@ struct fz_frame {
 	uint32_t rel;	  /* relative seq of the first payload byte (TCP) */
 	uint32_t payload_off, payload_len;
 	uint32_t len;
+	uint32_t ack; /* relative to the client's ISN + 1 */
 	bool rst;
+	bool pure_ack; /* TCP, no payload, no SYN/FIN/RST */
 	bool done;
 	uint8_t data[];
 };
@@ -68,10 +73,14 @@ struct fz_flow {
 	uint32_t next[COLO_SIDE_MAX]; /* highest relative seq sent + 1 */
 	bool open;		      /* both SYN-ACKs sent */
 	bool reset;		      /* a RST was sent: the connection is over */
+	uint32_t fin[COLO_SIDE_MAX];  /* relative seq of the side's FIN, 0: none yet */
 	uint64_t ordinal[COLO_SIDE_MAX];
 	uint64_t last_released;	     /* ordinal + 1 of the last primary release */
 	uint8_t seen[WIN];	     /* bit per alphabet value the secondary sent at rel */
 	uint32_t covered;	     /* rel below this: the primary's output a commit covered */
+	uint32_t ack[COLO_SIDE_MAX]; /* what each side acknowledges of the client (relative) */
+	uint32_t sec_max_ack;	     /* highest ack of a secondary non-SYN segment */
+	uint32_t covered_ack;	     /* highest primary ack a commit covered */
 	uint64_t dgrams[MAX_DGRAMS]; /* UDP: secondary datagrams (hash) */
 	unsigned int ndgrams;
 	uint64_t committed_dgrams[MAX_DGRAMS];
@@ -218,6 +227,8 @@ static void on_release(void *ctx, void *cookie, const uint8_t *data, uint32_t le
 	 * Payload of a RST is not checked: a receiving TCP does not deliver it (RFC 9293 allows
 	 * it only as diagnostic text), and the comparator matches RSTs by their flags.
 	 */
+	if (f->pure_ack && !z->in_commit)
+		check(f->ack <= fl->sec_max_ack || f->ack <= fl->covered_ack);
 	if (f->payload_len && !f->rst) {
 		if (f->flow == UDP_FLOW)
 			check_udp_release(z, fl, f);
@@ -298,7 +309,7 @@ static void feed(struct fz *z, unsigned int flow, enum colo_side side, uint32_t 
 	struct pkt_spec spec = flows[flow];
 
 	spec.seq = fl->isn[side] + rel;
-	spec.ack = 5001;
+	spec.ack = 5001 + fl->ack[side];
 	spec.flags = flags;
 	spec.payload = payload;
 	spec.payload_len = plen;
@@ -316,6 +327,12 @@ static void feed(struct fz *z, unsigned int flow, enum colo_side side, uint32_t 
 	f->rel = rel - 1; /* relative seq 0 is the SYN */
 	f->len = (uint32_t)n;
 	f->rst = flow != UDP_FLOW && (flags & COLO_TCP_RST);
+	f->ack = fl->ack[side];
+	f->pure_ack = flow != UDP_FLOW && !plen &&
+		      !(flags & (COLO_TCP_SYN | COLO_TCP_FIN | COLO_TCP_RST));
+	if (side == COLO_SIDE_SECONDARY && flow != UDP_FLOW && !(flags & COLO_TCP_SYN) &&
+	    f->ack > fl->sec_max_ack)
+		fl->sec_max_ack = f->ack;
 	f->payload_off = info.payload_off;
 	f->payload_len = n > info.payload_off ? (uint32_t)n - info.payload_off : 0;
 	if (f->payload_len > plen)
@@ -375,6 +392,10 @@ static void op_segment(struct fz *z, uint8_t op, const uint8_t **p, const uint8_
 	}
 	if (flow != UDP_FLOW && rel + len >= WIN)
 		return;
+	/* Past its FIN a TCP sends nothing new: only retransmissions (FIN included) and ACKs. */
+	if (flow != UDP_FLOW && fl->fin[side] &&
+	    (rel + len > fl->fin[side] || ((fl_bits & COLO_TCP_FIN) && rel + len != fl->fin[side])))
+		return;
 	for (unsigned int i = 0; i < len; i++)
 		payload[i] = pattern(flow == UDP_FLOW ? rel * 64 + i : rel - 1 + i);
 	if (fl_bits & 0x80 && len) {
@@ -383,6 +404,10 @@ static void op_segment(struct fz *z, uint8_t op, const uint8_t **p, const uint8_
 	}
 	if (flow != UDP_FLOW && (fl_bits & COLO_TCP_RST))
 		fl->reset = true;
+	if (fl_bits & 0x40)
+		fl->ack[side] += 1 + (fl_bits >> 4 & 3);
+	if (flow != UDP_FLOW && (fl_bits & COLO_TCP_FIN))
+		fl->fin[side] = rel + len;
 	/* A FIN takes a sequence number too. */
 	stop = rel + len + (fl_bits & COLO_TCP_FIN ? 1 : 0);
 	if (flow != UDP_FLOW && stop > fl->next[side])
@@ -399,19 +424,35 @@ static void commit(struct fz *z, unsigned int flags)
 	colo_cmp_commit(z->cmp, z->now, flags);
 	z->in_commit = false;
 	z->pending = false;
-	for (unsigned int i = 0; i < NFLOWS; i++)
-		if (z->flow[i].next[COLO_SIDE_PRIMARY] > z->flow[i].covered)
-			z->flow[i].covered = z->flow[i].next[COLO_SIDE_PRIMARY] - 1;
+	for (unsigned int i = 0; i < NFLOWS; i++) {
+		struct fz_flow *fl = &z->flow[i];
+
+		if (fl->next[COLO_SIDE_PRIMARY] > fl->covered)
+			fl->covered = fl->next[COLO_SIDE_PRIMARY] - 1;
+		if (fl->ack[COLO_SIDE_PRIMARY] > fl->covered_ack)
+			fl->covered_ack = fl->ack[COLO_SIDE_PRIMARY];
+	}
 	check(!colo_cmp_checkpoint_pending(z->cmp));
 	free_done(z);
 	if (flags & COLO_COMMIT_KEEP_STREAMS)
 		return;
-	/* The secondary now is a copy of the primary: it goes on in the primary's sequence space.
-	 */
+	/* The secondary now is a copy of the primary: it goes on from the primary's state. */
 	for (unsigned int i = 0; i < NFLOWS; i++) {
 		z->flow[i].isn[COLO_SIDE_SECONDARY] = z->flow[i].isn[COLO_SIDE_PRIMARY];
 		z->flow[i].next[COLO_SIDE_SECONDARY] = z->flow[i].next[COLO_SIDE_PRIMARY];
+		z->flow[i].ack[COLO_SIDE_SECONDARY] = z->flow[i].ack[COLO_SIDE_PRIMARY];
 	}
+}
+
+/*
+ * Fresh heap memory reads as the payload alphabet ('b'), so that a comparator reading bytes it
+ * never stored (say, an unwritten part of its retransmission copy) sees plausible data and the
+ * invariant check catches it, the same way on every run.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "malloc_fill_byte=98:max_malloc_fill_size=16777216";
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
