@@ -618,13 +618,29 @@ static int main_loop(struct run_state *st, int sig_fd)
 	}
 }
 
+/* One line per shard at exit: how the flows spread. */
+static void print_shards(struct run_state *st)
+{
+	struct colo_worker_stats ws;
+	unsigned int i;
+
+	for (i = 0; i < st->nworkers; i++) {
+		colo_worker_get_stats(st->workers[i], &ws);
+		logf_line("shard %u: records=%lu frames=%lu/%lu (P/S) released=%lu", i,
+			  (unsigned long)ws.records, (unsigned long)ws.cmp.frames_in[0],
+			  (unsigned long)ws.cmp.frames_in[1], (unsigned long)ws.rel.frames);
+	}
+}
+
 static void teardown(struct run_state *st)
 {
 	unsigned int i;
 	int r;
 
-	if (st->nworkers)
+	if (st->nworkers) {
 		print_summary(st, "final");
+		print_shards(st);
+	}
 	for (i = 0; i < st->nworkers; i++)
 		colo_worker_destroy(st->workers[i]);
 	st->nworkers = 0;

@@ -5,7 +5,8 @@
  *
  *   colo_serve serve  --port P --bytes N [--flip-at K]   TCP: every connection gets N pattern bytes
  *   colo_serve fetch  --connect ADDR --port P [--out F]  TCP: read until EOF, print the byte count
- *   colo_serve upload --connect ADDR --port P --bytes N  TCP: send N pattern bytes, print the reply
+ *   colo_serve upload --connect ADDR --port P --bytes N [--sport S]
+ *                                                        TCP: send N pattern bytes, print the reply
  *   colo_serve sink   --port P [--out F]                 TCP: per connection, store what arrives
  *                                                        and reply "received N"
  *   colo_serve echo   --port P                           UDP: echo every datagram
@@ -40,6 +41,7 @@ struct opts {
 	int64_t flip_at;
 	unsigned int count;
 	unsigned int size;
+	unsigned int sport; /* client source port: replicas as clients need the same 5-tuple */
 };
 
 static __attribute__((noreturn)) void die(const char *what)
@@ -111,6 +113,16 @@ static int connect_to(const struct opts *o, int type)
 
 	if (fd < 0)
 		die("socket");
+	if (o->sport) {
+		struct sockaddr_storage local;
+		socklen_t llen;
+		int one = 1;
+
+		parse_addr(fam == AF_INET ? "0.0.0.0" : "::", o->sport, &local, &llen);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&local, llen))
+			die("bind");
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		die("connect");
 	return fd;
@@ -307,7 +319,8 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },	{ "bytes", required_argument, NULL, 'b' },
 		{ "flip-at", required_argument, NULL, 'f' },	{ "connect", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },	{ "count", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 's' },	{ NULL, 0, NULL, 0 },
+		{ "size", required_argument, NULL, 's' },	{ "sport", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .flip_at = -1, .count = 1, .size = 64 };
 	int c;
@@ -340,6 +353,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			o.size = strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			o.sport = strtoul(optarg, NULL, 10);
 			break;
 		default:
 			return 2;

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `colo-xdp run` end to end, identical replicas (no checkpoint may be requested):
+#   - bulk download through the dataplane over IPv4 and IPv6, bytes verified;
+#   - UDP request/response over IPv4 and IPv6;
+#   - the replicas as clients, uploading to a server in the client namespace;
+#   - 16 parallel connections over 2 shards, every flow verified, both shards used;
+#   - SIGTERM: clean exit, the instance detached and unpinned.
+# The release rate of the bulk downloads is printed as a TAP comment (a figure, not asserted).
+# TAP output; needs root.
+. "$(dirname "$0")/lib_dataplane.bash"
+
+BULK=24000000
+SMALL=2000000
+
+setup
+servers 5001 "$BULK"
+servers 5003 "$SMALL"
+bg_ns primary "$SERVE" echo --port 5002
+bg_ns secondary "$SERVE" echo --port 5002
+wait_listen primary 5002 udp && wait_listen secondary 5002 udp
+check "colo-xdp run starts with 2 shards" start_daemon --shards 2 || { show "$RUNLOG"; exit 1; }
+check "reference agent connects" start_agent commit || show "$AGENTLOG"
+
+# fetch ADDR PORT OUT: prints the seconds the download took.
+fetch() {
+	local t0=$EPOCHREALTIME
+	timeout 20 nsenter --net="/run/netns/${PFX}client" -- "$SERVE" fetch --connect "$1" \
+		--port "$2" --out "$3" >/dev/null
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
+}
+
+want=$(pattern_sha "$BULK")
+for addr in "$SERVICE4" "$SERVICE6"; do
+	secs=$(fetch "$addr" 5001 "$WORK/bulk")
+	check "bulk $((BULK / 1000000)) MB from $addr: sha256 matches the primary's" \
+		[ "$(file_sha "$WORK/bulk")" = "$want" ]
+	echo "# bulk from $addr: ${secs}s, $(awk -v b="$BULK" -v s="$secs" \
+		'BEGIN { printf "%.0f", b * 8 / s / 1e6 }') Mbit/s"
+done
+
+for addr in "$SERVICE4" "$SERVICE6"; do
+	out=$(timeout 20 nsenter --net="/run/netns/${PFX}client" -- "$SERVE" ping \
+		--connect "$addr" --port 5002 --count 200 --size 300)
+	check "UDP request/response with $addr: $out" [ "$out" = "udp 200/200" ]
+done
+
+# The replicas are the clients: a sink in the client namespace receives the primary's upload.
+bg_ns client "$SERVE" sink --port 6001 --out "$WORK/upload" >/dev/null
+wait_listen client 6001
+# Replica processes pick their ephemeral ports independently: pin it so both send one flow.
+bg_ns secondary "$SERVE" upload --connect "$CLIENT4" --port 6001 --bytes "$SMALL" --sport 40001 >/dev/null
+reply=$(timeout 20 nsenter --net="/run/netns/${PFX}primary" -- "$SERVE" upload \
+	--connect "$CLIENT4" --port 6001 --bytes "$SMALL" --sport 40001)
+check "replica as client: the server's reply reaches the primary ($reply)" \
+	[ "$reply" = "received $SMALL" ]
+check "replica as client: the server got the primary's bytes" \
+	[ "$(file_sha "$WORK/upload")" = "$(pattern_sha "$SMALL")" ]
+
+want=$(pattern_sha "$SMALL")
+fpids=()
+for i in $(seq 16); do
+	addr=$SERVICE4
+	[ $((i % 2)) -eq 0 ] && addr=$SERVICE6
+	timeout 20 nsenter --net="/run/netns/${PFX}client" -- "$SERVE" fetch --connect "$addr" \
+		--port 5003 --out "$WORK/par.$i" >/dev/null &
+	fpids+=($!)
+done
+wait "${fpids[@]}"
+good=0
+for i in $(seq 16); do
+	[ -f "$WORK/par.$i" ] && [ "$(file_sha "$WORK/par.$i")" = "$want" ] && good=$((good + 1))
+done
+check "16 parallel connections: $good/16 verified" [ "$good" -eq 16 ]
+
+check "agent saw no checkpoint request" [ "$(agent_requests)" -eq 0 ] || show "$RUNLOG"
+check "SIGTERM: daemon exits 0" stop_daemon || show "$RUNLOG"
+used=$(grep -cE 'colo-xdp: shard [0-9]+: records=[1-9]' "$RUNLOG")
+check "flows spread over the shards ($used of 2 used)" [ "$used" -eq 2 ]
+check "no bad records, no send errors" \
+	[ "$(summary_field bad_records)/$(summary_field send_errors)" = 0/0 ]
+check "instance detached and unpinned" [ ! -e "$PIN" ]
+check "no colo-xdp tc filter left on the proxy ports" \
+	[ -z "$(in_ns proxy tc filter show dev outside ingress)" ]
+grep -E 'colo-xdp: final:' "$RUNLOG" | sed 's/^/# /'
+finish
