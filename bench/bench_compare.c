@@ -23,8 +23,8 @@
 
 #define CHUNK	    4		 /* primary segments per flow and round */
 #define ROUND_SEGS  16384	 /* primary segments per round, at least */
-#define MTU_BYTES   (1ull << 30) /* primary payload fed per MTU-sized configuration */
-#define SMALL_SEGS  4000000ull	 /* primary segments fed per 64-byte configuration */
+#define MTU_BYTES   (3ull << 30) /* primary payload fed per MTU-sized configuration */
+#define SMALL_SEGS  10000000ull	 /* primary segments fed per 64-byte configuration */
 #define MAX_SECONDS 6.0		 /* a configuration stops early past this much timed work */
 #define P_ISN	    1000u
 #define S_ISN	    7000000u
@@ -74,6 +74,16 @@ static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct co
 	(void)flow;
 	(void)time_ns;
 	c->checkpoints++;
+}
+
+static void on_offset(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
+		      uint32_t ts_offset, bool ts_valid)
+{
+	(void)ctx;
+	(void)flow;
+	(void)seq_offset;
+	(void)ts_offset;
+	(void)ts_valid;
 }
 
 static double now_s(void)
@@ -248,6 +258,7 @@ static int run(const struct config *c, const uint8_t *payload)
 		.release = on_release,
 		.drop = on_drop,
 		.checkpoint = on_checkpoint,
+		.offset = on_offset,
 	};
 	uint64_t want = c->payload >= 1000 ? MTU_BYTES / c->payload : SMALL_SEGS;
 	struct counters cnt = {0};
@@ -290,7 +301,14 @@ static int run(const struct config *c, const uint8_t *payload)
 	return bad;
 }
 
-int main(void)
+static void header(void)
+{
+	printf("comparator, one core; goals: >= 20 Gbit/s at 1448 B, >= 5 Mseg/s at 64 B\n");
+	printf("payload    segments  flows   segments   seconds   Mseg/s   Gbit/s  goal\n");
+}
+
+/* bench_compare [PAYLOAD same|different FLOWS]: every configuration, or one (for profiling). */
+int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = {1448, 64};
 	static const uint32_t nflows[] = {1, 10000};
@@ -299,8 +317,22 @@ int main(void)
 
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 31 + 7);
-	printf("comparator, one core; goals: >= 20 Gbit/s at 1448 B, >= 5 Mseg/s at 64 B\n");
-	printf("payload    segments  flows   segments   seconds   Mseg/s   Gbit/s  goal\n");
+	if (argc == 4) {
+		struct config c = {(uint32_t)atoi(argv[1]), !strcmp(argv[2], "different"),
+				   (uint32_t)atoi(argv[3])};
+
+		if (c.payload < 2 || c.payload > 1448 || c.flows < 1 || c.flows > 65536) {
+			fprintf(stderr, "bench_compare: PAYLOAD 2..1448, FLOWS 1..65536\n");
+			return 2;
+		}
+		header();
+		return run(&c, payload);
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: bench_compare [PAYLOAD same|different FLOWS]\n");
+		return 2;
+	}
+	header();
 	for (size_t s = 0; s < 2; s++)
 		for (int d = 0; d < 2; d++)
 			for (size_t f = 0; f < 2; f++) {

@@ -148,15 +148,14 @@ void colo_loader_init_logging(void)
 	libxdp_set_print(libxdp_log);
 }
 
-/* Serialises attach/detach on this host: they read-modify-write pins and config. */
-static int lock_take(void)
+int colo_lock_take(bool shared)
 {
 	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int err;
 
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		loader_err("cannot lock %s: %s", LOCK_PATH, strerror(errno));
+	if (fd < 0 || flock(fd, shared ? LOCK_SH : LOCK_EX)) {
+		err = -errno;
+		loader_err("cannot lock %s: %s", LOCK_PATH, strerror(-err));
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -164,7 +163,7 @@ static int lock_take(void)
 	return fd;
 }
 
-static void lock_drop(int fd)
+void colo_lock_drop(int fd)
 {
 	close(fd);
 }
@@ -222,6 +221,25 @@ static int find_iface(struct iface_match *m, const char *instance)
 	if (instance)
 		return match_in_instance(instance, m);
 	return colo_instances_foreach(match_in_instance, m);
+}
+
+int colo_iface_lookup(const char *ifname, char instance[COLO_INSTANCE_NAME_MAX],
+		      struct colo_iface *ifc)
+{
+	struct iface_match m = {.ifname = ifname, .netns = netns_ino()};
+	int found;
+
+	m.ifindex = if_nametoindex(ifname);
+	if (!m.ifindex)
+		return -ENODEV;
+	found = find_iface(&m, NULL);
+	if (found <= 0)
+		return found;
+	if (instance)
+		memcpy(instance, m.instance, sizeof(m.instance));
+	if (ifc)
+		*ifc = m.ifc;
+	return 1;
 }
 
 /* ---- kernel-side checks ---- */
@@ -732,11 +750,11 @@ int colo_attach(const struct colo_attach_opts *opts)
 {
 	struct colo_attach_opts o = *opts;
 	struct attach_ctx c = {.o = &o, .ring_tmpl_fd = -1, .ingress_fd = -1, .egress_fd = -1};
-	struct iface_match m = {};
+	char owner[COLO_INSTANCE_NAME_MAX];
+	struct colo_iface rec;
 	int err, lock;
 
 	c.ring_bytes_given = o.ring_bytes != 0;
-
 	err = check_attach_opts(&o);
 	if (err)
 		return err;
@@ -754,14 +772,12 @@ int colo_attach(const struct colo_attach_opts *opts)
 	err = colo_bpffs_ensure();
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
-	m.ifindex = c.ifindex;
-	m.netns = c.ifc.netns_ino;
-	if (find_iface(&m, NULL) > 0) {
-		loader_err("%s: already attached (instance %s, role %s)", o.ifname, m.instance,
-			   colo_role_name(m.ifc.role));
+	if (colo_iface_lookup(o.ifname, owner, &rec) > 0) {
+		loader_err("%s: already attached (instance %s, role %s)", o.ifname, owner,
+			   colo_role_name(rec.role));
 		err = -EEXIST;
 	} else {
 		err = check_kernel_hooks(&o, c.ifindex);
@@ -774,7 +790,7 @@ int colo_attach(const struct colo_attach_opts *opts)
 	if (c.ring_tmpl_fd >= 0)
 		close(c.ring_tmpl_fd);
 	colo_instance_close(c.inst);
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }
 
@@ -865,11 +881,11 @@ int colo_detach(const char *ifname, const char *instance)
 	err = check_instance_arg(instance);
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
 	err = detach_locked(ifname, instance);
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }
 
@@ -914,7 +930,7 @@ int colo_detach_instance(const char *instance)
 	err = check_instance_arg(instance ? instance : COLO_DEFAULT_INSTANCE);
 	if (err)
 		return err;
-	lock = lock_take();
+	lock = colo_lock_take(false);
 	if (lock < 0)
 		return lock;
 	d.inst = colo_instance_open(instance);
@@ -930,6 +946,6 @@ int colo_detach_instance(const char *instance)
 			colo_instance_remove(d.inst->name); /* also an instance left empty */
 		colo_instance_close(d.inst);
 	}
-	lock_drop(lock);
+	colo_lock_drop(lock);
 	return err;
 }

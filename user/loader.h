@@ -58,6 +58,14 @@ int colo_detach(const char *ifname, const char *instance);
  */
 int colo_detach_instance(const char *instance);
 
+/*
+ * Which instance (if any) records ifname of the caller's namespace as attached, quietly: 1 and
+ * the instance name and record (either may be NULL), 0 when none does, -ENODEV for no such
+ * interface. Lets the daemon reuse a previous attach instead of colo_attach() failing -EEXIST.
+ */
+int colo_iface_lookup(const char *ifname, char instance[COLO_INSTANCE_NAME_MAX],
+		      struct colo_iface *ifc);
+
 /* File descriptors of an instance's pinned maps, owned by the struct. */
 struct colo_instance {
 	char name[COLO_INSTANCE_NAME_MAX];
@@ -100,6 +108,13 @@ int colo_ifaces_foreach(const struct colo_instance *inst,
 
 /* Calls fn with the name of each instance pinned on this host, sorted by name. */
 int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
+
+/*
+ * The host-wide lock attach and detach hold (exclusive) while they change pins, hooks and config;
+ * take it shared to read instances consistently. Returns the lock's fd, or -errno.
+ */
+int colo_lock_take(bool shared);
+void colo_lock_drop(int fd);
 
 /* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
 int colo_bpffs_ensure(void);

@@ -59,6 +59,7 @@ static void json_str(const char *s, size_t max)
 struct status_ctx {
 	bool json;
 	bool first;
+	int shown; /* instances printed */
 	int err;
 };
 
@@ -113,26 +114,38 @@ static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 	return 0;
 }
 
-static int print_stats(const struct colo_instance *inst, bool json)
+/* What status prints of an instance, read before printing so that a failure prints nothing. */
+struct snapshot {
+	struct colo_config cfg;
+	struct colo_stats stats[COLO_ROLE_MAX];
+};
+
+static int read_snapshot(const struct colo_instance *inst, struct snapshot *snap)
 {
-	struct colo_stats st;
-	size_t i;
 	int role, err;
 
+	err = colo_config_read(inst, &snap->cfg);
+	for (role = 0; role < COLO_ROLE_MAX && !err; role++)
+		err = colo_stats_read(inst, role, &snap->stats[role]);
+	return err;
+}
+
+static void print_stats(const struct snapshot *snap, bool json)
+{
+	size_t i;
+	int role;
+
 	for (role = 0; role < COLO_ROLE_MAX; role++) {
-		err = colo_stats_read(inst, role, &st);
-		if (err)
-			return err;
 		if (json)
 			printf("%s\"%s\":{", role ? "," : "", colo_role_name(role));
 		else
 			printf("  stats %s:", colo_role_name(role));
 		for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
 			printf(json ? "%s\"%s\":%llu" : "%s %s %llu", json && i ? "," : "",
-			       stat_fields[i].name, (unsigned long long)stat_value(&st, i));
+			       stat_fields[i].name,
+			       (unsigned long long)stat_value(&snap->stats[role], i));
 		printf(json ? "}" : "\n");
 	}
-	return 0;
 }
 
 /* The ifindex the config gives each role (what the BPF programs use). */
@@ -145,49 +158,51 @@ static void print_config_ifindex(const struct colo_config *cfg, bool json)
 		       colo_role_name(role), cfg->ifindex[role]);
 }
 
+/* Prints one instance; on failure reports it and goes on with the next (exit status 1). */
 static int print_instance(const char *name, void *ctx)
 {
 	struct status_ctx *sc = ctx;
 	struct colo_instance *inst;
-	struct colo_config cfg;
+	struct snapshot snap;
 	int err;
 
 	inst = colo_instance_open(name);
 	if (!inst) {
 		sc->err = -errno;
 		cli_err("status", "cannot open instance %s: %s", name, strerror(-sc->err));
-		return sc->err;
+		return 0;
 	}
-	err = colo_config_read(inst, &cfg);
-	if (err)
-		goto out;
+	err = read_snapshot(inst, &snap);
+	if (err) {
+		sc->err = err;
+		cli_err("status", "cannot read instance %s: %s", name, strerror(-err));
+		colo_instance_close(inst);
+		return 0;
+	}
 	if (sc->json) {
 		printf("%s{\"name\":", sc->first ? "" : ",");
 		json_str(name, COLO_INSTANCE_NAME_MAX);
-		printf(",\"nshards\":%u,\"flags\":%u,\"config_ifindex\":{", cfg.nshards, cfg.flags);
-		print_config_ifindex(&cfg, true);
+		printf(",\"nshards\":%u,\"flags\":%u,\"config_ifindex\":{", snap.cfg.nshards,
+		       snap.cfg.flags);
+		print_config_ifindex(&snap.cfg, true);
 		printf("},\"interfaces\":[");
 	} else {
-		printf("instance %s: %u shards, flags 0x%x, config ifindex", name, cfg.nshards,
-		       cfg.flags);
-		print_config_ifindex(&cfg, false);
+		printf("instance %s: %u shards, flags 0x%x, config ifindex", name, snap.cfg.nshards,
+		       snap.cfg.flags);
+		print_config_ifindex(&snap.cfg, false);
 		printf("\n");
 	}
 	sc->first = true;
 	colo_ifaces_foreach(inst, print_iface, sc);
 	if (sc->json)
 		printf("],\"stats\":{");
-	err = print_stats(inst, sc->json);
+	print_stats(&snap, sc->json);
 	if (sc->json)
 		printf("}}");
 	sc->first = false;
-out:
-	if (err) {
-		cli_err("status", "cannot read instance %s: %s", name, strerror(-err));
-		sc->err = err;
-	}
+	sc->shown++;
 	colo_instance_close(inst);
-	return err;
+	return 0;
 }
 
 static const struct option status_options[] = {
@@ -197,14 +212,18 @@ int cmd_status(int argc, char **argv)
 {
 	struct status_ctx sc = {.first = true};
 	const char *instance = NULL;
-	int opt, err;
+	int opt, err, lock;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", status_options, NULL)) != -1) {
 		if (opt == 'j') {
 			sc.json = true;
-		} else if (opt == 'i' && colo_instance_name_valid(optarg)) {
+		} else if (opt == 'i') {
 			instance = optarg;
+			if (!colo_instance_name_valid(instance)) {
+				cli_err("status", "bad instance name '%s'", instance);
+				return COLO_EXIT_USAGE;
+			}
 		} else {
 			cli_bad_option("status", argv);
 			return COLO_EXIT_USAGE;
@@ -218,6 +237,9 @@ int cmd_status(int argc, char **argv)
 	if (err)
 		return err;
 	colo_loader_init_logging();
+	lock = colo_lock_take(true); /* a consistent view: no attach/detach halfway */
+	if (lock < 0)
+		return COLO_EXIT_RUNTIME;
 	if (sc.json)
 		printf("{\"instances\":[");
 	if (instance)
@@ -226,7 +248,10 @@ int cmd_status(int argc, char **argv)
 		err = colo_instances_foreach(print_instance, &sc);
 	if (sc.json)
 		printf("]}\n");
-	if (err && !sc.err)
+	else if (!sc.shown && !sc.err)
+		printf("no colo-xdp instances\n");
+	colo_lock_drop(lock);
+	if (err)
 		cli_err("status", "cannot list %s: %s", COLO_PIN_ROOT, strerror(-err));
-	return err ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
+	return err || sc.err ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }

@@ -93,20 +93,14 @@ static int create_rings(struct env *e)
 	return 0;
 }
 
-static int env_setup(struct env *e)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	int i;
+const char *const env_map_names[ENV_NMAPS] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG,
+					      COLO_MAP_RINGS, COLO_MAP_IFACES};
 
-	memset(e, 0, sizeof(*e));
-	for (i = 0; i < ENV_SHARDS; i++)
-		e->ring_fd[i] = -1;
-	snprintf(e->pin_dir, sizeof(e->pin_dir), "/sys/fs/bpf/colo-xdp-test-%d", (int)getpid());
-	if (mkdir(e->pin_dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "FATAL: mkdir %s: %s\n", e->pin_dir, strerror(errno));
-		return -1;
-	}
-	opts.pin_root_path = e->pin_dir;
+/* Loads all objects: the first creates and pins the instance's maps, the others reuse them. */
+static int load_objects(struct env *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = e->pin_dir);
+
 	if (open_capture(e, COLO_SIDE_PRIMARY, &opts) ||
 	    open_capture(e, COLO_SIDE_SECONDARY, &opts)) {
 		fprintf(stderr, "FATAL: loading capture.bpf.o failed\n");
@@ -122,6 +116,49 @@ static int env_setup(struct env *e)
 		fprintf(stderr, "FATAL: loading rewrite.bpf.o failed\n");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Notes which map each pin file held, then removes the pins and their directory: the loaded
+ * objects keep the maps alive, and a test that crashes leaves nothing behind in bpffs.
+ */
+static void unpin_all(struct env *e)
+{
+	char path[128];
+	int i, fd;
+
+	for (i = 0; i < ENV_NMAPS; i++) {
+		struct bpf_map_info info = {0};
+		uint32_t len = sizeof(info);
+
+		snprintf(path, sizeof(path), "%s/%s", e->pin_dir, env_map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			e->pinned_id[i] = info.id;
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+	}
+	rmdir(e->pin_dir);
+}
+
+static int env_setup(struct env *e)
+{
+	int i, err;
+
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < ENV_SHARDS; i++)
+		e->ring_fd[i] = -1;
+	snprintf(e->pin_dir, sizeof(e->pin_dir), "/sys/fs/bpf/colo-xdp-test-%d", (int)getpid());
+	if (mkdir(e->pin_dir, 0700)) {
+		fprintf(stderr, "FATAL: mkdir %s: %s\n", e->pin_dir, strerror(errno));
+		return -1;
+	}
+	err = load_objects(e);
+	unpin_all(e);
+	if (err)
+		return -1;
 	e->conntrack_fd = bpf_map__fd(e->cap[0]->maps.colo_conntrack);
 	e->stats_fd = bpf_map__fd(e->cap[0]->maps.colo_stats);
 	e->config_fd = bpf_map__fd(e->cap[0]->maps.colo_config);
@@ -152,13 +189,10 @@ static void env_teardown(struct env *e)
 		if (e->ring_fd[i] >= 0)
 			close(e->ring_fd[i]);
 	}
-	if (e->cap[0])
-		bpf_object__unpin_maps(e->cap[0]->obj, NULL);
 	capture__destroy(e->cap[0]);
 	capture__destroy(e->cap[1]);
 	outside__destroy(e->out);
 	rewrite__destroy(e->rw);
-	rmdir(e->pin_dir);
 }
 
 int env_capture_tc(struct env *e, int side)
@@ -314,16 +348,16 @@ int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct co
 	return bpf_map_update_elem(e->conntrack_fd, key, c, BPF_ANY) ? -errno : 0;
 }
 
-uint32_t env_map_id(struct env *e, int obj, const char *name)
+int env_map_info(struct env *e, int obj, const char *name, struct bpf_map_info *info)
 {
 	struct bpf_object *objs[] = {e->cap[0]->obj, e->cap[1]->obj, e->out->obj, e->rw->obj};
-	struct bpf_map_info info = {0};
-	uint32_t len = sizeof(info);
 	struct bpf_map *map = bpf_object__find_map_by_name(objs[obj], name);
+	uint32_t len = sizeof(*info);
 
-	if (!map || bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
-		return 0;
-	return info.id;
+	memset(info, 0, sizeof(*info));
+	if (!map || bpf_obj_get_info_by_fd(bpf_map__fd(map), info, &len))
+		return -1;
+	return 0;
 }
 
 int env_replace_ring(struct env *e, int shard, uint32_t bytes)

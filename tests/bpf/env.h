@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Test environment for the BPF programs: all three skeletons loaded (two capture instances,
- * one per side) with their maps pinned in a private directory under /sys/fs/bpf, rings created
- * and inserted, and a private network namespace whose lo is the redirect target.
+ * one per side) sharing their maps through pins in a private directory under /sys/fs/bpf
+ * (removed as soon as everything is loaded), rings created and inserted, and a private
+ * network namespace whose lo is the redirect target.
  */
 #ifndef COLO_TEST_ENV_H
 #define COLO_TEST_ENV_H
@@ -16,6 +17,10 @@
 #define ENV_RING_BYTES (1u << 20)
 #define ENV_MAX_RECS   16
 #define ENV_LO_IFINDEX 1
+#define ENV_NMAPS      5
+
+/* The shared maps every object defines (COLO_MAP_*). */
+extern const char *const env_map_names[ENV_NMAPS];
 
 struct env_rec {
 	struct colo_rec hdr;
@@ -24,7 +29,8 @@ struct env_rec {
 };
 
 struct env {
-	char pin_dir[64];
+	char pin_dir[64];	       /* removed again once all objects are loaded */
+	uint32_t pinned_id[ENV_NMAPS]; /* id of the map each pin file held at load time */
 	struct capture *cap[COLO_SIDE_MAX];
 	struct outside *out;
 	struct rewrite *rw;
@@ -76,10 +82,11 @@ int env_conn_count(struct env *e);
 int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct colo_conn *c);
 
 /*
- * ID of map name (one of COLO_MAP_*) as seen by object obj: 0 capture (primary), 1 capture
- * (secondary), 2 outside, 3 rewrite. 0 when the object has no such map.
+ * Info of map name (one of env_map_names) as object obj sees it: 0 capture (primary), 1 capture
+ * (secondary), 2 outside, 3 rewrite. Returns 0, or -1 when the object has no such map.
  */
-uint32_t env_map_id(struct env *e, int obj, const char *name);
+struct bpf_map_info;
+int env_map_info(struct env *e, int obj, const char *name, struct bpf_map_info *info);
 
 /* Replaces shard's ring by a fresh one of the given size (0: remove it from the map). */
 int env_replace_ring(struct env *e, int shard, uint32_t bytes);

@@ -257,6 +257,27 @@ check "nothing left on eth0 nor under the pins" nothing_left "$M" $ids
 check "nothing left on lo" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NA tc qdisc show dev lo | grep clsact)\" ]"
 check_rc "detach with neither interface nor instance" 2 cx detach
 
+# Two attaches of one interface racing into two new instances: exactly one wins, the loser
+# leaves no instance behind.
+R=$P-race
+cx attach eth0 --role primary --instance "$R-1" --ring-size $RING 2>/dev/null &
+pid1=$!
+cx attach eth0 --role primary --instance "$R-2" --ring-size $RING 2>/dev/null &
+pid2=$!
+wait $pid1
+rc1=$?
+wait $pid2
+rc2=$?
+check "racing attaches: one succeeds, one is refused (exits $rc1 and $rc2)" \
+	test "$((rc1 + rc2))" = 1 -a "$((rc1 * rc2))" = 0
+check "racing attaches: exactly one instance exists" \
+	test "$(cx status --json | jq "[.instances[].name | select(startswith(\"$R-\"))] | length")" = 1
+ids=$( (prog_ids "$R-1"; prog_ids "$R-2") 2>/dev/null)
+check_rc "racing attaches: detach the winner" 0 cx detach eth0
+# shellcheck disable=SC2086 # ids is a list
+check "racing attaches: nothing left" nothing_left "$R-1" $ids
+check "racing attaches: no second instance left" test ! -e "$PIN/$R-2"
+
 # A clsact qdisc that was there before attach stays after detach.
 Q=$P-qdisc
 ina tc qdisc add dev eth0 clsact

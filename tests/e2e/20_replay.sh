@@ -60,8 +60,10 @@ frames() {
 pick() {
 	local pcap=$1
 	shift
-	frames "$pcap" | awk -v want="$*" 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) k[w[i]] = i }
-		{ if ((NR - 1) in k) out[k[NR - 1]] = $0 } END { for (i = 1; i <= n; i++) print out[i] }'
+	frames "$pcap" | awk -v want="$*" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) k[w[i]] = i }
+		{ if ((NR - 1) in k) out[k[NR - 1]] = $0 }
+		END { for (i = 1; i <= n; i++) print out[i] }'
 }
 
 # replay NAME [options...]: runs the replay of scenario NAME with --json; sets $json and $rc.
@@ -69,7 +71,8 @@ replay() {
 	local name=$1
 	shift
 	rm -f "$dir/$name.rel.pcap"
-	json=$("$BIN" replay "$dir/$name.p.pcap" "$dir/$name.s.pcap" -o "$dir/$name.rel.pcap" --json "$@" 2>"$dir/err")
+	json=$("$BIN" replay "$dir/$name.p.pcap" "$dir/$name.s.pcap" -o "$dir/$name.rel.pcap" \
+		--json "$@" 2>"$dir/err")
 	rc=$?
 }
 
@@ -83,7 +86,7 @@ golden() {
 	shift 3
 	what="$name${*:+ $*}"
 	replay "$name" "$@"
-	check "$what: exit 0" 0 "$rc"
+	check "$what: exit 0, nothing on stderr" "0:" "$rc:$(cat "$dir/err")"
 	check "$what: released frames" "$rel" "$(jfield 'select(.event=="release") | .index')"
 	check "$what: checkpoints" "$cps" "$(jfield 'select(.event=="checkpoint") | .reason')"
 	want=$(pick "$dir/$name.p.pcap" ${rel//,/ })
@@ -95,6 +98,8 @@ golden() {
 }
 
 golden identical "0,1,2,3,4,5" ""
+check "identical: every --json line is one JSON object, the summary last" "true" \
+	"$(printf '%s\n' "$json" | jq -s -c 'all(type == "object") and (.[-1].event == "summary")')"
 check "identical: offset learned from the SYN-ACKs" "1000" \
 	"$(jfield 'select(.event=="offset") | .seq_offset')"
 check "identical: summary counts every frame and byte" "6,6,6,2000,0" \
@@ -132,8 +137,10 @@ golden udp "0,1" "mismatch" --on-checkpoint hold
 out=$("$BIN" replay "$dir/identical.p.pcap" "$dir/identical.s.pcap" 2>&1)
 rc=$?
 check "text summary: exit 0" 0 "$rc"
-check "text summary: frames and releases" "frames:      primary 6, secondary 6|released:    6 frames" \
-	"$(printf '%s\n' "$out" | grep -E '^(frames|released):' | sed 's/, [0-9]* bytes$//' | paste -sd'|' -)"
+check "text summary: frames and releases" \
+	"frames:      primary 6, secondary 6|released:    6 frames" \
+	"$(printf '%s\n' "$out" | grep -E '^(frames|released):' | sed 's/, [0-9]* bytes$//' |
+		paste -sd'|' -)"
 
 # An empty capture is a valid capture.
 replay empty

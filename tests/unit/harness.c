@@ -12,9 +12,9 @@
 #include "harness.h"
 
 static const char *const drop_names[COLO_DROP_REASON_MAX] = {
-	[COLO_DROP_COMPARED] = "cmp",	  [COLO_DROP_COMMIT] = "commit",
-	[COLO_DROP_MALFORMED] = "bad",	  [COLO_DROP_DUPLICATE] = "dup",
-	[COLO_DROP_REFUSED] = "refused", [COLO_DROP_SHUTDOWN] = "shutdown",
+	[COLO_DROP_COMPARED] = "cmp",	   [COLO_DROP_COMMIT] = "commit",
+	[COLO_DROP_MALFORMED] = "bad",	   [COLO_DROP_DUPLICATE] = "dup",
+	[COLO_DROP_REFUSED] = "refused",   [COLO_DROP_SHUTDOWN] = "shutdown",
 	[COLO_DROP_OVERFLOW] = "overflow",
 };
 
@@ -77,6 +77,7 @@ static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct co
 
 	assert_non_null(flow);
 	assert_int_equal(time_ns, h->now);
+	h->cp_flow = *flow;
 	h_log(h, "CP:%s", colo_cp_reason_name(reason));
 }
 
@@ -126,7 +127,13 @@ void h_free(struct harness *h)
 
 int h_feed_raw(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len)
 {
-	struct colo_frame_in in = {.side = side, .time_ns = h->now, .len = len};
+	return h_feed_rec(h, side, data, len, NULL);
+}
+
+int h_feed_rec(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len,
+	       const struct colo_rec *rec)
+{
+	struct colo_frame_in in = {.side = side, .time_ns = h->now, .len = len, .rec = rec};
 	int num = ++h->n[side];
 	uint8_t *buf;
 
@@ -168,7 +175,8 @@ struct colo_cmp_stats h_stats(struct harness *h)
 int h_tcp(struct harness *h, enum colo_side side, uint32_t seq, uint32_t ack, uint8_t flags,
 	  const char *payload)
 {
-	struct pkt_spec s = pkt_tcp4(seq, ack, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
+	struct pkt_spec s =
+		pkt_tcp4(seq, ack, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
 
 	return h_feed(h, side, &s);
 }

@@ -26,6 +26,7 @@ struct harness {
 	char log[16384];
 	size_t loglen;
 	int n[COLO_SIDE_MAX];
+	struct colo_flow_key cp_flow; /* flow of the last checkpoint request */
 	uint8_t *frames[COLO_SIDE_MAX][H_MAX_FRAMES];
 };
 
@@ -35,6 +36,9 @@ void h_free(struct harness *h);
 /* Feeds a frame on side; returns its number (p<N>/s<N> in the log). */
 int h_feed(struct harness *h, enum colo_side side, const struct pkt_spec *spec);
 int h_feed_raw(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len);
+/* Same, with a capture record. */
+int h_feed_rec(struct harness *h, enum colo_side side, const uint8_t *data, uint32_t len,
+	       const struct colo_rec *rec);
 /* Asserts the log (tokens separated by one space) and clears it. */
 void h_expect(struct harness *h, const char *log);
 struct colo_cmp_stats h_stats(struct harness *h);
@@ -45,12 +49,12 @@ int h_tcp(struct harness *h, enum colo_side side, uint32_t seq, uint32_t ack, ui
 /* Server handshake: SYN-ACKs with ISNs ip and is (ack 1), both sides; clears the log. */
 void h_handshake(struct harness *h, uint32_t ip, uint32_t is);
 
-#define P COLO_SIDE_PRIMARY
-#define S COLO_SIDE_SECONDARY
-#define ACK COLO_TCP_ACK
-#define FIN COLO_TCP_FIN
-#define SYN COLO_TCP_SYN
-#define RST COLO_TCP_RST
+#define P    COLO_SIDE_PRIMARY
+#define S    COLO_SIDE_SECONDARY
+#define ACK  COLO_TCP_ACK
+#define FIN  COLO_TCP_FIN
+#define SYN  COLO_TCP_SYN
+#define RST  COLO_TCP_RST
 #define MSEC 1000000ull
 
 #endif /* COLO_TEST_HARNESS_H */

@@ -167,7 +167,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t size)
 		wr16(ip + 6, 0x4000);
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = s->proto;
-		if (inet_pton(AF_INET, s->src, ip + 12) != 1 || inet_pton(AF_INET, s->dst, ip + 16) != 1)
+		if (inet_pton(AF_INET, s->src, ip + 12) != 1 ||
+		    inet_pton(AF_INET, s->dst, ip + 16) != 1)
 			return 0;
 		wr16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	} else {
@@ -177,7 +178,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t size)
 		wr16(ip + 4, (uint16_t)(l4hl + s->payload_len));
 		ip[6] = s->proto;
 		ip[7] = s->ttl ? s->ttl : 64;
-		if (inet_pton(AF_INET6, s->src, ip + 8) != 1 || inet_pton(AF_INET6, s->dst, ip + 24) != 1)
+		if (inet_pton(AF_INET6, s->src, ip + 8) != 1 ||
+		    inet_pton(AF_INET6, s->dst, ip + 24) != 1)
 			return 0;
 	}
 	memcpy(buf + l3 + iphl, hdr, l4hl);

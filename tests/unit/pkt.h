@@ -13,12 +13,12 @@
 #define PKT_MAX_VLAN 2
 
 struct pkt_spec {
-	int family;	  /* 4 or 6 */
-	const char *src;  /* textual addresses, e.g. "10.0.0.1" or "fd00::1" */
+	int family;	 /* 4 or 6 */
+	const char *src; /* textual addresses, e.g. "10.0.0.1" or "fd00::1" */
 	const char *dst;
-	uint8_t proto;	  /* IPPROTO_* */
-	uint8_t ttl;	  /* 0: 64 */
-	uint16_t ip_id;	  /* IPv4 identification */
+	uint8_t proto;	/* IPPROTO_* */
+	uint8_t ttl;	/* 0: 64 */
+	uint16_t ip_id; /* IPv4 identification */
 	uint8_t nvlan;
 	uint16_t vlan[PKT_MAX_VLAN]; /* VLAN ids, outermost first (TPID 0x8100) */
 	uint16_t sport, dport;	     /* TCP/UDP, host order */

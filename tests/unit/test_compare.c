@@ -26,9 +26,14 @@ static int teardown(void **state)
 
 static struct pkt_spec udp_spec(uint16_t sport, const char *payload)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-			     .proto = IPPROTO_UDP, .sport = sport, .dport = 5353,
-			     .payload = payload, .payload_len = (uint32_t)strlen(payload)};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_UDP,
+			     .sport = sport,
+			     .dport = 5353,
+			     .payload = payload,
+			     .payload_len = (uint32_t)strlen(payload)};
 
 	return s;
 }
@@ -162,8 +167,12 @@ static void test_icmpv6_echo(void **state)
 static void test_icmp_type_differs(void **state)
 {
 	struct harness *h = *state;
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 3};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 3,
+			     .icmp_code = 3};
 
 	h_feed(h, P, &s);
 	s.icmp_code = 1;
@@ -174,8 +183,14 @@ static void test_icmp_type_differs(void **state)
 static void test_other_protocol_ignores_ip_id_and_ttl(void **state)
 {
 	struct harness *h = *state;
-	struct pkt_spec s = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2", .proto = 47,
-			     .ip_id = 1, .ttl = 64, .payload = "gre-ish", .payload_len = 7};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = 47,
+			     .ip_id = 1,
+			     .ttl = 64,
+			     .payload = "gre-ish",
+			     .payload_len = 7};
 
 	h_feed(h, P, &s);
 	s.ip_id = 999;
@@ -184,8 +199,13 @@ static void test_other_protocol_ignores_ip_id_and_ttl(void **state)
 	h_expect(h, "Rp1 Ds1/cmp");
 	s.payload = "gre-isH";
 	h_feed(h, P, &s);
-	h_feed(h, S, &(struct pkt_spec){.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2",
-				       .proto = 47, .payload = "gre-ish", .payload_len = 7});
+	h_feed(h, S,
+	       &(struct pkt_spec){.family = 4,
+				  .src = "10.0.0.1",
+				  .dst = "10.0.0.2",
+				  .proto = 47,
+				  .payload = "gre-ish",
+				  .payload_len = 7});
 	h_expect(h, "CP:mismatch");
 }
 
@@ -241,6 +261,27 @@ static void test_non_ip_and_malformed_dropped(void **state)
 	h_expect(h, "Dp1/bad Ds1/bad");
 	assert_int_equal(h_stats(h).dropped[COLO_DROP_MALFORMED], 2);
 	assert_int_equal(h_stats(h).conns, 0);
+}
+
+static void test_truncated_capture_dropped(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = udp_spec(1000, "payload");
+	struct colo_rec rec = {0};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	h_feed(h, S, &s);
+	rec.frame_len = len + 100; /* the wire frame was longer than what was captured */
+	rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	rec.frame_len = len;
+	rec.flags = COLO_REC_TRUNCATED;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_expect(h, "Dp1/bad Dp2/bad");
+	rec.flags = COLO_REC_VLAN;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_expect(h, "Rp3 Ds1/cmp");
 }
 
 static void test_primary_over_limit_held_not_dropped(void **state)
@@ -588,6 +629,79 @@ static void test_many_flows_interleaved(void **state)
 	h->loglen = 0;
 }
 
+static void test_timeout_names_the_oldest_flow(void **state)
+{
+	struct harness *h = *state;
+	uint64_t t0 = h->now;
+
+	udp(h, P, 1000, "first");
+	h->now += 1 * MSEC;
+	udp(h, P, 2000, "second");
+	udp(h, P, 1000, "third");
+	h->now = t0 + h->lim.compare_timeout_ns;
+	colo_cmp_tick(h->cmp, h->now);
+	h_expect(h, "CP:timeout");
+	assert_int_equal(ntohs(h->cp_flow.sport), 1000);
+}
+
+static void test_tick_on_empty_comparator(void **state)
+{
+	struct harness *h = *state;
+
+	colo_cmp_tick(h->cmp, h->now);
+	h->now += 1000000 * MSEC;
+	colo_cmp_tick(h->cmp, h->now);
+	colo_cmp_tick(NULL, h->now);
+	h_expect(h, "");
+	assert_false(colo_cmp_checkpoint_pending(h->cmp));
+}
+
+static void test_icmp_error_without_identifier(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 3,
+			     .icmp_code = 3,
+			     .payload = "quoted header",
+			     .payload_len = 13};
+
+	h_feed(h, P, &s);
+	h_feed(h, S, &s);
+	h_expect(h, "Rp1 Ds1/cmp");
+	assert_int_equal(h_stats(h).conns, 1);
+}
+
+static void test_udp_empty_payload(void **state)
+{
+	struct harness *h = *state;
+
+	udp(h, P, 1000, "");
+	udp(h, S, 1000, "");
+	h_expect(h, "Rp1 Ds1/cmp");
+}
+
+static void test_table_slot_reused_after_removal(void **state)
+{
+	struct harness *h = with_limits(0, 1, 0);
+
+	(void)state;
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	h->now += h->lim.idle_timeout_ns;
+	colo_cmp_tick(h->cmp, h->now);
+	assert_int_equal(h_stats(h).conns, 0);
+	udp(h, P, 1000, "fits");
+	udp(h, S, 1000, "fits");
+	h_expect(h, "Rp3 Ds3/cmp");
+	assert_int_equal(h_stats(h).conns_refused, 0);
+	h_free(h);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -605,6 +719,7 @@ int main(void)
 		T(test_udp_ipv6_and_vlan),
 		T(test_fragments_compared_with_position),
 		T(test_non_ip_and_malformed_dropped),
+		T(test_truncated_capture_dropped),
 		cmocka_unit_test(test_primary_over_limit_held_not_dropped),
 		cmocka_unit_test(test_secondary_over_limit_dropped),
 		cmocka_unit_test(test_tcp_over_limit),
@@ -626,6 +741,11 @@ int main(void)
 		cmocka_unit_test(test_limits_default),
 		T(test_stats_count_frames),
 		T(test_many_flows_interleaved),
+		T(test_timeout_names_the_oldest_flow),
+		T(test_tick_on_empty_comparator),
+		T(test_icmp_error_without_identifier),
+		T(test_udp_empty_payload),
+		cmocka_unit_test(test_table_slot_reused_after_removal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -30,8 +32,8 @@ static struct harness *hs(void **state)
 	return h;
 }
 
-static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t flags,
-		  bool ts, uint32_t tsval)
+static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t flags, bool ts,
+		  uint32_t tsval)
 {
 	struct pkt_spec s = pkt_tcp4(seq, 1, flags, NULL, 0);
 
@@ -43,7 +45,8 @@ static int tcp_ts(struct harness *h, enum colo_side side, uint32_t seq, uint8_t 
 static int tcp_port(struct harness *h, enum colo_side side, uint16_t sport, uint32_t seq,
 		    uint8_t flags, const char *payload)
 {
-	struct pkt_spec s = pkt_tcp4(seq, 1, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
+	struct pkt_spec s =
+		pkt_tcp4(seq, 1, flags, payload, payload ? (uint32_t)strlen(payload) : 0);
 
 	s.sport = sport;
 	return h_feed(h, side, &s);
@@ -116,7 +119,7 @@ static void test_synack_ack_mismatch(void **state)
 	h_tcp(h, S, 5000, 2, SYN | ACK, NULL);
 	h_expect(h, "CP:mismatch");
 	colo_cmp_commit(h->cmp, h->now, 0);
-	h_expect(h, "Rp1 Ds1/commit");
+	h_expect(h, "O:0/- Rp1 Ds1/commit");
 }
 
 static void test_secondary_data_before_primary_synack(void **state)
@@ -323,11 +326,9 @@ static void test_primary_retransmission_identical(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abcdef");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1004, 1, ACK, "def");
-	h_expect(h, "Rp3");
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
-	h_expect(h, "Rp4");
-	assert_int_equal(h_stats(h).retx_verified, 2);
+	h_expect(h, "Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
 }
 
 static void test_primary_retransmission_different(void **state)
@@ -337,7 +338,7 @@ static void test_primary_retransmission_different(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abcdef");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1003, 1, ACK, "cXe");
+	h_tcp(h, P, 1001, 1, ACK, "abcXef");
 	h_expect(h, "CP:mismatch");
 	colo_cmp_commit(h->cmp, h->now, 0);
 	h_expect(h, "O:0/- Rp3");
@@ -350,7 +351,7 @@ static void test_retransmission_with_new_bytes(void **state)
 	h_tcp(h, P, 1001, 1, ACK, "abc");
 	h_tcp(h, S, 5001, 1, ACK, "abc");
 	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1002, 1, ACK, "bcdef");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_expect(h, "");
 	h_tcp(h, S, 5004, 1, ACK, "def");
 	h_expect(h, "Ds3/cmp Rp3");
@@ -368,82 +369,169 @@ static void test_retransmission_before_secondary_compared(void **state)
 	h_expect(h, "Ds2/cmp Rp2 Rp3");
 }
 
-static void test_retransmission_unverifiable_without_window(void **state)
+static void test_retransmission_of_bytes_still_held(void **state)
 {
-	struct colo_cmp_limits lim;
-	struct harness *h;
-	struct colo_cmp_stats st;
+	struct harness *h = hs(state);
 
-	(void)state;
-	colo_cmp_limits_default(&lim);
-	lim.retx_budget = 1; /* no room for any window */
-	h = h_new(&lim);
-	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
 	h_tcp(h, S, 5001, 1, ACK, "abc");
-	h_expect(h, "Ds2/cmp Rp2");
+	h_expect(h, "Ds2/cmp");
+	/* Bytes compared as part of p2, which is still held: checked against p2 itself. */
 	h_tcp(h, P, 1001, 1, ACK, "abc");
-	h_tcp(h, P, 1004, 1, ACK, "d");
-	h_tcp(h, S, 5004, 1, ACK, "d");
+	h_expect(h, "");
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_expect(h, "Ds3/cmp Rp2 Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
+}
+
+static void test_misaligned_retransmission_confirmed_by_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_tcp(h, S, 5001, 1, ACK, "abcdefgh");
+	h_expect(h, "Ds2/cmp Rp2");
+	/* Starts where p2 started but ends inside it: the history cannot tell. */
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).retx_unverified, 1);
+	h_tcp(h, S, 5001, 1, ACK, "ab");
+	h_expect(h, "Ds3/cmp");
+	h_tcp(h, S, 5003, 1, ACK, "cdef");
+	h_expect(h, "Ds4/cmp Rp3");
+	assert_int_equal(h_stats(h).retx_verified, 1);
+}
+
+static void test_misaligned_retransmission_secondary_differs(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_tcp(h, S, 5001, 1, ACK, "abcdefgh");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cdef");
+	h_tcp(h, S, 5003, 1, ACK, "cdXf");
+	h_expect(h, "CP:mismatch Ds3/cmp");
+}
+
+static void test_retransmission_with_new_bytes_confirmed_by_secondary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, S, 5001, 1, ACK, "abcd");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1003, 1, ACK, "cdefg"); /* "cd" repeated, "efg" new */
+	h_tcp(h, S, 5003, 1, ACK, "cdefg");
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_unconfirmed_retransmission_waits_for_commit(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdef");
+	h_tcp(h, S, 5001, 1, ACK, "abcdef");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1002, 1, ACK, "bc");
+	h_tcp(h, P, 1007, 1, ACK, "g");
+	h_tcp(h, S, 5007, 1, ACK, "g");
 	h_expect(h, "Ds3/cmp"); /* p4 matched but waits behind the held retransmission */
-	st = h_stats(h);
-	assert_int_equal(st.retx_unverified, 1);
-	assert_int_equal(st.retx_no_window, 1);
 	h->now += h->lim.compare_timeout_ns;
 	colo_cmp_tick(h->cmp, h->now);
 	h_expect(h, "CP:timeout");
 	colo_cmp_commit(h->cmp, h->now, 0);
 	h_expect(h, "O:0/- Rp3 Rp4");
 	/* Bytes covered by the commit are released without a compare. */
-	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, P, 1001, 1, ACK, "abcdefg");
 	h_expect(h, "Rp5");
-	h_free(h);
 }
 
-static void test_retransmission_window_wraps(void **state)
+static void test_retransmission_history_is_bounded(void **state)
 {
 	struct colo_cmp_limits lim;
 	struct harness *h;
+	char seg[8];
+	int i;
 
 	(void)state;
 	colo_cmp_limits_default(&lim);
-	lim.retx_window = 16;
+	lim.retx_window = 1; /* the smallest history: 64 segments */
 	h = h_new(&lim);
 	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "0123456789");
-	h_tcp(h, P, 1011, 1, ACK, "abcdefghij");
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
-	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_expect(h, "Ds2/cmp Rp2 Rp3 Rp4");
-	/* The last 16 bytes are in the window, across its wrap point. */
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIJ");
-	h_expect(h, "Rp5");
-	h_tcp(h, P, 1015, 1, ACK, "efghijABCDEFGHIJ");
-	h_expect(h, "Rp6");
-	h_tcp(h, P, 1021, 1, ACK, "ABCDEFGHIx");
-	h_expect(h, "CP:mismatch");
-	colo_cmp_abort(h->cmp, h->now);
-	h_free(h);
-}
-
-static void test_retransmission_older_than_window_held(void **state)
-{
-	struct colo_cmp_limits lim;
-	struct harness *h;
-
-	(void)state;
-	colo_cmp_limits_default(&lim);
-	lim.retx_window = 16;
-	h = h_new(&lim);
-	h_handshake(h, 1000, 5000);
-	h_tcp(h, P, 1001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_tcp(h, S, 5001, 1, ACK, "0123456789abcdefghijABCDEFGHIJ");
-	h_expect(h, "Ds2/cmp Rp2");
-	h_tcp(h, P, 1001, 1, ACK, "0123456789");
+	for (i = 0; i < 70; i++) {
+		snprintf(seg, sizeof(seg), "s%04d", i);
+		h_tcp(h, P, 1001 + 5 * i, 1, ACK, seg);
+		h_tcp(h, S, 5001 + 5 * i, 1, ACK, seg);
+	}
+	assert_int_equal(h_stats(h).released, 71);
+	h->loglen = 0;
+	/* Two segments retransmitted as one. */
+	h_tcp(h, P, 1001 + 5 * 68, 1, ACK, "s0068s0069");
+	h_expect(h, "Rp72");
+	h_tcp(h, P, 1001 + 5 * 6, 1, ACK, "s0006");
+	h_expect(h, "Rp73");
+	/* The oldest segments left the history. */
+	h_tcp(h, P, 1001 + 5 * 5, 1, ACK, "s0005");
 	h_expect(h, "");
 	assert_int_equal(h_stats(h).retx_unverified, 1);
-	assert_int_equal(h_stats(h).held[P], 1);
+	assert_int_equal(h_stats(h).retx_verified, 2);
+	h_tcp(h, P, 1001 + 5 * 69, 1, ACK, "s006X");
+	h_expect(h, "CP:mismatch");
 	h_free(h);
+}
+
+static void test_retransmission_history_budget(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+	char seg[8];
+	int i;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.retx_budget = 1; /* no growth beyond the first 64 entries */
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	for (i = 0; i < 100; i++) {
+		snprintf(seg, sizeof(seg), "s%04d", i);
+		h_tcp(h, P, 1001 + 5 * i, 1, ACK, seg);
+		h_tcp(h, S, 5001 + 5 * i, 1, ACK, seg);
+	}
+	assert_int_equal(h_stats(h).released, 101);
+	assert_int_equal(h_stats(h).retx_no_window, 1);
+	h->loglen = 0;
+	h_tcp(h, P, 1001 + 5 * 36, 1, ACK, "s0036");
+	h_expect(h, "Rp102");
+	h_tcp(h, P, 1001 + 5 * 35, 1, ACK, "s0035");
+	h_expect(h, "");
+	h_free(h);
+}
+
+/* A GSO super-frame is remembered per segment: one segment of it can be retransmitted. */
+static void test_gso_segments_retransmitted_alone(void **state)
+{
+	struct harness *h = hs(state);
+	struct pkt_spec s = pkt_tcp4(1001, 1, ACK, "aaaabbbbcccc", 12);
+	struct colo_rec rec = {.flags = COLO_REC_GSO, .gso_size = 4};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	rec.frame_len = rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_tcp(h, S, 5001, 1, ACK, "aaaabbbbcccc");
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, P, 1005, 1, ACK, "bbbb");
+	h_expect(h, "Rp3");
+	h_tcp(h, P, 1005, 1, ACK, "bbbbcccc");
+	h_expect(h, "Rp4");
+	/* Without the record the frame is one entry: a part of it cannot be checked alone. */
+	h_tcp(h, P, 1013, 1, ACK, "ddddeeee");
+	h_tcp(h, S, 5013, 1, ACK, "ddddeeee");
+	h_expect(h, "Ds3/cmp Rp5");
+	h_tcp(h, P, 1017, 1, ACK, "eeee");
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).retx_unverified, 1);
 }
 
 static void test_pure_ack_waits_for_secondary_ack(void **state)
@@ -532,7 +620,7 @@ static void test_closed_connection_removed(void **state)
 	h_tcp(h, S, 5002, 2, ACK, NULL);
 	h_expect(h, "Ds3/cmp Rp3");
 	assert_int_equal(h_stats(h).conns, 1);
-	h->now += h->lim.compare_timeout_ns - 1;
+	h->now += h->lim.idle_timeout_ns - 1;
 	colo_cmp_tick(h->cmp, h->now);
 	assert_int_equal(h_stats(h).conns, 1);
 	h->now += 1;
@@ -658,6 +746,253 @@ static void test_vlan_tags_do_not_matter(void **state)
 	h_expect(h, "Ds2/cmp Rp2");
 }
 
+static void test_primary_data_before_secondary_synack(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_tcp(h, P, 1001, 1, ACK, "early");
+	h_expect(h, "");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+	h_tcp(h, S, 5001, 1, ACK, "early");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_reused_tuple_secondary_syn_first(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2");
+	h_tcp(h, S, 9500, 7, SYN | ACK, NULL);
+	h_expect(h, "");
+	h_tcp(h, P, 9000, 7, SYN | ACK, NULL);
+	h_expect(h, "O:500/- Ds3/cmp Rp3");
+}
+
+static void test_keep_streams_commit_during_handshake(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "Rp1");
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_commit_during_handshake_secondary_is_a_copy(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/- Rp1");
+	/* The secondary now has the primary's state: its SYN-ACK repeats the primary's. */
+	h_tcp(h, S, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "Ds1/dup");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 1001, 1, ACK, "abc");
+	h_expect(h, "Ds2/cmp Rp2");
+}
+
+static void test_out_of_order_on_both_sides(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_expect(h, "");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_expect(h, "");
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_expect(h, "Ds3/cmp Ds2/cmp Rp2 Rp3");
+}
+
+static void test_fin_segmented_differently(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK | FIN, NULL);
+	h_tcp(h, S, 5001, 1, ACK | FIN, "abc");
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+}
+
+static void test_repeated_pure_acks_in_order(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 20, ACK, NULL);
+	h_tcp(h, S, 5001, 10, ACK, NULL);
+	h_expect(h, "Ds2/cmp Rp2 Rp3");
+	h_tcp(h, S, 5001, 20, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp4");
+}
+
+static void test_secondary_rst_first(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, RST, NULL);
+	h_expect(h, "Ds2/cmp");
+	h_tcp(h, P, 1001, 1, RST, NULL);
+	h_expect(h, "Rp2");
+}
+
+static void test_mismatch_names_the_flow(void **state)
+{
+	struct harness *h = *state;
+
+	tcp_port(h, P, 8080, 77, ACK, "abc");
+	tcp_port(h, S, 8080, 77, ACK, "abd");
+	h_expect(h, "CP:mismatch");
+	assert_int_equal(ntohs(h->cp_flow.sport), 8080);
+	assert_int_equal(h->cp_flow.proto, IPPROTO_TCP);
+}
+
+/* xorshift32: a fixed pseudo-random sequence for the segmentation tests. */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * 2000 bytes cut at random boundaries on each side, the sides interleaved at random: every
+ * primary segment leaves once, in order, and every byte is compared once.
+ */
+static void test_random_segmentation_and_interleaving(void **state)
+{
+	struct harness *h = *state;
+	static char stream[2001];
+	uint32_t seed = 12345, pos[2] = {0, 0}, isn[2] = {0xffffff00u, 0x7fffff00u};
+	char chunk[64];
+	int i, nseg[2] = {0, 0};
+
+	for (i = 0; i < 2000; i++)
+		stream[i] = (char)('a' + rnd(&seed) % 26);
+	h_handshake(h, isn[P], isn[S]);
+	while (pos[P] < 2000 || pos[S] < 2000) {
+		int side = rnd(&seed) & 1;
+		uint32_t n = 1 + rnd(&seed) % 60;
+
+		if (pos[side] == 2000)
+			side = !side;
+		if (n > 2000 - pos[side])
+			n = 2000 - pos[side];
+		memcpy(chunk, stream + pos[side], n);
+		chunk[n] = '\0';
+		h_tcp(h, side, isn[side] + 1 + pos[side], 1, ACK, chunk);
+		pos[side] += n;
+		nseg[side]++;
+	}
+	assert_int_equal(h_stats(h).released, nseg[P] + 1);
+	assert_int_equal(h_stats(h).compared_bytes, 2000);
+	assert_int_equal(h_stats(h).dropped[COLO_DROP_COMPARED], nseg[S] + 1);
+	assert_int_equal(h_stats(h).held[P] + h_stats(h).held[S], 0);
+	h->loglen = 0;
+	for (i = 1; i <= nseg[P]; i++)
+		assert_null(h->frames[P][i]);
+}
+
+static void test_secondary_syn_retransmitted_before_primary(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_tcp(h, S, 5000, 1, SYN | ACK, NULL);
+	h_expect(h, "Ds2/dup");
+	h_tcp(h, P, 1000, 1, SYN | ACK, NULL);
+	h_expect(h, "O:4000/- Ds1/cmp Rp1");
+}
+
+static void test_keep_streams_late_secondary_fin(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, "bye");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "Rp2");
+	/* The secondary's own copy of what the commit released arrives late. */
+	h_tcp(h, S, 5001, 1, ACK | FIN, "bye");
+	h_expect(h, "Ds2/dup");
+	h_tcp(h, P, 1005, 2, ACK, NULL);
+	h_tcp(h, S, 5005, 2, ACK, NULL);
+	h_expect(h, "Ds3/cmp Rp3");
+}
+
+static void test_pure_acks_and_rst_over_limit_held(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.max_queue = 1;
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 10, ACK, NULL);
+	h_tcp(h, P, 1001, 20, ACK, NULL);
+	h_expect(h, "CP:queue_full");
+	h_tcp(h, P, 1001, 20, RST, NULL);
+	h_expect(h, "");
+	assert_int_equal(h_stats(h).held[P], 3);
+	assert_int_equal(h_stats(h).held_over_limit, 2);
+	h_tcp(h, S, 5001, 20, ACK, NULL);
+	h_tcp(h, S, 5001, 20, RST, NULL);
+	h_expect(h, "Ds2/cmp Rp2 Rp3 Ds3/cmp Rp4");
+	h_free(h);
+}
+
+static void test_gso_partially_compared_before(void **state)
+{
+	struct harness *h = hs(state);
+	struct pkt_spec s = pkt_tcp4(1001, 1, ACK, "aaaabbbbcccc", 12);
+	struct colo_rec rec = {.flags = COLO_REC_GSO, .gso_size = 4};
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+
+	/* p2 repeats "aa" already compared for another segment, the rest is new. */
+	h_tcp(h, P, 1001, 1, ACK, "aa");
+	h_tcp(h, S, 5001, 1, ACK, "aa");
+	h_expect(h, "Ds2/cmp Rp2");
+	rec.frame_len = rec.cap_len = len;
+	h_feed_rec(h, P, buf, len, &rec);
+	h_tcp(h, S, 5003, 1, ACK, "aabbbbcccc");
+	h_expect(h, "Ds3/cmp Rp3");
+	/* Its segments were remembered from the first new byte on, cut at gso_size. */
+	h_tcp(h, P, 1005, 1, ACK, "bbbb");
+	h_expect(h, "Rp4");
+	h_tcp(h, P, 1003, 1, ACK, "aa");
+	h_expect(h, "Rp5");
+}
+
+static void test_commit_reports_zero_offsets_once(void **state)
+{
+	struct harness *h = *state;
+
+	/* Met mid-stream: its offsets elsewhere are unknown, so the commit reports 0 too. */
+	h_tcp(h, P, 777, 1, ACK, "abc");
+	h_tcp(h, S, 777, 1, ACK, "abc");
+	h_expect(h, "Ds1/cmp Rp1");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "O:0/-");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "");
+	colo_cmp_commit(h->cmp, h->now, COLO_COMMIT_KEEP_STREAMS);
+	h_expect(h, "");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -689,9 +1024,14 @@ int main(void)
 		T(test_primary_retransmission_different),
 		T(test_retransmission_with_new_bytes),
 		T(test_retransmission_before_secondary_compared),
-		cmocka_unit_test(test_retransmission_unverifiable_without_window),
-		cmocka_unit_test(test_retransmission_window_wraps),
-		cmocka_unit_test(test_retransmission_older_than_window_held),
+		T(test_retransmission_of_bytes_still_held),
+		T(test_misaligned_retransmission_confirmed_by_secondary),
+		T(test_misaligned_retransmission_secondary_differs),
+		T(test_retransmission_with_new_bytes_confirmed_by_secondary),
+		T(test_unconfirmed_retransmission_waits_for_commit),
+		cmocka_unit_test(test_retransmission_history_is_bounded),
+		cmocka_unit_test(test_retransmission_history_budget),
+		T(test_gso_segments_retransmitted_alone),
 		T(test_pure_ack_waits_for_secondary_ack),
 		T(test_pure_ack_secondary_ahead),
 		T(test_pure_ack_wraps),
@@ -707,6 +1047,21 @@ int main(void)
 		T(test_commit_resets_timestamp_offset),
 		T(test_ipv6_stream),
 		T(test_vlan_tags_do_not_matter),
+		T(test_primary_data_before_secondary_synack),
+		T(test_reused_tuple_secondary_syn_first),
+		T(test_keep_streams_commit_during_handshake),
+		T(test_commit_during_handshake_secondary_is_a_copy),
+		T(test_out_of_order_on_both_sides),
+		T(test_fin_segmented_differently),
+		T(test_repeated_pure_acks_in_order),
+		T(test_secondary_rst_first),
+		T(test_mismatch_names_the_flow),
+		T(test_random_segmentation_and_interleaving),
+		T(test_secondary_syn_retransmitted_before_primary),
+		T(test_keep_streams_late_secondary_fin),
+		cmocka_unit_test(test_pure_acks_and_rst_over_limit_held),
+		T(test_gso_partially_compared_before),
+		T(test_commit_reports_zero_offsets_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

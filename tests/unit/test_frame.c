@@ -381,9 +381,14 @@ static void test_ipv6_fragments(void **state)
 
 static void test_udp(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_UDP, .sport = 53, .dport = 999,
-			     .payload = payload, .payload_len = 11};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_UDP,
+			     .sport = 53,
+			     .dport = 999,
+			     .payload = payload,
+			     .payload_len = 11};
 	struct colo_frame_info fi;
 	size_t len;
 
@@ -407,9 +412,15 @@ static void test_udp(void **state)
 
 static void test_icmp_echo_id(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 0, .icmp_id = 0x1234,
-			     .icmp_seq = 9, .payload = payload, .payload_len = 8};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 0,
+			     .icmp_id = 0x1234,
+			     .icmp_seq = 9,
+			     .payload = payload,
+			     .payload_len = 8};
 	struct colo_frame_info fi;
 
 	(void)state;
@@ -426,9 +437,14 @@ static void test_icmp_echo_id(void **state)
 
 static void test_icmpv6_echo_id(void **state)
 {
-	struct pkt_spec s = {.family = 6, .src = "fd00::1", .dst = "fd00::2",
-			     .proto = IPPROTO_ICMPV6, .icmp_type = 129, .icmp_id = 77,
-			     .payload = payload, .payload_len = 4};
+	struct pkt_spec s = {.family = 6,
+			     .src = "fd00::1",
+			     .dst = "fd00::2",
+			     .proto = IPPROTO_ICMPV6,
+			     .icmp_type = 129,
+			     .icmp_id = 77,
+			     .payload = payload,
+			     .payload_len = 4};
 	struct colo_frame_info fi;
 	size_t len;
 
@@ -446,8 +462,12 @@ static void test_icmpv6_echo_id(void **state)
 
 static void test_other_protocol(void **state)
 {
-	struct pkt_spec s = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2", .proto = 47,
-			     .payload = payload, .payload_len = 12};
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = 47,
+			     .payload = payload,
+			     .payload_len = 12};
 	struct colo_frame_info fi;
 
 	(void)state;
@@ -508,13 +528,40 @@ static void test_flow_hash_symmetric(void **state)
 	assert_int_not_equal(colo_flow_hash(&a.key), colo_flow_hash(&c.key));
 }
 
+/* The contract's test vector: the value BPF computes for the same flow. */
+static void test_flow_hash_matches_contract(void **state)
+{
+	struct pkt_spec s = pkt_tcp4(1, 2, COLO_TCP_ACK, NULL, 0);
+	struct colo_frame_info a, b;
+
+	(void)state;
+	s.src = "192.0.2.1";
+	s.dst = "198.51.100.2";
+	a = parse_ok(build(&s));
+	assert_int_equal(colo_flow_hash(&a.key), COLO_HASH_TEST_VECTOR);
+	s.src = "198.51.100.2";
+	s.dst = "192.0.2.1";
+	s.sport = 40000;
+	s.dport = 80;
+	b = parse_ok(build(&s));
+	assert_int_equal(colo_flow_hash(&b.key), COLO_HASH_TEST_VECTOR);
+}
+
 static void test_flow_format(void **state)
 {
 	struct pkt_spec s = pkt_tcp4(1, 2, COLO_TCP_ACK, NULL, 0);
-	struct pkt_spec u = {.family = 6, .src = "fd00::1", .dst = "fd00::2",
-			     .proto = IPPROTO_UDP, .sport = 53, .dport = 999};
-	struct pkt_spec i = {.family = 4, .src = "10.1.0.1", .dst = "10.1.0.2",
-			     .proto = IPPROTO_ICMP, .icmp_type = 0, .icmp_id = 7};
+	struct pkt_spec u = {.family = 6,
+			     .src = "fd00::1",
+			     .dst = "fd00::2",
+			     .proto = IPPROTO_UDP,
+			     .sport = 53,
+			     .dport = 999};
+	struct pkt_spec i = {.family = 4,
+			     .src = "10.1.0.1",
+			     .dst = "10.1.0.2",
+			     .proto = IPPROTO_ICMP,
+			     .icmp_type = 0,
+			     .icmp_id = 7};
 	struct colo_frame_info fi;
 	char out[128];
 
@@ -557,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_other_protocol),
 		cmocka_unit_test(test_truncations_never_overread),
 		cmocka_unit_test(test_flow_hash_symmetric),
+		cmocka_unit_test(test_flow_hash_matches_contract),
 		cmocka_unit_test(test_flow_format),
 	};
 

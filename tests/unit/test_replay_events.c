@@ -133,7 +133,8 @@ static void test_summary(void **state)
 		"\"released_bytes\":400,\"compared_bytes\":120,\"checkpoints\":{\"mismatch\":1,"
 		"\"timeout\":0,\"queue_full\":0,\"table_full\":0},\"commits\":1,\"drops\":{"
 		"\"primary\":{\"compared\":0,\"commit\":0,\"malformed\":0,\"duplicate\":0,"
-		"\"refused\":0,\"shutdown\":0,\"overflow\":0},\"secondary\":{\"compared\":2,\"commit\":1,"
+		"\"refused\":0,\"shutdown\":0,\"overflow\":0},\"secondary\":{\"compared\":2,"
+		"\"commit\":1,"
 		"\"malformed\":0,\"duplicate\":0,\"refused\":0,\"shutdown\":0,\"overflow\":0}},"
 		"\"held\":{\"primary\":0,\"secondary\":0}}");
 	colo_text_summary(buf, sizeof(buf), &s);

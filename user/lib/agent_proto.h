@@ -56,25 +56,25 @@ enum colo_agent_commit_flags {
 	COLO_AGENT_COMMIT_ALL = COLO_AGENT_COMMIT_KEEP_STREAMS,
 };
 
-/* Why a message was refused; also the code of an ERROR message. */
+/* Why a message was refused; also the code of an ERROR message (wire values). */
 enum colo_agent_err {
 	COLO_AGENT_E_NONE = 0,
-	COLO_AGENT_E_MAGIC,	/* header does not start with COLO_AGENT_MAGIC */
-	COLO_AGENT_E_TYPE,	/* unknown message type */
-	COLO_AGENT_E_LENGTH,	/* payload length over COLO_AGENT_MAX_PAYLOAD */
-	COLO_AGENT_E_SIZE,	/* payload length wrong for the type */
-	COLO_AGENT_E_VERSION,	/* HELLO with a version this side does not speak */
-	COLO_AGENT_E_RESERVED,	/* a reserved field is not zero */
-	COLO_AGENT_E_REASON,	/* checkpoint reason out of range */
-	COLO_AGENT_E_FLOW,	/* flow key fields inconsistent */
-	COLO_AGENT_E_FLAGS,	/* unknown commit flag */
-	COLO_AGENT_E_TEXT,	/* ERROR text not printable ASCII */
-	COLO_AGENT_E_SEQ,	/* sequence number not the next one */
-	COLO_AGENT_E_DIRECTION, /* message type this side never receives */
-	COLO_AGENT_E_STATE,	/* message does not fit the session state */
-	COLO_AGENT_E_TXID,	/* transaction id does not match the outstanding checkpoint */
-	COLO_AGENT_E_ACK,	/* ACK for a message not awaiting one */
-	COLO_AGENT_E_BUSY,	/* another agent is connected */
+	COLO_AGENT_E_MAGIC = 1,	     /* header does not start with COLO_AGENT_MAGIC */
+	COLO_AGENT_E_TYPE = 2,	     /* unknown message type */
+	COLO_AGENT_E_LENGTH = 3,     /* payload length over COLO_AGENT_MAX_PAYLOAD */
+	COLO_AGENT_E_SIZE = 4,	     /* payload length wrong for the type */
+	COLO_AGENT_E_VERSION = 5,    /* HELLO with a version this side does not speak */
+	COLO_AGENT_E_RESERVED = 6,   /* a reserved field is not zero */
+	COLO_AGENT_E_REASON = 7,     /* checkpoint reason out of range */
+	COLO_AGENT_E_FLOW = 8,	     /* flow key fields inconsistent */
+	COLO_AGENT_E_FLAGS = 9,	     /* unknown commit flag */
+	COLO_AGENT_E_TEXT = 10,	     /* ERROR text not printable ASCII */
+	COLO_AGENT_E_SEQ = 11,	     /* sequence number not the next one */
+	COLO_AGENT_E_DIRECTION = 12, /* message type this side never receives */
+	COLO_AGENT_E_STATE = 13,     /* message does not fit the session state */
+	COLO_AGENT_E_TXID = 14,	     /* transaction id does not match the outstanding checkpoint */
+	COLO_AGENT_E_ACK = 15,	     /* ACK for a message not awaiting one */
+	COLO_AGENT_E_BUSY = 16,	     /* another agent is connected */
 	COLO_AGENT_E_MAX,
 };
 

@@ -5,15 +5,17 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/compare_int.h"
 
-#define MS 1000000ull
-#define POOL_KEEP 4096	   /* free frames kept for reuse */
-#define EVICT_SCAN 8	   /* candidates looked at when the table is full */
-#define TICK_SCAN 32	   /* connections looked at per tick for closing/idle removal */
+#define MS		1000000ull
+#define POOL_KEEP	4096 /* free frames kept for reuse */
+#define EVICT_SCAN	8    /* candidates looked at when the table is full */
+#define TICK_SCAN	32   /* connections looked at per tick for closing/idle removal */
+#define LRU_SLACK_SHIFT 4    /* a connection moves in its list at most every timeout / 16 */
 
 static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
 	[COLO_CP_MISMATCH] = "mismatch",
@@ -35,8 +37,8 @@ void colo_cmp_limits_default(struct colo_cmp_limits *lim)
 	lim->max_conns = 65536;
 	lim->compare_timeout_ns = 3000 * MS;
 	lim->idle_timeout_ns = 120000 * MS;
-	lim->retx_window = 64 * 1024;
-	lim->retx_budget = 256ull << 20;
+	lim->retx_window = 4u << 20;
+	lim->retx_budget = 64ull << 20;
 }
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -66,7 +68,6 @@ static void fill_limits(struct colo_cmp_limits *dst, const struct colo_cmp_limit
 		dst->retx_window = def.retx_window;
 	if (!dst->retx_budget)
 		dst->retx_budget = def.retx_budget;
-	dst->retx_window = pow2_at_least(dst->retx_window);
 }
 
 struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct colo_cmp_ops *ops,
@@ -75,7 +76,7 @@ struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct co
 	struct colo_cmp *cmp;
 	uint32_t n;
 
-	if (!ops || !ops->release || !ops->drop || !ops->checkpoint || !ops->offset) {
+	if (!ops || !ops->release || !ops->drop || !ops->checkpoint) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -100,17 +101,32 @@ struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct co
 
 /* ---- frames ---- */
 
-static struct cframe *frame_get(struct colo_cmp *cmp)
+/* A frame for in on connection c, every other field zero. */
+static struct cframe *frame_get(struct colo_cmp *cmp, struct conn *c,
+				const struct colo_frame_in *in)
 {
 	struct cframe *f = cmp->pool;
 
 	if (f) {
 		cmp->pool = f->q.tqe_next;
 		cmp->pool_len--;
-		memset(f, 0, sizeof(*f));
-		return f;
+	} else if (!(f = malloc(sizeof(*f)))) {
+		return NULL;
 	}
-	return calloc(1, sizeof(*f));
+	/*
+	 * Only the fields after len are zeroed: gcc turns a memset of the whole frame into
+	 * "rep stos", and the fields read back right after cannot be forwarded from that.
+	 */
+	memset(&f->pl, 0, sizeof(*f) - offsetof(struct cframe, pl));
+	f->conn = c;
+	f->data = in->data;
+	f->cookie = in->cookie;
+	f->time_ns = in->time_ns;
+	f->len = in->len;
+	f->side = (uint8_t)in->side;
+	if (in->rec && (in->rec->flags & COLO_REC_GSO))
+		f->gso_size = in->rec->gso_size;
+	return f;
 }
 
 static void frame_put(struct colo_cmp *cmp, struct cframe *f)
@@ -148,12 +164,15 @@ static void unhold(struct colo_cmp *cmp, struct cframe *f)
 	TAILQ_REMOVE(&cmp->age, f, age);
 	if (f->in_pend)
 		TAILQ_REMOVE(&c->tcp.pend, f, pend);
+	else if (f->in_stuck)
+		TAILQ_REMOVE(&c->tcp.stuck, f, pend);
 	if (c->is_tcp && c->tcp.syn_frame == f)
 		c->tcp.syn_frame = NULL;
 	c->nq[f->side]--;
 	cmp->st.held[f->side]--;
 	f->held = 0;
 	f->in_pend = 0;
+	f->in_stuck = 0;
 }
 
 void cmp_release(struct colo_cmp *cmp, struct cframe *f)
@@ -164,7 +183,8 @@ void cmp_release(struct colo_cmp *cmp, struct cframe *f)
 	cmp->st.released++;
 	cmp->st.released_bytes += f->len;
 	cmp->ops.release(cmp->ctx, f->cookie, f->data, f->len);
-	if (c->is_tcp && (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
+	if (c->is_tcp &&
+	    (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
 		cmp_close_conn(cmp, c);
 	frame_put(cmp, f);
 }
@@ -224,6 +244,39 @@ bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 
 /* ---- connection table ---- */
 
+/*
+ * One 8-byte word of a key. The empty asm keeps the compiler from merging two such loads into
+ * one 16-byte load, which would span two of the parser's stores and stall.
+ */
+static inline uint64_t key_word(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	__asm__("" : "+r"(w));
+	return w;
+}
+
+/*
+ * Table hash. Keys are oriented, so it need not be symmetric like colo_flow_hash (slower).
+ * It reads the key in the units the parser wrote it (8-byte address halves, 2-byte ports,
+ * bytes), so the loads are served from those just-made stores instead of stalling.
+ */
+static uint32_t key_hash(const struct colo_flow_key *k)
+{
+	uint64_t w[4] = {key_word(k->saddr), key_word(k->saddr + 8), key_word(k->daddr),
+			 key_word(k->daddr + 8)};
+	uint64_t h = (uint64_t)k->sport << 48 ^ (uint64_t)k->dport << 32 ^ (uint64_t)k->proto << 8 ^
+		     k->family;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
 static struct conn_bucket *bucket_of(struct colo_cmp *cmp, uint32_t hash)
 {
 	return &cmp->buckets[hash & cmp->bucket_mask];
@@ -234,7 +287,7 @@ static struct conn *conn_lookup(struct colo_cmp *cmp, const struct colo_flow_key
 {
 	struct conn *c;
 
-	LIST_FOREACH(c, bucket_of(cmp, hash), hnode)
+	LIST_FOREACH (c, bucket_of(cmp, hash), hnode)
 		if (c->hash == hash && !memcmp(&c->key, key, sizeof(*key)))
 			return c;
 	return NULL;
@@ -266,6 +319,7 @@ void cmp_close_conn(struct colo_cmp *cmp, struct conn *c)
 		return;
 	TAILQ_REMOVE(&cmp->lru, c, lru);
 	c->closed = true;
+	c->lru_ns = c->last_ns;
 	TAILQ_INSERT_TAIL(&cmp->closed, c, lru);
 }
 
@@ -275,17 +329,17 @@ static bool conn_evict_one(struct colo_cmp *cmp, uint64_t now)
 	struct conn *c;
 	int n = 0;
 
-	TAILQ_FOREACH(c, &cmp->closed, lru) {
+	TAILQ_FOREACH (c, &cmp->closed, lru) {
 		if (n++ == EVICT_SCAN)
 			break;
 		if (conn_empty(c))
 			goto evict;
 	}
 	n = 0;
-	TAILQ_FOREACH(c, &cmp->lru, lru) {
-		if (n++ == EVICT_SCAN || c->last_ns + cmp->lim.idle_timeout_ns > now)
+	TAILQ_FOREACH (c, &cmp->lru, lru) {
+		if (n++ == EVICT_SCAN || c->lru_ns + cmp->lim.idle_timeout_ns > now)
 			break;
-		if (conn_empty(c))
+		if (conn_empty(c) && c->last_ns + cmp->lim.idle_timeout_ns <= now)
 			goto evict;
 	}
 	return false;
@@ -308,6 +362,7 @@ static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_in
 	c->key = fi->key;
 	c->hash = hash;
 	c->last_ns = now;
+	c->lru_ns = now;
 	TAILQ_INIT(&c->q[SIDE_P]);
 	TAILQ_INIT(&c->q[SIDE_S]);
 	c->is_tcp = fi->key.proto == IPPROTO_TCP && !fi->fragment;
@@ -319,16 +374,27 @@ static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_in
 	return c;
 }
 
-static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
+static void conn_requeue(struct conn_list *list, struct conn *c, uint64_t now)
 {
-	struct conn_list *list = conn_list_of(cmp, c);
-
-	if (now > c->last_ns)
-		c->last_ns = now;
+	c->lru_ns = now;
 	if (TAILQ_NEXT(c, lru)) {
 		TAILQ_REMOVE(list, c, lru);
 		TAILQ_INSERT_TAIL(list, c, lru);
 	}
+}
+
+/*
+ * Lists stay ordered by lru_ns, which lags last_ns by at most timeout / 16: moving a busy
+ * connection on every frame would touch two neighbours' cache lines each time.
+ */
+static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
+{
+	uint64_t slack = cmp->lim.compare_timeout_ns >> LRU_SLACK_SHIFT;
+
+	if (now > c->last_ns)
+		c->last_ns = now;
+	if (now - c->lru_ns >= slack)
+		conn_requeue(conn_list_of(cmp, c), c, now);
 }
 
 /* ---- datagrams: FIFO per flow ---- */
@@ -366,7 +432,8 @@ static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 	o = TAILQ_FIRST(&c->q[other]);
 	if (o && !c->diverged) {
 		if (dgram_equal(o, f)) {
-			struct cframe *p = f->side == SIDE_P ? f : o, *s = f->side == SIDE_P ? o : f;
+			struct cframe *p = f->side == SIDE_P ? f : o,
+				      *s = f->side == SIDE_P ? o : f;
 
 			cmp->st.compared_bytes += f->plen;
 			unhold(cmp, o);
@@ -396,7 +463,7 @@ static void dgram_commit(struct conn *c, bool keep)
 		return;
 	}
 	extra = s - p;
-	TAILQ_FOREACH_REVERSE(f, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE (f, &c->q[SIDE_S], cframe_q, q) {
 		if (!extra--)
 			break;
 		f->keep = 1;
@@ -415,11 +482,16 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 	if (!cmp || !in || (unsigned int)in->side >= COLO_SIDE_MAX || (!in->data && in->len))
 		return -EINVAL;
 	cmp->st.frames_in[in->side]++;
+	/* A capture that missed part of the frame can be neither compared nor released. */
+	if (in->rec && ((in->rec->flags & COLO_REC_TRUNCATED) || in->rec->frame_len > in->len)) {
+		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		return 0;
+	}
 	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
-	hash = colo_flow_hash(&fi.key);
+	hash = key_hash(&fi.key);
 	c = conn_lookup(cmp, &fi.key, hash);
 	if (!c) {
 		c = conn_create(cmp, &fi, hash, in->time_ns);
@@ -436,15 +508,9 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		return 0;
 	}
 	conn_touch(cmp, c, in->time_ns);
-	f = frame_get(cmp);
+	f = frame_get(cmp, c, in);
 	if (!f)
 		return -ENOMEM;
-	f->conn = c;
-	f->side = (uint8_t)in->side;
-	f->data = in->data;
-	f->len = in->len;
-	f->cookie = in->cookie;
-	f->time_ns = in->time_ns;
 	if (c->is_tcp) {
 		tcp_feed(cmp, c, f, &fi);
 	} else {
@@ -474,16 +540,12 @@ static void tick_expire(struct colo_cmp *cmp, struct conn_list *list, uint64_t t
 	int n;
 
 	for (n = 0; n < TICK_SCAN && (c = TAILQ_FIRST(list)); n++) {
-		if (c->last_ns + ttl > now)
+		if (c->lru_ns + ttl > now)
 			return;
-		if (conn_empty(c)) {
+		if (c->last_ns + ttl <= now && conn_empty(c))
 			conn_remove(cmp, c);
-		} else {
-			/* Still holding frames: the timeout handles it; look again later. */
-			c->last_ns = now;
-			TAILQ_REMOVE(list, c, lru);
-			TAILQ_INSERT_TAIL(list, c, lru);
-		}
+		else
+			conn_requeue(list, c, now); /* active since, or holding frames */
 	}
 }
 
@@ -492,8 +554,11 @@ void colo_cmp_tick(struct colo_cmp *cmp, uint64_t now_ns)
 	if (!cmp)
 		return;
 	tick_timeout(cmp, now_ns);
-	/* Closed connections linger one compare_timeout for their last ACKs and retransmissions. */
-	tick_expire(cmp, &cmp->closed, cmp->lim.compare_timeout_ns, now_ns);
+	/*
+	 * Closed connections stay until idle too, keeping their offsets for late retransmissions
+	 * and the secondary's late frames (but they are the first evicted when the table is full).
+	 */
+	tick_expire(cmp, &cmp->closed, cmp->lim.idle_timeout_ns, now_ns);
 	tick_expire(cmp, &cmp->lru, cmp->lim.idle_timeout_ns, now_ns);
 }
 
@@ -501,7 +566,7 @@ static void commit_conns(struct colo_cmp *cmp, struct conn_list *list, bool keep
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, list, lru) {
+	TAILQ_FOREACH (c, list, lru) {
 		if (c->is_tcp)
 			tcp_commit(cmp, c, keep);
 		else
@@ -519,7 +584,7 @@ void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns, unsigned int flags)
 	/* First decide per connection what survives, then empty the queues in arrival order. */
 	commit_conns(cmp, &cmp->lru, keep);
 	commit_conns(cmp, &cmp->closed, keep);
-	TAILQ_FOREACH_SAFE(f, &cmp->age, age, tmp) {
+	TAILQ_FOREACH_SAFE (f, &cmp->age, age, tmp) {
 		if (f->side == SIDE_P) {
 			cmp_release(cmp, f);
 		} else if (f->keep) {

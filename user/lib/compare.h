@@ -6,7 +6,30 @@
  * Ownership: the caller owns the bytes of every frame it feeds and keeps them valid until the
  * comparator hands the frame back through exactly one release (primary) or drop (either side)
  * callback, passing the caller's cookie. Held frames stay held until matched, committed, or
- * colo_cmp_free() (which drops them).
+ * colo_cmp_free() (which drops them). Callbacks run inside colo_cmp_* calls and must not call
+ * back into the same comparator (defer a commit requested from the checkpoint callback).
+ *
+ * Semantics, per flow (key in replica-output orientation, VLAN tags ignored):
+ * - TCP payload is compared byte by byte at equal sequence numbers, the secondary's mapped into
+ *   the primary's space by the offset learned from the two SYN-ACKs (or SYNs); a FIN counts as
+ *   one byte. A primary segment leaves, in send order, once all its bytes matched. A connection
+ *   first met mid-stream (or after a commit) is compared with offset 0 from its next segment.
+ *   A commit (without KEEP_STREAMS) reports offsets 0 for every TCP connection not reported
+ *   at 0 since its last learned offsets.
+ *   Payload carried on a SYN (TCP Fast Open) is not compared.
+ * - A primary retransmission of compared bytes leaves at once if it matches the hashes of the
+ *   segments compared last (or bytes of segments still held); otherwise it waits
+ *   for the secondary to retransmit the same bytes, or for a commit (the timeout asks for one).
+ *   Bytes a commit covered are released as they are.
+ * - Pure ACKs leave once the secondary acknowledged at least as far. A RST leaves once the
+ *   secondary sent as many RSTs. A connection closed by FIN or RST stays until idle,
+ *   but is the first evicted when the table is full; a new SYN on it starts afresh.
+ * - UDP, ICMP, ICMPv6, other protocols and IP fragments: FIFO, whole payload compared (ICMP:
+ *   type, code and the rest of the header too; fragments: their offset too).
+ * - A new flow with no free slot (only closed or idle connections are evicted) is refused: its
+ *   frames are dropped (COLO_DROP_REFUSED; TCP retransmits) and a table_full checkpoint is
+ *   requested. A primary frame over max_queue is still held (and queue_full requested); a
+ *   secondary one is dropped (COLO_DROP_OVERFLOW).
  */
 #ifndef COLO_COMPARE_H
 #define COLO_COMPARE_H
@@ -45,9 +68,11 @@ struct colo_cmp_limits {
 	uint64_t compare_timeout_ns; /* oldest queued frame age that triggers (default 3 s) */
 	uint64_t idle_timeout_ns;    /* an idle empty connection may be evicted (default 120 s) */
 	/*
-	 * Retransmission check: per TCP connection, a copy of the last retx_window compared bytes
-	 * (rounded up to a power of two, default 64 KiB), allocated on first use while the total
-	 * stays within retx_budget (default 256 MiB). Zero fields take the defaults.
+	 * Retransmission check: per TCP connection, hashes of the primary segments compared last
+	 * (of each GSO segment when the record gives gso_size), at most retx_window / 512 of them
+	 * (default 4 MiB: 8192 entries of 16 bytes). Each connection starts with 64 entries and
+	 * grows on use while all connections' growth stays within retx_budget bytes (default
+	 * 64 MiB). Zero fields take the defaults.
 	 */
 	uint32_t retx_window;
 	uint64_t retx_budget;
@@ -76,7 +101,7 @@ struct colo_cmp_ops {
 			   uint64_t time_ns);
 	/*
 	 * Offsets learned for a TCP connection (secondary = primary + offset). Called before the
-	 * primary SYN/SYN-ACK that revealed them is released.
+	 * primary SYN/SYN-ACK that revealed them is released. Optional (NULL: not reported).
 	 */
 	void (*offset)(void *ctx, const struct colo_flow_key *flow, uint32_t seq_offset,
 		       uint32_t ts_offset, bool ts_valid);
@@ -96,9 +121,9 @@ struct colo_cmp_stats {
 	uint64_t conns_evicted; /* closed/idle connections evicted to make room */
 	uint64_t held[COLO_SIDE_MAX]; /* frames held now */
 	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
-	uint64_t retx_verified;	      /* primary retransmissions released as identical */
-	uint64_t retx_unverified;     /* retransmissions older than the window: held to a commit */
-	uint64_t retx_no_window;      /* connections refused a window by retx_budget */
+	uint64_t retx_verified;	  /* primary retransmissions released as identical */
+	uint64_t retx_unverified; /* not in the history: wait for the secondary's retransmission */
+	uint64_t retx_no_window;  /* history growths refused (retx_budget) or failed */
 };
 
 struct colo_cmp;

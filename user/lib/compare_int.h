@@ -11,7 +11,8 @@
 /* glibc's sys/queue.h lacks the BSD _SAFE iterator. */
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
-	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1); (var) = (tvar))
+	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1);             \
+	     (var) = (tvar))
 #endif
 
 #define SIDE_P COLO_SIDE_PRIMARY
@@ -29,39 +30,56 @@ enum cframe_kind {
 struct cframe {
 	TAILQ_ENTRY(cframe) q;	  /* connection side queue */
 	TAILQ_ENTRY(cframe) age;  /* every held frame, in arrival order (timeouts, commit) */
-	TAILQ_ENTRY(cframe) pend; /* primary TCP data not yet fully compared, by sequence */
+	TAILQ_ENTRY(cframe) pend; /* primary TCP data in tcp.pend or tcp.stuck */
 	struct conn *conn;
 	const uint8_t *data;
 	void *cookie;
 	uint64_t time_ns;
 	uint32_t len;
+	/* From here on zeroed for each new frame. */
 	const uint8_t *pl; /* compared bytes */
 	uint32_t plen;
 	uint32_t aux; /* datagrams: ICMP type/code or fragment position, compared too */
 	uint32_t seq, ack, end;
-	uint32_t vpos; /* primary data: verified up to (sequence); primary RST: its ordinal */
+	uint32_t vpos;	   /* primary data: verified up to (sequence); primary RST: its ordinal */
+	uint32_t cmp_from; /* primary data: where its comparison with new secondary bytes began */
+	uint16_t gso_size; /* GSO super-frame: its segment size (from the capture record) */
 	uint8_t side;
 	uint8_t kind;
 	uint8_t tcp_flags;
 	uint8_t held : 1;
 	uint8_t in_pend : 1;
+	uint8_t in_stuck : 1;  /* retransmission not in the history: waits for the secondary's */
+	uint8_t cmp_new : 1;   /* cmp_from is set */
 	uint8_t done : 1;      /* all bytes compared or verified */
-	uint8_t stuck : 1;     /* cannot be verified: held until a commit */
+	uint8_t stuck : 1;     /* cannot leave before a commit */
 	uint8_t timed_out : 1; /* its timeout trigger was counted */
 	uint8_t keep : 1;      /* commit: secondary frame survives (KEEP_STREAMS) */
 };
 TAILQ_HEAD(cframe_q, cframe);
 
+#define HIST_MIN	     64	 /* history entries a TCP connection starts with */
+#define HIST_BYTES_PER_ENTRY 512 /* lim.retx_window / this = most entries per connection */
+
+/* A primary segment's newly compared payload range and its hash. */
+struct retx_entry {
+	uint32_t seq;
+	uint32_t len;
+	uint64_t hash;
+};
+
 struct tcp_stream {
-	struct cframe_q pend;
+	struct cframe_q pend;	  /* primary data not fully compared, by sequence */
+	struct cframe_q stuck;	  /* retransmissions verified against the secondary's */
 	struct cframe *syn_frame; /* secondary SYN waiting for the primary's */
 	uint32_t isn[COLO_SIDE_MAX], syn_ack[COLO_SIDE_MAX], syn_tsval[COLO_SIDE_MAX];
 	uint8_t syn_flags[COLO_SIDE_MAX];
 	bool syn_seen[COLO_SIDE_MAX], syn_ts[COLO_SIDE_MAX];
 	uint32_t off, ts_off; /* secondary = primary + off */
 	bool off_known, ts_known;
-	uint32_t next;	/* primary-space sequence: bytes below were compared */
-	uint32_t start; /* where comparison of this stream began */
+	bool zero_reported; /* offsets 0 reported since the last ones learned */
+	uint32_t next;	    /* primary-space sequence: bytes below were compared */
+	uint32_t start;	    /* where comparison of this stream began */
 	bool pos_valid;
 	uint32_t floor; /* bytes below were covered by a commit */
 	bool floor_valid;
@@ -72,9 +90,11 @@ struct tcp_stream {
 	uint32_t rst[COLO_SIDE_MAX];
 	uint32_t fin_seq;
 	bool fin_cmp;
-	bool ring_refused;
-	uint8_t *ring; /* the last compared bytes, indexed by sequence modulo the window */
-	uint32_t ring_lo;
+	struct retx_entry *hist; /* ring of hist_cap entries, ascending sequence */
+	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
+	uint32_t hist_head;	 /* next slot written */
+	uint32_t hist_len;	 /* valid entries */
+	bool hist_capped;	 /* growth refused once: not asked again */
 };
 
 struct conn {
@@ -82,7 +102,8 @@ struct conn {
 	TAILQ_ENTRY(conn) lru; /* cmp->lru, or cmp->closed once closed */
 	struct colo_flow_key key;
 	uint32_t hash;
-	uint64_t last_ns;
+	uint64_t last_ns;		  /* last frame */
+	uint64_t lru_ns;		  /* last move to its list's tail */
 	struct cframe_q q[COLO_SIDE_MAX]; /* primary: send order; secondary TCP: by sequence */
 	uint32_t nq[COLO_SIDE_MAX];
 	uint32_t debt; /* datagrams: secondary frames a KEEP_STREAMS commit already covered */
@@ -105,7 +126,7 @@ struct colo_cmp {
 	struct cframe_q age;
 	struct cframe *pool; /* free frames, chained through q.tqe_next */
 	uint32_t pool_len;
-	uint64_t ring_bytes;
+	uint64_t hist_bytes; /* history memory beyond each connection's first HIST_MIN entries */
 	bool pending;
 	struct colo_cmp_stats st;
 };

@@ -4,10 +4,14 @@
  * sequence space (secondary sequence - offset), whatever the segmentation. t->next is the first
  * primary-space byte not compared yet. Primary segments leave in the order they were sent, each
  * once all its bytes (and its FIN, compared like a byte) matched or were verified: bytes below
- * t->next, retransmitted, are checked against a copy of the last compared bytes (the ring).
+ * t->next, retransmitted, are checked against the hashes of the last compared segments, the
+ * bytes of segments still held, or else the secondary's retransmission of the same bytes.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "lib/compare_int.h"
 
@@ -20,22 +24,31 @@ enum verdict {
 void tcp_init(struct conn *c)
 {
 	struct tcp_stream *t = &c->tcp;
-	uint8_t *ring = t->ring;
+	struct retx_entry *hist = t->hist;
+	uint32_t hist_cap = t->hist_cap;
+	bool hist_capped = t->hist_capped;
 
 	memset(t, 0, sizeof(*t));
 	TAILQ_INIT(&t->pend);
-	t->ring = ring;
+	TAILQ_INIT(&t->stuck);
+	t->hist = hist;
+	t->hist_cap = hist_cap;
+	t->hist_capped = hist_capped;
 	/* Until a handshake says otherwise: as after a checkpoint, the sequence spaces agree. */
 	t->off_known = true;
 }
 
+static uint64_t hist_extra(uint32_t cap)
+{
+	return cap > HIST_MIN ? (uint64_t)(cap - HIST_MIN) * sizeof(struct retx_entry) : 0;
+}
+
 void tcp_fini(struct colo_cmp *cmp, struct conn *c)
 {
-	if (c->tcp.ring) {
-		free(c->tcp.ring);
-		c->tcp.ring = NULL;
-		cmp->ring_bytes -= cmp->lim.retx_window;
-	}
+	cmp->hist_bytes -= hist_extra(c->tcp.hist_cap);
+	free(c->tcp.hist);
+	c->tcp.hist = NULL;
+	c->tcp.hist_cap = 0;
 }
 
 static void pend_remove(struct conn *c, struct cframe *f)
@@ -43,6 +56,9 @@ static void pend_remove(struct conn *c, struct cframe *f)
 	if (f->in_pend) {
 		TAILQ_REMOVE(&c->tcp.pend, f, pend);
 		f->in_pend = 0;
+	} else if (f->in_stuck) {
+		TAILQ_REMOVE(&c->tcp.stuck, f, pend);
+		f->in_stuck = 0;
 	}
 }
 
@@ -51,7 +67,7 @@ static void tcp_restart(struct conn *c)
 {
 	struct cframe *f;
 
-	while ((f = TAILQ_FIRST(&c->tcp.pend))) {
+	while ((f = TAILQ_FIRST(&c->tcp.pend)) || (f = TAILQ_FIRST(&c->tcp.stuck))) {
 		pend_remove(c, f);
 		f->stuck = 1;
 	}
@@ -62,77 +78,162 @@ static void set_pos(struct tcp_stream *t, uint32_t seq)
 {
 	t->next = seq;
 	t->start = seq;
-	t->ring_lo = seq;
+	t->hist_len = 0;
 	t->pos_valid = true;
 }
 
-/* ---- the ring of compared bytes ---- */
+/* ---- history of compared segments: (range, hash), for retransmissions ---- */
 
-static bool ring_get(struct colo_cmp *cmp, struct tcp_stream *t)
+static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
 {
-	if (t->ring)
-		return true;
-	if (t->ring_refused)
+	return XXH3_64bits(p, n);
+}
+
+static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
+{
+	/* i-th oldest entry */
+	return &t->hist[(t->hist_head + t->hist_cap - t->hist_len + i) % t->hist_cap];
+}
+
+/* Doubles the ring (oldest entry first in the new one). False if it may not or cannot. */
+static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
+{
+	uint32_t max = cmp->lim.retx_window / HIST_BYTES_PER_ENTRY, cap, i;
+	struct retx_entry *n;
+
+	if (max < HIST_MIN)
+		max = HIST_MIN;
+	if (t->hist_cap >= max || t->hist_capped)
 		return false;
-	if (cmp->ring_bytes + cmp->lim.retx_window > cmp->lim.retx_budget ||
-	    !(t->ring = malloc(cmp->lim.retx_window))) {
-		t->ring_refused = true;
+	cap = t->hist_cap ? t->hist_cap * 2 : HIST_MIN;
+	if (cap > max)
+		cap = max;
+	if (cmp->hist_bytes + hist_extra(cap) - hist_extra(t->hist_cap) > cmp->lim.retx_budget ||
+	    !(n = malloc(cap * sizeof(*n)))) {
+		t->hist_capped = true;
 		cmp->st.retx_no_window++;
 		return false;
 	}
-	cmp->ring_bytes += cmp->lim.retx_window;
-	t->ring_lo = t->next;
+	cmp->hist_bytes += hist_extra(cap) - hist_extra(t->hist_cap);
+	for (i = 0; i < t->hist_len; i++)
+		n[i] = *hist_at(t, i);
+	free(t->hist);
+	t->hist = n;
+	t->hist_cap = cap;
+	t->hist_head = t->hist_len % cap;
 	return true;
 }
 
-/* Records n compared bytes at t->next (before t->next advances). */
-static void ring_store(struct colo_cmp *cmp, struct tcp_stream *t, const uint8_t *src, uint32_t n)
+static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, const uint8_t *p,
+		      uint32_t n)
 {
-	uint32_t w = cmp->lim.retx_window, pos = t->next, i, first;
+	struct retx_entry *e;
 
-	if (!ring_get(cmp, t))
+	if (t->hist_len == t->hist_cap && !hist_grow(cmp, t) && !t->hist_cap)
 		return;
-	if (n > w) {
-		src += n - w;
-		pos += n - w;
-		n = w;
+	e = &t->hist[t->hist_head];
+	e->seq = seq;
+	e->len = n;
+	e->hash = bytes_hash(p, n);
+	t->hist_head = (t->hist_head + 1) % t->hist_cap;
+	if (t->hist_len < t->hist_cap)
+		t->hist_len++;
+}
+
+/*
+ * Records the compared payload [from, pe) of primary segment f: one entry, or one per GSO
+ * segment (retransmissions repeat those, alone or several at a time).
+ */
+static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cframe *f,
+		     uint32_t from)
+{
+	uint32_t pe = f->seq + f->plen, seg = f->gso_size ? f->gso_size : f->plen, x = from;
+
+	while (seq_lt(x, pe)) {
+		/* Up to the next segment boundary, counted from the frame's first byte. */
+		uint32_t end = f->seq + ((x - f->seq) / seg + 1) * seg;
+		uint32_t n = seq_min(end, pe) - x;
+
+		hist_push(cmp, t, x, f->pl + (x - f->seq), n);
+		x += n;
 	}
-	i = pos & (w - 1);
-	first = w - i < n ? w - i : n;
-	memcpy(t->ring + i, src, first);
-	memcpy(t->ring, src + first, n - first);
-	if (pos + n - t->ring_lo > w)
-		t->ring_lo = pos + n - w;
 }
 
-static enum verdict ring_check(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq,
-			       const uint8_t *p, uint32_t n)
+/* Index of the entry starting at seq (entries ascend: binary search), or -1. */
+static int64_t hist_find(const struct tcp_stream *t, uint32_t seq)
 {
-	uint32_t w = cmp->lim.retx_window, i, first;
+	uint32_t lo = 0, hi = t->hist_len;
 
-	if (!t->ring || seq_lt(seq, t->ring_lo))
-		return V_UNVERIFIABLE;
-	i = seq & (w - 1);
-	first = w - i < n ? w - i : n;
-	if (memcmp(t->ring + i, p, first) || memcmp(t->ring, p + first, n - first))
-		return V_MISMATCH;
-	return V_OK;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct retx_entry *e = hist_at(t, mid);
+
+		if (e->seq == seq)
+			return mid;
+		if (seq_lt(e->seq, seq))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
-/* ---- verification of already compared bytes [a, b) of primary segment f ---- */
-
-static enum verdict verify_payload(struct colo_cmp *cmp, struct tcp_stream *t, struct cframe *f,
-				   uint32_t a, uint32_t b)
+/* A held primary segment (not f) whose compared bytes include seq. */
+static const struct cframe *compared_holder(const struct conn *c, const struct cframe *f,
+					    uint32_t seq)
 {
-	if (t->fin_cmp && seq_le(a, t->fin_seq) && seq_lt(t->fin_seq, b))
+	const struct cframe *g;
+
+	TAILQ_FOREACH (g, &c->q[SIDE_P], q)
+		if (g != f && g->cmp_new && seq_le(g->cmp_from, seq) && seq_lt(seq, g->vpos) &&
+		    seq_lt(seq, g->seq + g->plen))
+			return g;
+	return NULL;
+}
+
+/* ---- verification of already compared bytes of primary segment f ---- */
+
+/*
+ * Verifies payload [*pos, b) of f against what was compared, advancing *pos over what matched:
+ * whole history entries by hash, bytes of segments still held by memcmp, and anything below the
+ * last commit's floor as is.
+ */
+static enum verdict verify_payload(struct conn *c, struct cframe *f, uint32_t *pos, uint32_t b)
+{
+	struct tcp_stream *t = &c->tcp;
+	uint32_t x = *pos;
+
+	if (t->fin_cmp && seq_le(x, t->fin_seq) && seq_lt(t->fin_seq, b))
 		return V_MISMATCH; /* data where the compared stream had its FIN */
-	if (t->floor_valid && seq_lt(a, t->floor))
-		a = seq_lt(t->floor, b) ? t->floor : b;
-	if (a == b)
-		return V_OK;
-	if (seq_lt(a, t->start))
-		return V_UNVERIFIABLE;
-	return ring_check(cmp, t, a, f->pl + (a - f->seq), b - a);
+	if (t->floor_valid && seq_lt(x, t->floor))
+		x = seq_lt(t->floor, b) ? t->floor : b;
+	while ((*pos = x) != b) {
+		int64_t i = hist_find(t, x);
+		const struct cframe *g;
+
+		/* Consecutive entries from x on, as long as they end by b. */
+		for (; i >= 0 && i < t->hist_len && hist_at(t, i)->seq == x; i++) {
+			const struct retx_entry *e = hist_at(t, i);
+
+			if (!seq_le(x + e->len, b))
+				break;
+			if (bytes_hash(f->pl + (x - f->seq), e->len) != e->hash)
+				return V_MISMATCH;
+			x += e->len;
+		}
+		if (x != *pos)
+			continue;
+		if ((g = compared_holder(c, f, x))) {
+			uint32_t n = seq_min(seq_min(b, g->vpos), g->seq + g->plen) - x;
+
+			if (memcmp(f->pl + (x - f->seq), g->pl + (x - g->seq), n))
+				return V_MISMATCH;
+			x += n;
+		} else {
+			return V_UNVERIFIABLE;
+		}
+	}
+	return V_OK;
 }
 
 static enum verdict verify_fin(struct tcp_stream *t, uint32_t fin)
@@ -145,17 +246,27 @@ static enum verdict verify_fin(struct tcp_stream *t, uint32_t fin)
 	return seq_lt(fin, t->start) ? V_UNVERIFIABLE : V_MISMATCH;
 }
 
-static enum verdict verify(struct colo_cmp *cmp, struct tcp_stream *t, struct cframe *f,
-			   uint32_t a, uint32_t b)
+/* Verifies [f->vpos, b) of f, advancing f->vpos over what matched. */
+static enum verdict verify(struct conn *c, struct cframe *f, uint32_t b)
 {
+	struct tcp_stream *t = &c->tcp;
 	uint32_t pe = f->seq + f->plen;
 	enum verdict v = V_OK;
 
-	if (seq_lt(a, pe))
-		v = verify_payload(cmp, t, f, a, seq_min(b, pe));
-	if (v == V_OK && (f->tcp_flags & COLO_TCP_FIN) && seq_lt(pe, b))
+	if (seq_lt(f->vpos, pe))
+		v = verify_payload(c, f, &f->vpos, seq_min(b, pe));
+	if (v == V_OK && (f->tcp_flags & COLO_TCP_FIN) && seq_lt(pe, b)) {
 		v = verify_fin(t, pe);
+		if (v == V_OK)
+			f->vpos = b;
+	}
 	return v;
+}
+
+static void frame_done(struct conn *c, struct cframe *f)
+{
+	pend_remove(c, f);
+	f->done = 1;
 }
 
 /* ---- the stream walk ---- */
@@ -166,7 +277,7 @@ static struct cframe *sec_head(struct colo_cmp *cmp, struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *s, *tmp;
 
-	TAILQ_FOREACH_SAFE(s, &c->q[SIDE_S], q, tmp) {
+	TAILQ_FOREACH_SAFE (s, &c->q[SIDE_S], q, tmp) {
 		if (s->kind != CF_DATA)
 			continue;
 		if (seq_lt(t->next, s->end - t->off))
@@ -176,28 +287,29 @@ static struct cframe *sec_head(struct colo_cmp *cmp, struct conn *c)
 	return NULL;
 }
 
-/* Primary head f (vpos < next): verify what it repeats. False if the walk must stop. */
+/*
+ * Primary head f (vpos < next) repeats compared bytes: verify them. What the history cannot
+ * confirm waits for the secondary's retransmission of the same bytes (or a commit).
+ */
 static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 {
 	struct tcp_stream *t = &c->tcp;
-	uint32_t hi = seq_min(f->end, t->next);
 
-	switch (verify(cmp, t, f, f->vpos, hi)) {
+	switch (verify(c, f, seq_min(f->end, t->next))) {
 	case V_MISMATCH:
 		cmp_diverge(cmp, c, f->time_ns);
 		return false;
 	case V_UNVERIFIABLE:
 		pend_remove(c, f);
-		f->stuck = 1;
+		TAILQ_INSERT_TAIL(&t->stuck, f, pend);
+		f->in_stuck = 1;
 		cmp->st.retx_unverified++;
 		return true;
 	case V_OK:
 		break;
 	}
-	f->vpos = hi;
 	if (f->vpos == f->end) {
-		pend_remove(c, f);
-		f->done = 1;
+		frame_done(c, f);
 		cmp->st.retx_verified++;
 	}
 	return true;
@@ -207,17 +319,19 @@ static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe 
 static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f, struct cframe *s)
 {
 	struct tcp_stream *t = &c->tcp;
-	uint32_t ms = s->seq - t->off, n = t->next;
-	uint32_t pr = seq_lt(n, f->seq + f->plen) ? f->seq + f->plen - n : 0;
+	uint32_t ms = s->seq - t->off, n = t->next, pe = f->seq + f->plen;
+	uint32_t pr = seq_lt(n, pe) ? pe - n : 0;
 	uint32_t sr = seq_lt(n, ms + s->plen) ? ms + s->plen - n : 0;
 
+	if (!f->cmp_new) {
+		f->cmp_new = 1;
+		f->cmp_from = n;
+	}
 	if (pr && sr) {
 		uint32_t len = pr < sr ? pr : sr;
-		const uint8_t *pp = f->pl + (n - f->seq);
 
-		if (memcmp(pp, s->pl + (n - ms), len))
+		if (memcmp(f->pl + (n - f->seq), s->pl + (n - ms), len))
 			return false;
-		ring_store(cmp, t, pp, len);
 		t->next += len;
 		cmp->st.compared_bytes += len;
 	} else if (!pr && !sr) {
@@ -232,10 +346,42 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (seq_le(s->end - t->off, t->next))
 		cmp_drop(cmp, s, COLO_DROP_COMPARED);
 	if (f->vpos == f->end) {
-		pend_remove(c, f);
-		f->done = 1;
+		hist_add(cmp, t, f, f->cmp_from);
+		frame_done(c, f);
 	}
 	return true;
+}
+
+/*
+ * Verifies the pending segments that repeat compared bytes. Pending is sorted by sequence and
+ * vpos >= seq, so only its head up to t->next can be behind. False on mismatch.
+ */
+static bool walk_behind(struct colo_cmp *cmp, struct conn *c)
+{
+	struct tcp_stream *t = &c->tcp;
+	struct cframe *f, *tmp;
+
+	TAILQ_FOREACH_SAFE (f, &t->pend, pend, tmp) {
+		if (!seq_lt(f->seq, t->next))
+			break;
+		if (seq_lt(f->vpos, t->next) && !walk_retransmit(cmp, c, f))
+			return false;
+	}
+	return true;
+}
+
+/* The pending segment whose next byte to compare is t->next, if any. */
+static struct cframe *walk_at_next(struct tcp_stream *t)
+{
+	struct cframe *f;
+
+	TAILQ_FOREACH (f, &t->pend, pend) {
+		if (seq_lt(t->next, f->seq))
+			break;
+		if (f->vpos == t->next)
+			return f;
+	}
+	return NULL;
 }
 
 static void tcp_walk(struct colo_cmp *cmp, struct conn *c)
@@ -245,14 +391,7 @@ static void tcp_walk(struct colo_cmp *cmp, struct conn *c)
 
 	if (c->diverged || !t->off_known || !t->pos_valid)
 		return;
-	while ((f = TAILQ_FIRST(&t->pend))) {
-		if (seq_lt(f->vpos, t->next)) {
-			if (!walk_retransmit(cmp, c, f))
-				return;
-			continue;
-		}
-		if (f->vpos != t->next)
-			return; /* the primary has a gap */
+	while (walk_behind(cmp, c) && (f = walk_at_next(t))) {
 		s = sec_head(cmp, c);
 		if (!s || seq_lt(t->next, s->seq - t->off))
 			return; /* the secondary is behind or has a gap */
@@ -313,7 +452,9 @@ static void tcp_learn(struct colo_cmp *cmp, struct conn *c, uint64_t now)
 	t->off = t->isn[SIDE_S] - t->isn[SIDE_P];
 	t->ts_known = t->syn_ts[SIDE_P] && t->syn_ts[SIDE_S];
 	t->ts_off = t->ts_known ? t->syn_tsval[SIDE_S] - t->syn_tsval[SIDE_P] : 0;
-	cmp->ops.offset(cmp->ctx, &c->key, t->off, t->ts_off, t->ts_known);
+	if (cmp->ops.offset)
+		cmp->ops.offset(cmp->ctx, &c->key, t->off, t->ts_off, t->ts_known);
+	t->zero_reported = false;
 	t->off_known = true;
 	/* After a KEEP_STREAMS commit released primary data uncompared, start past it. */
 	if (t->floor_valid && seq_lt(t->isn[SIDE_P] + 1, t->floor))
@@ -337,6 +478,7 @@ static void tcp_syn(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (c->closed) {
 		c->closed = false;
 		TAILQ_REMOVE(&cmp->closed, c, lru);
+		c->lru_ns = c->last_ns;
 		TAILQ_INSERT_TAIL(&cmp->lru, c, lru);
 	}
 	if (t->syn_seen[side]) {
@@ -372,7 +514,7 @@ static void insert_pend(struct tcp_stream *t, struct cframe *f)
 {
 	struct cframe *p;
 
-	TAILQ_FOREACH_REVERSE(p, &t->pend, cframe_q, pend) {
+	TAILQ_FOREACH_REVERSE (p, &t->pend, cframe_q, pend) {
 		if (seq_le(p->seq, f->seq)) {
 			TAILQ_INSERT_AFTER(&t->pend, p, f, pend);
 			f->in_pend = 1;
@@ -402,19 +544,77 @@ static void primary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 	tcp_progress(cmp, c);
 }
 
+/* Advances stuck retransmission f over what secondary s repeats. False on mismatch. */
+static bool match_one(struct tcp_stream *t, struct cframe *f, const struct cframe *s, bool *used)
+{
+	uint32_t ms = s->seq - t->off, mpe = ms + s->plen, pe = f->seq + f->plen;
+	uint32_t lim = seq_min(f->end, t->next);
+
+	if (seq_lt(f->vpos, pe) && seq_le(ms, f->vpos) && seq_lt(f->vpos, mpe)) {
+		uint32_t b = seq_min(seq_min(pe, mpe), lim);
+
+		*used = true;
+		if (memcmp(f->pl + (f->vpos - f->seq), s->pl + (f->vpos - ms), b - f->vpos))
+			return false;
+		f->vpos = b;
+	}
+	if (f->vpos == pe && (f->tcp_flags & COLO_TCP_FIN) && seq_lt(pe, lim)) {
+		if (seq_le(ms, pe) && seq_lt(pe, mpe))
+			return false; /* a data byte where the primary repeats its FIN */
+		if ((s->tcp_flags & COLO_TCP_FIN) && mpe == pe) {
+			f->vpos = pe + 1;
+			*used = true;
+		}
+	}
+	return true;
+}
+
+/*
+ * A secondary segment may repeat bytes that held primary retransmissions repeat too: compare
+ * them. A confirmed one is done, or goes back to the walk for its new bytes. Returns whether s
+ * was used.
+ */
+static bool match_stuck(struct colo_cmp *cmp, struct conn *c, const struct cframe *s)
+{
+	struct tcp_stream *t = &c->tcp;
+	struct cframe *f, *tmp;
+	bool used = false;
+
+	TAILQ_FOREACH_SAFE (f, &t->stuck, pend, tmp) {
+		if (!match_one(t, f, s, &used)) {
+			cmp_diverge(cmp, c, s->time_ns);
+			return used;
+		}
+		if (f->vpos != seq_min(f->end, t->next))
+			continue;
+		pend_remove(c, f);
+		if (f->vpos == f->end) {
+			f->done = 1;
+			cmp->st.retx_verified++;
+		} else {
+			insert_pend(t, f);
+		}
+	}
+	return used;
+}
+
 static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 {
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *p, *before = NULL;
+	bool used = false;
 
+	if (!TAILQ_EMPTY(&t->stuck) && t->off_known && !c->diverged)
+		used = match_stuck(cmp, c, f);
 	if (t->off_known && t->pos_valid && seq_le(f->end - t->off, t->next)) {
-		cmp_drop(cmp, f, COLO_DROP_DUPLICATE);
+		cmp_drop(cmp, f, used ? COLO_DROP_COMPARED : COLO_DROP_DUPLICATE);
+		tcp_progress(cmp, c);
 		return;
 	}
 	if (cmp_over_limit(cmp, c, f))
 		return;
 	/* Sorted by sequence; usually it goes at the tail. */
-	TAILQ_FOREACH_REVERSE(p, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE (p, &c->q[SIDE_S], cframe_q, q) {
 		if (seq_le(p->seq, f->seq))
 			break;
 		before = p;
@@ -479,8 +679,7 @@ static void commit_keep(struct tcp_stream *t, struct conn *c)
 
 	if (t->pos_valid && t->p_high_valid && seq_lt(t->next, t->p_high))
 		t->next = t->p_high;
-	t->ring_lo = t->next;
-	TAILQ_FOREACH(s, &c->q[SIDE_S], q) {
+	TAILQ_FOREACH (s, &c->q[SIDE_S], q) {
 		if (s->kind == CF_SYN)
 			s->keep = !t->off_known;
 		else if (!t->off_known || !t->pos_valid || seq_lt(t->next, s->end - t->off))
@@ -491,8 +690,13 @@ static void commit_keep(struct tcp_stream *t, struct conn *c)
 /* The secondary is now a copy of the primary: same sequence space, comparison restarts. */
 static void commit_reset(struct colo_cmp *cmp, struct tcp_stream *t, struct conn *c)
 {
-	if (t->off_known && (t->off || (t->ts_known && t->ts_off)))
+	/*
+	 * Also for offsets never learned here (a connection met mid-stream, a comparator
+	 * restarted): whoever applies offsets may still hold old ones.
+	 */
+	if (cmp->ops.offset && !t->zero_reported)
 		cmp->ops.offset(cmp->ctx, &c->key, 0, 0, t->ts_known);
+	t->zero_reported = true;
 	t->off = 0;
 	t->ts_off = 0;
 	t->off_known = true;
@@ -509,7 +713,7 @@ void tcp_commit(struct colo_cmp *cmp, struct conn *c, bool keep)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *f;
 
-	while ((f = TAILQ_FIRST(&t->pend)))
+	while ((f = TAILQ_FIRST(&t->pend)) || (f = TAILQ_FIRST(&t->stuck)))
 		pend_remove(c, f);
 	if (t->p_high_valid) {
 		t->floor = t->p_high;

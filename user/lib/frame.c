@@ -7,19 +7,19 @@
 
 #include "lib/frame.h"
 
-#define ETH_HLEN 14
-#define VLAN_HLEN 4
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
 #define MAX_VLAN_DEPTH 2
-#define IPV6_HLEN 40
-#define MAX_IPV6_EXT 8
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
-#define TCP_OPT_SACK 5
-#define TCP_OPT_TS 8
+#define IPV6_HLEN      40
+#define MAX_IPV6_EXT   8
+#define TCP_OPT_EOL    0
+#define TCP_OPT_NOP    1
+#define TCP_OPT_SACK   5
+#define TCP_OPT_TS     8
 #define TCP_OPT_TS_LEN 10
 
 static uint16_t rd16(const uint8_t *p)
@@ -38,13 +38,23 @@ static enum colo_frame_kind set_kind(struct colo_frame_info *out, enum colo_fram
 	return kind;
 }
 
-/* IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+/*
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d), written as two 8-byte stores: the comparator reads
+ * the key back in 8-byte words right away, and loads that span several smaller stores stall.
+ */
 static void map_v4(uint8_t dst[16], const uint8_t *src)
 {
-	memset(dst, 0, 10);
-	dst[10] = 0xff;
-	dst[11] = 0xff;
-	memcpy(dst + 12, src, 4);
+	uint64_t lo = 0, hi;
+	uint32_t a;
+
+	memcpy(&a, src, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	hi = (uint64_t)a << 32 | 0xffff0000u;
+#else
+	hi = 0xffffull << 32 | a;
+#endif
+	memcpy(dst, &lo, 8);
+	memcpy(dst + 8, &hi, 8);
 }
 
 /* Options are parsed leniently: a malformed option ends the option list, not the frame. */
@@ -238,13 +248,22 @@ static enum colo_frame_kind parse_ipv6(const uint8_t *f, uint32_t l3, uint32_t l
 	return parse_l4(f, off, end, out);
 }
 
-enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len,
-				      struct colo_frame_info *out)
+enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len, struct colo_frame_info *out)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t type;
 
-	memset(out, 0, sizeof(*out));
+	/*
+	 * Field by field rather than one memset: gcc makes a large memset "rep stos", from which
+	 * the caller's immediate reads of the key cannot be forwarded.
+	 */
+	memset(&out->key, 0, sizeof(out->key));
+	memset(&out->tcp, 0, sizeof(out->tcp));
+	out->l3_off = out->l4_off = out->payload_off = 0;
+	out->payload_len = 0;
+	out->vlan_depth = 0;
+	out->fragment = out->frag_more = false;
+	out->frag_off = 0;
 	if (!frame || len < ETH_HLEN)
 		return set_kind(out, COLO_FRAME_MALFORMED);
 	/* Offsets are 16-bit: longer frames than any ring record carries are refused. */
@@ -311,34 +330,8 @@ int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size)
 	return snprintf(buf, size, "%s %s > %s", name, src, dst);
 }
 
-static uint32_t rotl32(uint32_t x, unsigned int r)
-{
-	return x << r | x >> (32 - r);
-}
-
-/* One endpoint: its address folded to 32 bits, plus its port. */
-static uint32_t endpoint_hash(const uint8_t addr[16], __be16 port)
-{
-	uint32_t w[4];
-
-	memcpy(w, addr, sizeof(w));
-	return (w[0] ^ w[1] ^ rotl32(w[2], 7) ^ rotl32(w[3], 13)) + (uint32_t)port * 0x9e3779b1u;
-}
-
-/*
- * Symmetric: the two endpoint hashes are combined with commutative operations (sum and xor),
- * then mixed with the protocol by the murmur3 finalizer. Words are taken in memory order.
- */
+/* The contract's hash (include/colo_xdp.h), the one BPF computes for sharding. */
 uint32_t colo_flow_hash(const struct colo_flow_key *key)
 {
-	uint32_t a = endpoint_hash(key->saddr, key->sport);
-	uint32_t b = endpoint_hash(key->daddr, key->dport);
-	uint32_t h = (a + b) ^ rotl32(a ^ b, 16) ^ ((uint32_t)key->proto << 24);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return colo_flow_key_hash(key);
 }
