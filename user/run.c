@@ -29,12 +29,6 @@
 #include "worker.h"
 
 #define RUN_AGENT_DIR "/run/colo-xdp"
-/*
- * Retransmission check window per TCP connection. The comparator's 64 KiB default is one GSO
- * super-frame: a retransmission of anything older is unverifiable and held until a checkpoint,
- * which stalls bulk flows on every loss. 4 MiB covers what a veth flow keeps in flight.
- */
-#define RUN_RETX_WINDOW (4u << 20)
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -433,7 +427,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	colo_cmp_limits_default(&o->limits);
-	o->limits.retx_window = RUN_RETX_WINDOW;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
