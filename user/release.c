@@ -506,20 +506,16 @@ static bool afxdp_send_copy(struct colo_release *rel, const uint8_t *f, uint32_t
 }
 
 /*
- * Builds segment number i of a GSO super-frame (payload bytes [off, off + plen)) in a umem
- * frame: headers copied, lengths, sequence numbers, flags and checksums fixed.
+ * Writes into p the segment of frame f that carries payload bytes [off, off + plen): headers
+ * copied, IP length and ID, TCP sequence and flags fixed; index counts segments from 0. With
+ * sw_csum the L4 checksum is computed here, else it is left for the release path. Returns the
+ * segment length.
  */
-static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
-			       const struct l4_layout *lay, uint32_t off, uint32_t plen,
-			       uint16_t index, bool last)
+static uint32_t build_segment(uint8_t *p, const uint8_t *f, const struct l4_layout *lay,
+			      uint32_t off, uint32_t plen, uint16_t index, bool last, bool sw_csum)
 {
 	struct l4_layout seg = *lay;
-	uint64_t addr;
-	uint8_t *p;
 
-	if (!afxdp_frame(rel->xdp, &addr))
-		return false;
-	p = xsk_umem__get_data(rel->xdp->area, addr);
 	memcpy(p, f, lay->hdr_len);
 	memcpy(p + lay->hdr_len, f + lay->hdr_len + off, plen);
 	seg.ip_end = lay->hdr_len + plen;
@@ -547,10 +543,25 @@ static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
 	} else {
 		put_be16(p + lay->l4_off + 4, seg.ip_end - lay->l4_off);
 	}
-	l4_csum_sw(p, &seg);
-	if (!afxdp_submit(rel->xdp, addr, seg.ip_end))
+	if (sw_csum)
+		l4_csum_sw(p, &seg);
+	return seg.ip_end;
+}
+
+static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
+			       const struct l4_layout *lay, uint32_t off, uint32_t plen,
+			       uint16_t index, bool last)
+{
+	uint64_t addr;
+	uint32_t len;
+
+	if (!afxdp_frame(rel->xdp, &addr))
 		return false;
-	rel->stats.bytes += seg.ip_end;
+	len = build_segment(xsk_umem__get_data(rel->xdp->area, addr), f, lay, off, plen, index,
+			    last, true);
+	if (!afxdp_submit(rel->xdp, addr, len))
+		return false;
+	rel->stats.bytes += len;
 	rel->stats.segments++;
 	return true;
 }
@@ -669,4 +680,39 @@ void colo_release_close(struct colo_release *rel)
 void colo_release_get_stats(const struct colo_release *rel, struct colo_release_stats *stats)
 {
 	*stats = rel->stats;
+}
+
+int colo_release_split(const uint8_t *frame, uint32_t len, const struct colo_rec *rec,
+		       uint32_t max_payload, colo_split_fn emit, void *ctx)
+{
+	struct l4_layout lay;
+	struct colo_rec srec;
+	uint32_t payload, chunk, mss, off, plen, slen, n = 0;
+	uint8_t *p;
+
+	if (!(rec->flags & COLO_REC_GSO) || !rec->gso_size || !l4_layout(frame, len, rec, &lay) ||
+	    lay.proto != IPPROTO_TCP)
+		return 0;
+	payload = lay.ip_end - lay.hdr_len;
+	mss = rec->gso_size;
+	/* Whole MSS per piece, so each piece still segments like the original. */
+	chunk = max_payload < mss ? mss : max_payload - max_payload % mss;
+	if (payload <= chunk)
+		return 0;
+	for (off = 0; off < payload; off += plen) {
+		plen = payload - off < chunk ? payload - off : chunk;
+		p = emit(ctx, lay.hdr_len + plen);
+		if (!p)
+			return -ENOMEM;
+		/* The IP ID steps by the MSS segments the kernel will cut from earlier pieces. */
+		slen = build_segment(p, frame, &lay, off, plen, off / mss, off + plen >= payload,
+				     false);
+		srec = *rec;
+		srec.frame_len = srec.cap_len = slen;
+		if (plen <= mss)
+			srec.flags &= ~COLO_REC_GSO;
+		memcpy(p - sizeof(srec), &srec, sizeof(srec));
+		n++;
+	}
+	return n;
 }

@@ -57,4 +57,19 @@ void colo_release_flush(struct colo_release *rel);
 
 void colo_release_get_stats(const struct colo_release *rel, struct colo_release_stats *stats);
 
+/*
+ * Returns room for a piece of len frame bytes, preceded by room for its struct colo_rec
+ * (written there by colo_release_split), or NULL.
+ */
+typedef uint8_t *(*colo_split_fn)(void *ctx, uint32_t len);
+
+/*
+ * Cuts a TCP GSO super-frame into pieces of at most max_payload payload bytes (whole MSS
+ * segments, at least one), each a valid frame with its own capture record. Returns the number
+ * of pieces emitted, 0 when the frame needs no cut (it is left alone), -ENOMEM when emit failed
+ * (the pieces emitted so far stand).
+ */
+int colo_release_split(const uint8_t *frame, uint32_t len, const struct colo_rec *rec,
+		       uint32_t max_payload, colo_split_fn emit, void *ctx);
+
 #endif /* COLO_RELEASE_H */

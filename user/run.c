@@ -29,6 +29,11 @@
 #include "worker.h"
 
 #define RUN_AGENT_DIR "/run/colo-xdp"
+/*
+ * Primary TCP super-frames are compared in pieces of at most this many segments: the
+ * secondary's initial congestion window (10 segments) can always cover one piece.
+ */
+#define RUN_SPLIT_SEGS 10
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -39,6 +44,7 @@ struct run_opts {
 	__u32 shards;
 	struct colo_cmp_limits limits;
 	unsigned int stats_interval_s;
+	unsigned int split_segs;
 	bool keep;
 };
 
@@ -247,6 +253,7 @@ static void totals(struct run_state *st, struct run_totals *t)
 		t->w.records += ws.records;
 		t->w.bad_records += ws.bad_records;
 		t->w.passed += ws.passed;
+		t->w.split += ws.split;
 		t->w.offsets += ws.offsets;
 		t->w.offset_errors += ws.offset_errors;
 		t->w.cmp.released += ws.cmp.released;
@@ -291,7 +298,7 @@ static void print_summary(struct run_state *st, const char *what)
 		"%s: t=%.1fs frames compared=%lu/%lu (P/S) compared_bytes=%lu released=%lu "
 		"(%lu bytes, %.1f Mbit/s avg) held=%lu/%lu checkpoints=%lu triggers=%lu "
 		"commits=%lu conns=%lu offsets=%lu ring_full=%lu ring_missing=%lu bad_records=%lu "
-		"send_errors=%lu passed=%lu",
+		"send_errors=%lu passed=%lu split=%lu",
 		what, secs, (unsigned long)t.w.cmp.frames_in[0],
 		(unsigned long)t.w.cmp.frames_in[1], (unsigned long)t.w.cmp.compared_bytes,
 		(unsigned long)t.w.rel.frames, (unsigned long)t.w.rel.bytes,
@@ -300,7 +307,8 @@ static void print_summary(struct run_state *st, const char *what)
 		(unsigned long)t.w.cmp.commits, (unsigned long)t.w.cmp.conns,
 		(unsigned long)t.w.offsets, (unsigned long)t.ring_full,
 		(unsigned long)t.ring_missing, (unsigned long)t.w.bad_records,
-		(unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed);
+		(unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed,
+		(unsigned long)t.w.split);
 }
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -370,7 +378,8 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--compare-timeout MS] [--max-queue N] "
-	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--stats-interval "
+	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--split-segs N] "
+	      "[--stats-interval "
 	      "S] [--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
@@ -399,6 +408,7 @@ enum {
 	OPT_STATS,
 	OPT_KEEP,
 	OPT_RETX,
+	OPT_SPLIT,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -417,6 +427,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"stats-interval", required_argument, NULL, OPT_STATS},
 		{"keep", no_argument, NULL, OPT_KEEP},
 		{"retx-window", required_argument, NULL, OPT_RETX},
+		{"split-segs", required_argument, NULL, OPT_SPLIT},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -426,6 +437,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->instance = COLO_DEFAULT_INSTANCE;
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
+	o->split_segs = RUN_SPLIT_SEGS;
 	colo_cmp_limits_default(&o->limits);
 	opterr = 0;
 	optind = 1;
@@ -490,6 +502,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					optarg);
 			o->limits.retx_window = v;
 			break;
+		case OPT_SPLIT:
+			if (!parse_uint(optarg, 0, 64, &v))
+				return usage_error("--split-segs takes 0..64, not '%s'", optarg);
+			o->split_segs = v;
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -531,6 +548,7 @@ static int start_workers(struct run_state *st)
 			.conntrack_fd = st->inst->conntrack_fd,
 			.out_ifindex = (int)if_nametoindex(st->opts.ifname[COLO_ROLE_OUTSIDE]),
 			.release_mode = st->opts.release,
+			.split_segs = st->opts.split_segs,
 			.limits = st->opts.limits,
 			.checkpoint = on_worker_checkpoint,
 			.ctx = st,

@@ -11,6 +11,7 @@
 #include <linux/if_ether.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,18 @@
 
 #include "worker.h"
 
-#define WORKER_TICK_MS 50
-#define WORKER_BUDGET  256 /* records per consume round before ticking and flushing */
+#define WORKER_TICK_MS	  50
+#define WORKER_MAX_PIECES 128 /* pieces of one split super-frame */
+#define WORKER_BUDGET	  256 /* records per consume round before ticking and flushing */
 
 /* A captured frame copied out of the ring: the cookie the comparator and release hand back. */
 struct held_frame {
 	struct colo_rec rec;
 	uint8_t data[];
 };
+
+/* colo_release_split() writes a piece's record right before its bytes. */
+_Static_assert(offsetof(struct held_frame, data) == sizeof(struct colo_rec), "record layout");
 
 struct colo_worker {
 	struct colo_worker_cfg cfg;
@@ -135,12 +140,79 @@ static void worker_offset(void *ctx, const struct colo_flow_key *flow, uint32_t 
 		w->stats.offsets++;
 }
 
+/* Hands one copied-out frame to the comparator (or, after failover, straight to release). */
+static void worker_feed(struct colo_worker *w, struct held_frame *h)
+{
+	struct colo_frame_in in = {
+		.side = h->rec.side,
+		.time_ns = h->rec.tstamp_ns,
+		.data = h->data,
+		.len = h->rec.cap_len,
+		.cookie = h,
+		.rec = &h->rec,
+	};
+
+	if (w->failover) {
+		w->stats.passed++;
+		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, h);
+	} else if (colo_cmp_feed(w->cmp, &in)) {
+		w->stats.bad_records++;
+		free(h);
+	}
+}
+
+struct split_pieces {
+	struct held_frame *piece[WORKER_MAX_PIECES];
+	unsigned int n;
+};
+
+static uint8_t *split_alloc(void *ctx, uint32_t len)
+{
+	struct split_pieces *sp = ctx;
+	struct held_frame *h;
+
+	if (sp->n == WORKER_MAX_PIECES)
+		return NULL;
+	h = malloc(sizeof(*h) + len);
+	if (!h)
+		return NULL;
+	sp->piece[sp->n++] = h;
+	return h->data;
+}
+
+/*
+ * A primary TCP super-frame larger than split_segs segments is compared and released in
+ * pieces: whole-frame release would otherwise wait for secondary bytes that the secondary
+ * cannot send before the client acknowledges part of this very frame (its window is smaller
+ * than the frame), a deadlock only a checkpoint breaks. Returns false when h stays whole.
+ */
+static bool worker_split(struct colo_worker *w, struct held_frame *h)
+{
+	struct split_pieces sp = {.n = 0};
+	unsigned int i;
+	int r;
+
+	if (!w->cfg.split_segs || h->rec.side != COLO_SIDE_PRIMARY || w->failover)
+		return false;
+	r = colo_release_split(h->data, h->rec.cap_len, &h->rec,
+			       w->cfg.split_segs * h->rec.gso_size, split_alloc, &sp);
+	if (r <= 0) {
+		for (i = 0; i < sp.n; i++)
+			free(sp.piece[i]);
+		return false;
+	}
+	w->stats.split++;
+	free(h);
+	for (i = 0; i < sp.n; i++)
+		worker_feed(w, sp.piece[i]);
+	return true;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct colo_worker *w = ctx;
 	const struct colo_rec *r = data;
 	struct held_frame *h;
-	struct colo_frame_in in;
 
 	w->stats.records++;
 	if (!rec_valid(r, size)) {
@@ -155,23 +227,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		goto next;
 	}
 	memcpy(h, r, sizeof(*r) + r->cap_len);
-	if (w->failover) {
-		w->stats.passed++;
-		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, h);
-		goto next;
-	}
-	in = (struct colo_frame_in){
-		.side = h->rec.side,
-		.time_ns = h->rec.tstamp_ns,
-		.data = h->data,
-		.len = h->rec.cap_len,
-		.cookie = h,
-		.rec = &h->rec,
-	};
-	if (colo_cmp_feed(w->cmp, &in)) {
-		w->stats.bad_records++;
-		free(h);
-	}
+	if (!worker_split(w, h))
+		worker_feed(w, h);
 next:
 	/* A negative return stops libbpf after consuming this record: tick and flush now. */
 	return ++w->budget >= WORKER_BUDGET ? -EAGAIN : 0;

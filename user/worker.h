@@ -30,6 +30,8 @@ struct colo_worker_cfg {
 	int conntrack_fd; /* colo_conntrack: learned offsets are written here */
 	int out_ifindex;  /* where released frames leave */
 	enum colo_release_mode release_mode;
+	unsigned int
+		split_segs; /* primary TCP super-frames compared in pieces of N segments; 0 off */
 	struct colo_cmp_limits limits;
 	colo_worker_checkpoint_fn checkpoint;
 	void *ctx;
@@ -43,6 +45,7 @@ struct colo_worker_stats {
 	uint64_t passed;	/* after failover: primary frames released uncompared */
 	uint64_t offsets;	/* offsets written to the conntrack map */
 	uint64_t offset_errors; /* conntrack updates that failed */
+	uint64_t split;		/* primary super-frames compared in pieces */
 	uint64_t alloc_failed;	/* records dropped for lack of memory */
 };
 
