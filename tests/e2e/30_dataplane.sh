@@ -6,7 +6,8 @@
 #   - UDP request/response over IPv4 and IPv6;
 #   - the replicas as clients, uploading to a server in the client namespace;
 #   - 16 parallel connections over 2 shards, every flow verified, both shards used;
-#   - SIGTERM: clean exit, the instance detached and unpinned.
+#   - SIGTERM: clean exit, the instance detached and unpinned;
+#   - usage errors exit 2 and attach nothing.
 # The release rate of the bulk downloads is printed as a TAP comment (a figure, not asserted).
 # TAP output; needs root.
 . "$(dirname "$0")/lib_dataplane.bash"
@@ -15,6 +16,19 @@ BULK=${COLO_BULK:-24000000} # COLO_BULK=200000000 for a release-rate measurement
 SMALL=2000000
 
 setup
+
+# exit_code CMD...: prints the command's exit status (its stderr is discarded).
+exit_code() {
+	"$@" >/dev/null 2>&1
+	echo $?
+}
+check "run without interfaces: usage error (exit 2)" [ "$(exit_code "$BIN" run)" -eq 2 ]
+check "run with an unknown interface: usage error (exit 2)" [ "$(exit_code in_ns proxy "$BIN" run \
+	--outside nosuch --primary primary --secondary secondary --instance "$INST")" -eq 2 ]
+check "run --shards 99: usage error (exit 2)" [ "$(exit_code in_ns proxy "$BIN" run \
+	--outside outside --primary primary --secondary secondary --shards 99)" -eq 2 ]
+check "usage errors attached nothing" [ ! -e "$PIN" ]
+
 servers 5001 "$BULK"
 servers 5003 "$SMALL"
 bg_ns primary "$SERVE" echo --port 5002
@@ -78,7 +92,8 @@ for i in $(seq 16); do
 done
 check "16 parallel connections: $good/16 verified" [ "$good" -eq 16 ]
 
-check "agent saw no checkpoint request" [ "$(agent_requests)" -eq 0 ] || show "$RUNLOG"
+check "agent saw no checkpoint request" [ "$(agent_requests)" -eq 0 ] ||
+	grep -E 'checkpoint .* requested' "$RUNLOG" | head -n 5 | sed 's/^/# /'
 check "SIGTERM: daemon exits 0" stop_daemon || show "$RUNLOG"
 used=$(grep -cE 'colo-xdp: shard [0-9]+: records=[1-9]' "$RUNLOG")
 check "flows spread over the shards ($used of 2 used)" [ "$used" -eq 2 ]
