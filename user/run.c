@@ -358,12 +358,13 @@ static int attach_roles(const struct run_opts *o)
 			.nshards = o->shards,
 		};
 
-		r = colo_attach(&ao);
-		if (r == -EEXIST && attached_here(o->instance, ao.ifname, role)) {
+		/* A previous run (killed, or --keep) left it attached: reuse its pins. */
+		if (attached_here(o->instance, ao.ifname, role)) {
 			logf_line("%s: already attached as %s (previous run): reusing its pins",
 				  ao.ifname, colo_role_name(role));
 			continue;
 		}
+		r = colo_attach(&ao);
 		if (r)
 			return r;
 	}
