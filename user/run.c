@@ -436,6 +436,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->instance = COLO_DEFAULT_INSTANCE;
+	/*
+	 * AF_PACKET keeps GSO and checksum offload; on veth it released 200 MB bulk flows at
+	 * 2.4-3.0 Gbit/s against 2.1-2.5 for AF_XDP copy mode (software segmentation).
+	 */
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	o->split_segs = RUN_SPLIT_SEGS;
