@@ -11,6 +11,7 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -81,6 +82,7 @@ static struct afxdp *afxdp_shared;
 
 struct colo_release {
 	enum colo_release_mode mode;
+	uint32_t mtu; /* of the release interface */
 	colo_release_done_fn done;
 	void *ctx;
 	uint32_t n;
@@ -226,6 +228,22 @@ static void ipv4_csum_sw(uint8_t *f, uint32_t l3)
 
 	put_be16(f + l3 + 10, 0);
 	put_be16(f + l3 + 10, ~csum_fold(csum_bytes(0, f + l3, ihl)));
+}
+
+/* The interface's MTU, or 1500 when it cannot be read. */
+static uint32_t iface_mtu(int ifindex)
+{
+	struct ifreq ifr = {};
+	int fd, r = -1;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return 1500;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		r = ioctl(fd, SIOCGIFMTU, &ifr);
+		close(fd);
+	}
+	return r || ifr.ifr_mtu < 576 ? 1500 : (uint32_t)ifr.ifr_mtu;
 }
 
 /* ---- AF_PACKET ---------------------------------------------------------------------------- */
@@ -624,6 +642,7 @@ struct colo_release *colo_release_open(enum colo_release_mode mode, int ifindex,
 		return NULL;
 	}
 	rel->mode = mode;
+	rel->mtu = iface_mtu(ifindex);
 	rel->done = done;
 	rel->ctx = ctx;
 	rel->pkt.fd = -1;
@@ -715,4 +734,21 @@ int colo_release_split(const uint8_t *frame, uint32_t len, const struct colo_rec
 		n++;
 	}
 	return n;
+}
+
+void colo_release_fix_gso(const struct colo_release *rel, const uint8_t *frame, uint32_t len,
+			  struct colo_rec *rec)
+{
+	struct l4_layout lay;
+	uint32_t l3_hdrs;
+
+	if (rec->flags & COLO_REC_GSO || !l4_layout(frame, len, rec, &lay) ||
+	    lay.proto != IPPROTO_TCP || lay.ip_end - lay.l3_off <= rel->mtu)
+		return;
+	l3_hdrs = lay.hdr_len - lay.l3_off;
+	if (l3_hdrs >= rel->mtu)
+		return;
+	rec->gso_size = rel->mtu - l3_hdrs;
+	rec->gso_type = 0;
+	rec->flags |= COLO_REC_GSO;
 }

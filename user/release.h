@@ -58,6 +58,13 @@ void colo_release_flush(struct colo_release *rel);
 void colo_release_get_stats(const struct colo_release *rel, struct colo_release_stats *stats);
 
 /*
+ * A TCP frame longer than the release interface's MTU without GSO metadata (XDP capture
+ * sees no skb) gets segmentation metadata for that MTU, so that it can leave at all.
+ */
+void colo_release_fix_gso(const struct colo_release *rel, const uint8_t *frame, uint32_t len,
+			  struct colo_rec *rec);
+
+/*
  * Returns room for a piece of len frame bytes, preceded by room for its struct colo_rec
  * (written there by colo_release_split), or NULL.
  */

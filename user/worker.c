@@ -227,6 +227,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		goto next;
 	}
 	memcpy(h, r, sizeof(*r) + r->cap_len);
+	colo_release_fix_gso(w->rel, h->data, h->rec.cap_len, &h->rec);
 	if (!worker_split(w, h))
 		worker_feed(w, h);
 next:
