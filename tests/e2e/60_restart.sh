@@ -5,6 +5,7 @@
 # programs stay (while no daemon runs, replica output is dropped, nothing leaks), the new run
 # reattaches to them, and the transfer completes with the primary's bytes.
 # The transfer is held mid-way by a divergence the agent does not answer before the kill.
+# Then --keep: a SIGTERM that leaves the instance attached and pinned for the next run.
 # TAP output; needs root.
 . "$(dirname "$0")/lib_dataplane.bash"
 
@@ -46,6 +47,17 @@ check "transfer completes with the primary's bytes" cmp -s "$WORK/rs" "$WORK/wan
 	echo "# got $(stat -c %s "$WORK/rs") of $SIZE bytes"
 check "SIGTERM: daemon exits 0" stop_daemon || show "$RUNLOG"
 check "instance detached and unpinned" [ ! -e "$PIN" ]
+
+# --keep: SIGTERM leaves the instance attached and pinned for the next run.
+check "run --keep starts" start_daemon --shards 2 --keep || show "$RUNLOG"
+check "SIGTERM with --keep: exits 0" stop_daemon
+check "--keep: instance still pinned" [ -d "$PIN" ]
+check "--keep: capture still attached on the primary port" \
+	[ -n "$(in_ns proxy tc filter show dev primary ingress)" ]
+check "next run reuses it" start_daemon --shards 2 || show "$RUNLOG"
+check "... as a previous run's attachment" grep -q 'already attached as primary' "$RUNLOG"
+check "SIGTERM without --keep: exits 0" stop_daemon
+check "instance detached and unpinned at last" [ ! -e "$PIN" ]
 grep -E 'colo-xdp: (already|checkpoint .* requested|final)|attached' "$RUNLOG" | head -n 8 |
 	sed 's/^/# /'
 finish
