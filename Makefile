@@ -12,6 +12,7 @@
 #
 # make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
 
+SHELL := /bin/bash
 V ?= 0
 SAN ?= 0
 ifeq ($(V),1)
@@ -50,7 +51,7 @@ BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libcolo.a
-USER_HDRS := $(wildcard user/*.h user/lib/*.h include/*.h)
+USER_HDRS := $(wildcard user/*.h user/lib/*.h include/*.h tests/*/*.h)
 
 APP_SRCS := $(wildcard user/*.c)
 APP_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(APP_SRCS))
@@ -141,7 +142,7 @@ demo: deps
 	$(Q)scripts/demo.sh
 
 fuzz: deps $(FUZZERS)
-	$(Q)set -e; for f in $(FUZZERS); do \
+	$(Q)set -e -o pipefail; for f in $(FUZZERS); do \
 		mkdir -p build-fuzz/corpus-$$(basename $$f); \
 		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
