@@ -47,6 +47,10 @@
 #define COLO_NDISC_NS		 135
 #define COLO_NDISC_NA		 136
 #define COLO_NDISC_REDIRECT	 137
+#define COLO_MLD_QUERY		 130
+#define COLO_MLD_REPORT		 131
+#define COLO_MLD_DONE		 132
+#define COLO_MLD2_REPORT	 143
 
 #define COLO_TCPF_FIN 0x01
 #define COLO_TCPF_SYN 0x02
@@ -55,8 +59,8 @@
 
 enum colo_kind {
 	COLO_KIND_IP = 0,	/* IPv4/IPv6 (not a neighbour discovery message) */
-	COLO_KIND_CTRL_REQUEST, /* ARP request, IPv6 router/neighbour solicitation */
-	COLO_KIND_CTRL_REPLY,	/* ARP reply (any other op), RA, NA, redirect */
+	COLO_KIND_CTRL_REQUEST, /* ARP request, IPv6 router/neighbour solicitation, MLD report/done */
+	COLO_KIND_CTRL_REPLY,	/* ARP reply (any other op), RA, NA, redirect, MLD query */
 	COLO_KIND_NON_IP,	/* other ethertypes, three or more VLAN tags */
 	COLO_KIND_MALFORMED,
 };
@@ -109,6 +113,31 @@ static __always_inline int colo_icmp_is_echo(__u8 family, __u8 type)
 	return type == COLO_ICMPV6_ECHO_REQUEST || type == COLO_ICMPV6_ECHO_REPLY;
 }
 
+/*
+ * ICMPv6 link control: neighbour discovery and multicast listener discovery. A replica's own
+ * announcements (solicitations, MLD reports) are requests; answers and queries are replies.
+ * MLD reports come at random delays after link up, so comparing them would only cause
+ * checkpoints. Returns COLO_KIND_IP for any other type.
+ */
+static __always_inline int colo_icmp6_ctrl_kind(__u8 type)
+{
+	switch (type) {
+	case COLO_NDISC_RS:
+	case COLO_NDISC_NS:
+	case COLO_MLD_REPORT:
+	case COLO_MLD_DONE:
+	case COLO_MLD2_REPORT:
+		return COLO_KIND_CTRL_REQUEST;
+	case COLO_NDISC_RA:
+	case COLO_NDISC_NA:
+	case COLO_NDISC_REDIRECT:
+	case COLO_MLD_QUERY:
+		return COLO_KIND_CTRL_REPLY;
+	default:
+		return COLO_KIND_IP;
+	}
+}
+
 /* Reads the L4 header at p->l4_off (bounded by p->ip_end) and fills ports and offsets. */
 static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_parsed *p)
 {
@@ -147,10 +176,8 @@ static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_
 			__builtin_memcpy(&p->key.sport, hdr + 4, 2);
 			__builtin_memcpy(&p->key.dport, hdr + 4, 2);
 		}
-		if (p->key.family == 6 && hdr[0] >= COLO_NDISC_RS && hdr[0] <= COLO_NDISC_REDIRECT)
-			return hdr[0] == COLO_NDISC_RS || hdr[0] == COLO_NDISC_NS
-				       ? COLO_KIND_CTRL_REQUEST
-				       : COLO_KIND_CTRL_REPLY;
+		if (p->key.family == 6 && colo_icmp6_ctrl_kind(hdr[0]) != COLO_KIND_IP)
+			return colo_icmp6_ctrl_kind(hdr[0]);
 		break;
 	default:
 		p->payload_off = l4;

@@ -72,7 +72,6 @@ fetch() {
 
 say "topology ${PFX}{client,proxy,primary,secondary}"
 scripts/netns.sh up "$PFX"
-sleep 2.5 # the replicas' unsolicited MLD reports would otherwise be compared
 
 say "servers in both replicas (port 8080: $BULK bytes; 8081: the secondary differs at byte $DIV_AT)"
 for r in primary secondary; do

@@ -205,11 +205,6 @@ setup() {
 		echo "not ok 1 - netns.sh up $PFX"
 		exit 1
 	fi
-	# The replicas' unsolicited MLD reports (two per group, random delays up to 1 s after link
-	# up) are compared like any ICMPv6: their counts differ by chance, and the timeout
-	# checkpoint that follows would release primary data ahead of the secondary process
-	# (which then stalls: process replicas are not restored by a checkpoint). Let them pass.
-	sleep 2.5
 }
 
 finish() {
