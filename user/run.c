@@ -34,6 +34,8 @@
  * secondary's initial congestion window (10 segments) can always cover one piece.
  */
 #define RUN_SPLIT_SEGS 10
+/* Copied-out frames the workers may hold together, in MiB (a checkpoint's worth at 10 Gbit/s). */
+#define RUN_MAX_HELD_MB 512
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -45,6 +47,7 @@ struct run_opts {
 	struct colo_cmp_limits limits;
 	unsigned int stats_interval_s;
 	unsigned int split_segs;
+	uint64_t max_held_bytes;
 	bool keep;
 };
 
@@ -254,6 +257,9 @@ static void totals(struct run_state *st, struct run_totals *t)
 		t->w.bad_records += ws.bad_records;
 		t->w.passed += ws.passed;
 		t->w.split += ws.split;
+		t->w.alloc_failed += ws.alloc_failed;
+		t->w.mem_refused += ws.mem_refused;
+		t->w.held_bytes += ws.held_bytes;
 		t->w.offsets += ws.offsets;
 		t->w.offset_errors += ws.offset_errors;
 		t->w.cmp.released += ws.cmp.released;
@@ -298,7 +304,7 @@ static void print_summary(struct run_state *st, const char *what)
 		"%s: t=%.1fs frames compared=%lu/%lu (P/S) compared_bytes=%lu released=%lu "
 		"(%lu bytes, %.1f Mbit/s avg) held=%lu/%lu checkpoints=%lu triggers=%lu "
 		"commits=%lu conns=%lu offsets=%lu ring_full=%lu ring_missing=%lu bad_records=%lu "
-		"send_errors=%lu passed=%lu split=%lu",
+		"send_errors=%lu passed=%lu split=%lu held_bytes=%lu mem_refused=%lu",
 		what, secs, (unsigned long)t.w.cmp.frames_in[0],
 		(unsigned long)t.w.cmp.frames_in[1], (unsigned long)t.w.cmp.compared_bytes,
 		(unsigned long)t.w.rel.frames, (unsigned long)t.w.rel.bytes,
@@ -308,7 +314,8 @@ static void print_summary(struct run_state *st, const char *what)
 		(unsigned long)t.w.offsets, (unsigned long)t.ring_full,
 		(unsigned long)t.ring_missing, (unsigned long)t.w.bad_records,
 		(unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed,
-		(unsigned long)t.w.split);
+		(unsigned long)t.w.split, (unsigned long)t.w.held_bytes,
+		(unsigned long)(t.w.mem_refused + t.w.alloc_failed));
 }
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -380,8 +387,7 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--compare-timeout MS] [--max-queue N] "
 	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--split-segs N] "
-	      "[--stats-interval "
-	      "S] [--keep])\n",
+	      "[--max-held MB] [--stats-interval S] [--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -410,6 +416,7 @@ enum {
 	OPT_KEEP,
 	OPT_RETX,
 	OPT_SPLIT,
+	OPT_MAX_HELD,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -429,6 +436,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"keep", no_argument, NULL, OPT_KEEP},
 		{"retx-window", required_argument, NULL, OPT_RETX},
 		{"split-segs", required_argument, NULL, OPT_SPLIT},
+		{"max-held", required_argument, NULL, OPT_MAX_HELD},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -443,6 +451,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	o->split_segs = RUN_SPLIT_SEGS;
+	o->max_held_bytes = (uint64_t)RUN_MAX_HELD_MB << 20;
 	colo_cmp_limits_default(&o->limits);
 	opterr = 0;
 	optind = 1;
@@ -512,6 +521,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return usage_error("--split-segs takes 0..64, not '%s'", optarg);
 			o->split_segs = v;
 			break;
+		case OPT_MAX_HELD:
+			if (!parse_uint(optarg, 16, 1u << 20, &v))
+				return usage_error("--max-held takes 16..1048576 MiB, not '%s'",
+						   optarg);
+			o->max_held_bytes = (uint64_t)v << 20;
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -555,6 +570,7 @@ static int start_workers(struct run_state *st)
 			.release_mode = st->opts.release,
 			.split_segs = st->opts.split_segs,
 			.limits = st->opts.limits,
+			.max_held_bytes = st->opts.max_held_bytes / cfg.nshards,
 			.checkpoint = on_worker_checkpoint,
 			.ctx = st,
 		};

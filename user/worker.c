@@ -48,6 +48,7 @@ struct colo_worker {
 	bool stopping;
 	bool joined;
 	unsigned int budget;
+	uint64_t held_bytes; /* of every held_frame allocated and not yet freed */
 	struct colo_worker_stats stats; /* owned by the worker thread */
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;
@@ -81,6 +82,36 @@ static bool rec_valid(const struct colo_rec *r, size_t size)
 	return r->csum_start <= r->cap_len;
 }
 
+/*
+ * Every copy of a ring record is taken here, within the worker's memory limit. A refused
+ * record is dropped, which is safe on either side: a primary frame never leaves uncompared,
+ * and the checkpoint that the held frames are waiting for (timeout at the latest) frees them.
+ */
+static struct held_frame *held_alloc(struct colo_worker *w, uint32_t len)
+{
+	size_t size = sizeof(struct held_frame) + len;
+	struct held_frame *h;
+
+	if (w->held_bytes + size > w->cfg.max_held_bytes) {
+		w->stats.mem_refused++;
+		return NULL;
+	}
+	h = malloc(size);
+	if (!h) {
+		w->stats.alloc_failed++;
+		return NULL;
+	}
+	h->rec.cap_len = len;
+	w->held_bytes += size;
+	return h;
+}
+
+static void held_free(struct colo_worker *w, struct held_frame *h)
+{
+	w->held_bytes -= sizeof(*h) + h->rec.cap_len;
+	free(h);
+}
+
 static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_t len)
 {
 	struct colo_worker *w = ctx;
@@ -92,16 +123,14 @@ static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_
 
 static void worker_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason)
 {
-	(void)ctx;
 	(void)side;
 	(void)reason;
-	free(cookie);
+	held_free(ctx, cookie);
 }
 
 static void release_done(void *ctx, void *cookie)
 {
-	(void)ctx;
-	free(cookie);
+	held_free(ctx, cookie);
 }
 
 static void worker_checkpoint(void *ctx, enum colo_cp_reason reason,
@@ -157,11 +186,12 @@ static void worker_feed(struct colo_worker *w, struct held_frame *h)
 		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, h);
 	} else if (colo_cmp_feed(w->cmp, &in)) {
 		w->stats.bad_records++;
-		free(h);
+		held_free(w, h);
 	}
 }
 
 struct split_pieces {
+	struct colo_worker *w;
 	struct held_frame *piece[WORKER_MAX_PIECES];
 	unsigned int n;
 };
@@ -173,7 +203,7 @@ static uint8_t *split_alloc(void *ctx, uint32_t len)
 
 	if (sp->n == WORKER_MAX_PIECES)
 		return NULL;
-	h = malloc(sizeof(*h) + len);
+	h = held_alloc(sp->w, len);
 	if (!h)
 		return NULL;
 	sp->piece[sp->n++] = h;
@@ -188,7 +218,7 @@ static uint8_t *split_alloc(void *ctx, uint32_t len)
  */
 static bool worker_split(struct colo_worker *w, struct held_frame *h)
 {
-	struct split_pieces sp = {.n = 0};
+	struct split_pieces sp = {.w = w, .n = 0};
 	unsigned int i;
 	int r;
 
@@ -198,11 +228,11 @@ static bool worker_split(struct colo_worker *w, struct held_frame *h)
 			       w->cfg.split_segs * h->rec.gso_size, split_alloc, &sp);
 	if (r <= 0) {
 		for (i = 0; i < sp.n; i++)
-			free(sp.piece[i]);
+			held_free(w, sp.piece[i]);
 		return false;
 	}
 	w->stats.split++;
-	free(h);
+	held_free(w, h);
 	for (i = 0; i < sp.n; i++)
 		worker_feed(w, sp.piece[i]);
 	return true;
@@ -221,11 +251,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
-	h = malloc(sizeof(*h) + r->cap_len);
-	if (!h) {
-		w->stats.alloc_failed++;
+	h = held_alloc(w, r->cap_len);
+	if (!h)
 		goto next;
-	}
 	memcpy(h, r, sizeof(*r) + r->cap_len);
 	colo_release_fix_gso(w->rel, h->data, h->rec.cap_len, &h->rec);
 	if (!worker_split(w, h))
@@ -257,6 +285,7 @@ static void worker_publish(struct colo_worker *w)
 {
 	colo_cmp_get_stats(w->cmp, &w->stats.cmp);
 	colo_release_get_stats(w->rel, &w->stats.rel);
+	w->stats.held_bytes = w->held_bytes;
 	pthread_mutex_lock(&w->snap_lock);
 	w->snap = w->stats;
 	pthread_mutex_unlock(&w->snap_lock);

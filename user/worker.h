@@ -33,6 +33,7 @@ struct colo_worker_cfg {
 	unsigned int
 		split_segs; /* primary TCP super-frames compared in pieces of N segments; 0 off */
 	struct colo_cmp_limits limits;
+	uint64_t max_held_bytes; /* copied-out frames this worker may hold; over it, refused */
 	colo_worker_checkpoint_fn checkpoint;
 	void *ctx;
 };
@@ -47,6 +48,8 @@ struct colo_worker_stats {
 	uint64_t offset_errors; /* conntrack updates that failed */
 	uint64_t split;		/* primary super-frames compared in pieces */
 	uint64_t alloc_failed;	/* records dropped for lack of memory */
+	uint64_t mem_refused;	/* records dropped because max_held_bytes were held */
+	uint64_t held_bytes;	/* bytes of copied-out frames held now */
 };
 
 struct colo_worker;
