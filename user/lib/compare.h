@@ -29,7 +29,8 @@
  * - A new flow with no free slot (only closed or idle connections are evicted) is refused: its
  *   frames are dropped (COLO_DROP_REFUSED; TCP retransmits) and a table_full checkpoint is
  *   requested. A primary frame over max_queue is still held (and queue_full requested); a
- *   secondary one is dropped (COLO_DROP_OVERFLOW).
+ *   secondary one is dropped (COLO_DROP_OVERFLOW). The caller bounds the memory of what is
+ *   held in total (colo-xdp run --max-held), since it owns the frames.
  */
 #ifndef COLO_COMPARE_H
 #define COLO_COMPARE_H
