@@ -130,10 +130,11 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TEST_PKT_SRC) $(USER_HDRS)
 tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 
 # The test command README names: installs what it needs, builds plain and sanitizer trees, runs
-# every suite (unit, BPF_PROG_TEST_RUN, veth-namespace end to end) and prints "N passed, N failed".
+# every suite (unit, BPF_PROG_TEST_RUN, fuzz smoke, veth-namespace end to end) and prints "N passed, N failed".
 test check: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
+	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
 
 # The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.

@@ -4,8 +4,9 @@
 #   unit:  build-san/tests/unit/test_*   (cmocka, under ASan/UBSan)
 #   bpf:   build/tests/bpf/test_*        (cmocka, BPF_PROG_TEST_RUN in the running kernel)
 #   e2e:   tests/e2e/*.sh                (TAP lines "ok N ..." / "not ok N ...", veth namespaces)
+#   fuzz:  build-fuzz/fuzz_*             (libFuzzer + ASan/UBSan: the seeds, then FUZZ_SMOKE_SECONDS)
 # Suites that need root or BPF fail loudly without them; nothing is skipped.
-# Usage: tests/run.sh [unit|bpf|e2e ...]   (default: all)
+# Usage: tests/run.sh [unit|bpf|e2e|fuzz ...]   (default: all)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -99,8 +100,29 @@ suite_e2e() {
 	[ "$found" -eq 1 ] || note_fail 1 "e2e: no scripts"
 }
 
+# Each fuzzer replays every seed and then explores briefly; a crash or sanitizer report fails it.
+suite_fuzz() {
+	local t found=0 corpus
+	for t in build-fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		found=1
+		echo "== fuzz: $t"
+		corpus=$(mktemp -d /tmp/colo-fuzz.XXXXXX)
+		if "$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-8}" "$corpus" tests/fuzz/seeds \
+			>"$corpus.log" 2>&1; then
+			passed=$((passed + 1))
+			grep -E '^#[0-9]+.*DONE' "$corpus.log"
+		else
+			tail -n 30 "$corpus.log"
+			note_fail 1 "$t"
+		fi
+		rm -rf "$corpus" "$corpus.log"
+	done
+	[ "$found" -eq 1 ] || note_fail 1 "fuzz: no fuzzers (run make test)"
+}
+
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit bpf e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(unit bpf fuzz e2e)
 for s in "${suites[@]}"; do
 	"suite_$s"
 done
