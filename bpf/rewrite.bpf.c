@@ -148,8 +148,12 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 	/* The header is 4-byte aligned in the segment, so a word-wise diff is exact. */
 	diff = bpf_csum_diff((__be32 *)buf->old, hlen, (__be32 *)buf->hdr, hlen, 0);
 	if (diff < 0 || bpf_skb_store_bytes(skb, l4, buf->hdr, hlen, 0) ||
-	    bpf_l4_csum_replace(skb, l4 + COLO_TCP_CSUM_OFF, 0, diff, 0))
+	    bpf_l4_csum_replace(skb, l4 + COLO_TCP_CSUM_OFF, 0, diff, 0)) {
+		/* Half-rewritten or unrewritten, it would carry the wrong ack: the client resends.
+		 */
+		st->rewrite_failed++;
 		return COLO_TC_ACT_SHOT;
+	}
 	st->rewritten++;
 	return COLO_TC_ACT_OK;
 }

@@ -12,16 +12,16 @@
 #endif
 
 /* Names of objects pinned under COLO_PIN_ROOT/<instance>/. */
-#define COLO_PIN_ROOT "/sys/fs/bpf/colo-xdp"
+#define COLO_PIN_ROOT	      "/sys/fs/bpf/colo-xdp"
 #define COLO_DEFAULT_INSTANCE "default"
-#define COLO_MAP_CONNTRACK "colo_conntrack"
-#define COLO_MAP_STATS "colo_stats"
-#define COLO_MAP_CONFIG "colo_config"
-#define COLO_MAP_RINGS "colo_rings"
-#define COLO_MAP_IFACES "colo_ifaces"
+#define COLO_MAP_CONNTRACK    "colo_conntrack"
+#define COLO_MAP_STATS	      "colo_stats"
+#define COLO_MAP_CONFIG	      "colo_config"
+#define COLO_MAP_RINGS	      "colo_rings"
+#define COLO_MAP_IFACES	      "colo_ifaces"
 
-#define COLO_MAX_SHARDS 16
-#define COLO_CONNTRACK_MAX 65536
+#define COLO_MAX_SHARDS		16
+#define COLO_CONNTRACK_MAX	65536
 #define COLO_RING_BYTES_DEFAULT (32u << 20)
 
 /* Largest frame a ring record carries: a 64 KiB GSO super-frame plus its headers. */
@@ -75,7 +75,7 @@ struct colo_flow_key {
  * Test vector: TCP [::ffff:192.0.2.1]:80 <-> [::ffff:198.51.100.2]:40000 hashes to
  * COLO_HASH_TEST_VECTOR in both orientations (tests/bpf checks BPF against it).
  */
-#define COLO_HASH_SEED 0x636f6c6fu /* "colo" */
+#define COLO_HASH_SEED	      0x636f6c6fu /* "colo" */
 #define COLO_HASH_TEST_VECTOR 0x019a6dc0u
 
 static inline __u32 colo_hash_rotl(__u32 x, int r)
@@ -129,11 +129,11 @@ static inline __u32 colo_flow_key_hash(const struct colo_flow_key *key)
 /* TCP state per side, advanced by the capture program from the flags it sees. */
 enum colo_tcp_state {
 	COLO_TCP_NONE = 0,
-	COLO_TCP_SYN_SENT,	/* replica sent SYN (replica is the client) */
-	COLO_TCP_SYN_RECV,	/* replica sent SYN-ACK (replica is the server) */
+	COLO_TCP_SYN_SENT, /* replica sent SYN (replica is the client) */
+	COLO_TCP_SYN_RECV, /* replica sent SYN-ACK (replica is the server) */
 	COLO_TCP_ESTABLISHED,
 	COLO_TCP_FIN_SENT,
-	COLO_TCP_CLOSED,	/* RST seen */
+	COLO_TCP_CLOSED, /* RST seen */
 };
 
 enum colo_conn_flags {
@@ -154,7 +154,7 @@ struct colo_conn {
 	__u64 bytes[COLO_SIDE_MAX];
 	__u32 seq_offset;
 	__u32 ts_offset;
-	__u32 flags;	       /* enum colo_conn_flags */
+	__u32 flags;		   /* enum colo_conn_flags */
 	__u8 state[COLO_SIDE_MAX]; /* enum colo_tcp_state */
 	__u8 pad[2];
 };
@@ -184,7 +184,7 @@ struct colo_rec {
 	__u16 l4_off;
 	__u16 payload_off;
 	__u16 gso_size;
-	__u32 gso_type; /* SKB_GSO_* bits from the skb */
+	__u32 gso_type;	  /* SKB_GSO_* bits from the skb */
 	__u16 csum_start; /* CHECKSUM_PARTIAL: L4 offset where checksumming starts */
 	__u16 csum_offset;
 	__u8 side;     /* enum colo_side */
@@ -196,32 +196,34 @@ struct colo_rec {
 
 /* Per-role, per-CPU counters (stats map: PERCPU_ARRAY indexed by enum colo_role). */
 struct colo_stats {
-	__u64 seen;	     /* frames the program ran on */
-	__u64 parsed;	     /* IP frames parsed to L4 */
-	__u64 captured;	     /* frames written to a ring */
-	__u64 ring_full;     /* ring reservation failed: frame dropped (never released raw) */
-	__u64 ring_missing;  /* no ring for the shard: frame dropped */
-	__u64 too_big;	     /* frame larger than COLO_MAX_FRAME: dropped */
-	__u64 malformed;     /* truncated or inconsistent headers: dropped */
-	__u64 non_ip;	     /* non-IP frames */
+	__u64 seen;	    /* frames the program ran on */
+	__u64 parsed;	    /* IP frames parsed to L4 */
+	__u64 captured;	    /* frames written to a ring */
+	__u64 ring_full;    /* ring reservation failed: frame dropped (never released raw) */
+	__u64 ring_missing; /* no ring for the shard: frame dropped */
+	__u64 too_big;	    /* frame larger than COLO_MAX_FRAME: dropped */
+	__u64 malformed;    /* truncated or inconsistent headers: dropped */
+	__u64 non_ip;	    /* non-IP frames */
 	__u64 tcp;
 	__u64 udp;
-	__u64 icmp;	     /* ICMP and ICMPv6 */
+	__u64 icmp; /* ICMP and ICMPv6 */
 	__u64 other_l4;
 	__u64 fragments;
-	__u64 ctrl_passed;   /* ARP / neighbour discovery let out toward outside */
-	__u64 ctrl_dropped;  /* ARP / ND replies from the secondary */
+	__u64 ctrl_passed;  /* ARP / neighbour discovery let out toward outside */
+	__u64 ctrl_dropped; /* ARP / ND replies from the secondary */
 	__u64 ct_created;
-	__u64 ct_failed;     /* conntrack insert failed */
-	__u64 redirected;    /* outside: to primary; failover: primary straight to outside */
-	__u64 cloned;	     /* outside: mirrored to secondary */
-	__u64 rewritten;     /* secondary egress: segments whose ack/SACK/TSecr were rewritten */
-	__u64 rewrite_miss;  /* secondary egress: TCP segment with no offset known */
-	__u64 bytes;	     /* bytes of frames seen */
+	__u64 ct_failed;      /* conntrack insert failed */
+	__u64 redirected;     /* outside: to primary; failover: primary straight to outside */
+	__u64 cloned;	      /* outside: mirrored to secondary */
+	__u64 rewritten;      /* secondary egress: segments whose ack/SACK/TSecr were rewritten */
+	__u64 rewrite_miss;   /* secondary egress: TCP segment with no offset known */
+	__u64 rewrite_failed; /* secondary egress: rewrite could not be stored: segment dropped */
+	__u64 bytes;	      /* bytes of frames seen */
 };
 
 enum colo_config_flags {
-	COLO_CFG_FAILOVER = 1u << 0,  /* primary output goes straight to outside; secondary's dropped */
+	COLO_CFG_FAILOVER =
+		1u << 0, /* primary output goes straight to outside; secondary's dropped */
 	COLO_CFG_NO_MIRROR = 1u << 1, /* outside does not clone client traffic to the secondary */
 };
 
@@ -249,7 +251,7 @@ struct colo_iface {
 	__u16 tc_priority;
 	__u8 created_clsact; /* attach created the clsact qdisc: detach removes it */
 	__u8 pad;
-	char name[16]; /* interface name at attach time */
+	char name[16];	 /* interface name at attach time */
 	__u32 netns_ino; /* inode of the interface's network namespace (ifindex is per namespace) */
 };
 

@@ -21,7 +21,7 @@ static const struct {
 	STAT(tcp),	    STAT(udp),		STAT(icmp),	   STAT(other_l4),
 	STAT(fragments),    STAT(ctrl_passed),	STAT(ctrl_dropped), STAT(ct_created),
 	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
-	STAT(rewrite_miss), STAT(bytes),
+	STAT(rewrite_miss), STAT(rewrite_failed), STAT(bytes),
 };
 /* clang-format on */
 
