@@ -59,7 +59,8 @@
 
 enum colo_kind {
 	COLO_KIND_IP = 0,	/* IPv4/IPv6 (not a neighbour discovery message) */
-	COLO_KIND_CTRL_REQUEST, /* ARP request, IPv6 router/neighbour solicitation, MLD report/done */
+	COLO_KIND_CTRL_REQUEST, /* ARP request, IPv6 router/neighbour solicitation, MLD report/done
+				 */
 	COLO_KIND_CTRL_REPLY,	/* ARP reply (any other op), RA, NA, redirect, MLD query */
 	COLO_KIND_NON_IP,	/* other ethertypes, three or more VLAN tags */
 	COLO_KIND_MALFORMED,

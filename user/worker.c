@@ -48,7 +48,7 @@ struct colo_worker {
 	bool stopping;
 	bool joined;
 	unsigned int budget;
-	uint64_t held_bytes; /* of every held_frame allocated and not yet freed */
+	uint64_t held_bytes;		/* of every held_frame allocated and not yet freed */
 	struct colo_worker_stats stats; /* owned by the worker thread */
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;

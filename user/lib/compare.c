@@ -287,9 +287,9 @@ static struct conn *conn_lookup(struct colo_cmp *cmp, const struct colo_flow_key
 {
 	struct conn *c;
 
-	LIST_FOREACH (c, bucket_of(cmp, hash), hnode)
-		if (c->hash == hash && !memcmp(&c->key, key, sizeof(*key)))
-			return c;
+	LIST_FOREACH(c, bucket_of(cmp, hash), hnode)
+	if (c->hash == hash && !memcmp(&c->key, key, sizeof(*key)))
+		return c;
 	return NULL;
 }
 
@@ -329,14 +329,16 @@ static bool conn_evict_one(struct colo_cmp *cmp, uint64_t now)
 	struct conn *c;
 	int n = 0;
 
-	TAILQ_FOREACH (c, &cmp->closed, lru) {
+	TAILQ_FOREACH(c, &cmp->closed, lru)
+	{
 		if (n++ == EVICT_SCAN)
 			break;
 		if (conn_empty(c))
 			goto evict;
 	}
 	n = 0;
-	TAILQ_FOREACH (c, &cmp->lru, lru) {
+	TAILQ_FOREACH(c, &cmp->lru, lru)
+	{
 		if (n++ == EVICT_SCAN || c->lru_ns + cmp->lim.idle_timeout_ns > now)
 			break;
 		if (conn_empty(c) && c->last_ns + cmp->lim.idle_timeout_ns <= now)
@@ -463,7 +465,8 @@ static void dgram_commit(struct conn *c, bool keep)
 		return;
 	}
 	extra = s - p;
-	TAILQ_FOREACH_REVERSE (f, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE(f, &c->q[SIDE_S], cframe_q, q)
+	{
 		if (!extra--)
 			break;
 		f->keep = 1;
@@ -566,7 +569,8 @@ static void commit_conns(struct colo_cmp *cmp, struct conn_list *list, bool keep
 {
 	struct conn *c;
 
-	TAILQ_FOREACH (c, list, lru) {
+	TAILQ_FOREACH(c, list, lru)
+	{
 		if (c->is_tcp)
 			tcp_commit(cmp, c, keep);
 		else
@@ -584,7 +588,8 @@ void colo_cmp_commit(struct colo_cmp *cmp, uint64_t now_ns, unsigned int flags)
 	/* First decide per connection what survives, then empty the queues in arrival order. */
 	commit_conns(cmp, &cmp->lru, keep);
 	commit_conns(cmp, &cmp->closed, keep);
-	TAILQ_FOREACH_SAFE (f, &cmp->age, age, tmp) {
+	TAILQ_FOREACH_SAFE(f, &cmp->age, age, tmp)
+	{
 		if (f->side == SIDE_P) {
 			cmp_release(cmp, f);
 		} else if (f->keep) {

@@ -114,15 +114,15 @@ struct colo_cmp_stats {
 	uint64_t released_bytes;
 	uint64_t compared_bytes; /* payload bytes matched against the other side */
 	uint64_t dropped[COLO_DROP_REASON_MAX];
-	uint64_t triggers[COLO_CP_REASON_MAX];	 /* every trigger, also those not re-sent */
+	uint64_t triggers[COLO_CP_REASON_MAX];	  /* every trigger, also those not re-sent */
 	uint64_t checkpoints[COLO_CP_REASON_MAX]; /* requests actually emitted */
 	uint64_t commits;
-	uint64_t conns;		/* connections now in the table */
-	uint64_t conns_refused; /* new flows refused: table full */
-	uint64_t conns_evicted; /* closed/idle connections evicted to make room */
+	uint64_t conns;		      /* connections now in the table */
+	uint64_t conns_refused;	      /* new flows refused: table full */
+	uint64_t conns_evicted;	      /* closed/idle connections evicted to make room */
 	uint64_t held[COLO_SIDE_MAX]; /* frames held now */
 	uint64_t held_over_limit;     /* primary frames held beyond max_queue (never dropped) */
-	uint64_t retx_verified;	  /* primary retransmissions released as identical */
+	uint64_t retx_verified;	      /* primary retransmissions released as identical */
 	uint64_t retx_unverified; /* not in the history: wait for the secondary's retransmission */
 	uint64_t retx_no_window;  /* history growths refused (retx_budget) or failed */
 };

@@ -184,10 +184,10 @@ static const struct cframe *compared_holder(const struct conn *c, const struct c
 {
 	const struct cframe *g;
 
-	TAILQ_FOREACH (g, &c->q[SIDE_P], q)
-		if (g != f && g->cmp_new && seq_le(g->cmp_from, seq) && seq_lt(seq, g->vpos) &&
-		    seq_lt(seq, g->seq + g->plen))
-			return g;
+	TAILQ_FOREACH(g, &c->q[SIDE_P], q)
+	if (g != f && g->cmp_new && seq_le(g->cmp_from, seq) && seq_lt(seq, g->vpos) &&
+	    seq_lt(seq, g->seq + g->plen))
+		return g;
 	return NULL;
 }
 
@@ -277,7 +277,8 @@ static struct cframe *sec_head(struct colo_cmp *cmp, struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *s, *tmp;
 
-	TAILQ_FOREACH_SAFE (s, &c->q[SIDE_S], q, tmp) {
+	TAILQ_FOREACH_SAFE(s, &c->q[SIDE_S], q, tmp)
+	{
 		if (s->kind != CF_DATA)
 			continue;
 		if (seq_lt(t->next, s->end - t->off))
@@ -361,7 +362,8 @@ static bool walk_behind(struct colo_cmp *cmp, struct conn *c)
 	struct tcp_stream *t = &c->tcp;
 	struct cframe *f, *tmp;
 
-	TAILQ_FOREACH_SAFE (f, &t->pend, pend, tmp) {
+	TAILQ_FOREACH_SAFE(f, &t->pend, pend, tmp)
+	{
 		if (!seq_lt(f->seq, t->next))
 			break;
 		if (seq_lt(f->vpos, t->next) && !walk_retransmit(cmp, c, f))
@@ -375,7 +377,8 @@ static struct cframe *walk_at_next(struct tcp_stream *t)
 {
 	struct cframe *f;
 
-	TAILQ_FOREACH (f, &t->pend, pend) {
+	TAILQ_FOREACH(f, &t->pend, pend)
+	{
 		if (seq_lt(t->next, f->seq))
 			break;
 		if (f->vpos == t->next)
@@ -514,7 +517,8 @@ static void insert_pend(struct tcp_stream *t, struct cframe *f)
 {
 	struct cframe *p;
 
-	TAILQ_FOREACH_REVERSE (p, &t->pend, cframe_q, pend) {
+	TAILQ_FOREACH_REVERSE(p, &t->pend, cframe_q, pend)
+	{
 		if (seq_le(p->seq, f->seq)) {
 			TAILQ_INSERT_AFTER(&t->pend, p, f, pend);
 			f->in_pend = 1;
@@ -580,7 +584,8 @@ static bool match_stuck(struct colo_cmp *cmp, struct conn *c, const struct cfram
 	struct cframe *f, *tmp;
 	bool used = false;
 
-	TAILQ_FOREACH_SAFE (f, &t->stuck, pend, tmp) {
+	TAILQ_FOREACH_SAFE(f, &t->stuck, pend, tmp)
+	{
 		if (!match_one(t, f, s, &used)) {
 			cmp_diverge(cmp, c, s->time_ns);
 			return used;
@@ -614,7 +619,8 @@ static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *
 	if (cmp_over_limit(cmp, c, f))
 		return;
 	/* Sorted by sequence; usually it goes at the tail. */
-	TAILQ_FOREACH_REVERSE (p, &c->q[SIDE_S], cframe_q, q) {
+	TAILQ_FOREACH_REVERSE(p, &c->q[SIDE_S], cframe_q, q)
+	{
 		if (seq_le(p->seq, f->seq))
 			break;
 		before = p;
@@ -679,7 +685,8 @@ static void commit_keep(struct tcp_stream *t, struct conn *c)
 
 	if (t->pos_valid && t->p_high_valid && seq_lt(t->next, t->p_high))
 		t->next = t->p_high;
-	TAILQ_FOREACH (s, &c->q[SIDE_S], q) {
+	TAILQ_FOREACH(s, &c->q[SIDE_S], q)
+	{
 		if (s->kind == CF_SYN)
 			s->keep = !t->off_known;
 		else if (!t->off_known || !t->pos_valid || seq_lt(t->next, s->end - t->off))

@@ -18,8 +18,8 @@
 #define COLO_MAX_SACK_BLOCKS 4
 
 enum colo_frame_kind {
-	COLO_FRAME_IP = 0,	  /* IPv4/IPv6, L4 parsed where the protocol is known */
-	COLO_FRAME_NON_IP,	  /* ARP, LLDP, ...: key is not set */
+	COLO_FRAME_IP = 0,    /* IPv4/IPv6, L4 parsed where the protocol is known */
+	COLO_FRAME_NON_IP,    /* ARP, LLDP, ...: key is not set */
 	COLO_FRAME_MALFORMED, /* truncated or inconsistent headers */
 };
 
@@ -39,13 +39,14 @@ struct colo_frame_info {
 	enum colo_frame_kind kind;
 	struct colo_flow_key key; /* replica-output orientation: saddr = sender */
 	uint16_t l3_off;
-	uint16_t l4_off;      /* 0 for fragments */
-	uint16_t payload_off; /* first byte after the L4 header (after the IP header for other L4) */
+	uint16_t l4_off; /* 0 for fragments */
+	uint16_t
+		payload_off; /* first byte after the L4 header (after the IP header for other L4) */
 	uint32_t payload_len; /* bounded by the IP length and the frame */
 	uint8_t vlan_depth;
 	bool fragment;
-	bool frag_more;	   /* fragment: more fragments follow */
-	uint32_t frag_off; /* fragment: byte offset of its data in the datagram */
+	bool frag_more;		  /* fragment: more fragments follow */
+	uint32_t frag_off;	  /* fragment: byte offset of its data in the datagram */
 	struct colo_tcp_info tcp; /* valid when key.proto == IPPROTO_TCP */
 };
 
