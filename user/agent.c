@@ -34,6 +34,7 @@ _Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
 #define OUT_CAP (64 * 1024)
 /* Bounds the work of one colo_agent_handle() call. */
 #define READS_PER_CALL 16
+#define ACCEPT_PAUSE_MS 100 /* rest of the listener when accept runs out of fds */
 
 struct agent_conn {
 	int fd;		      /* -1: no agent */
@@ -55,6 +56,7 @@ struct colo_agent_srv {
 	uint32_t next_id;
 	struct colo_agent_msg req;
 	bool failed_over;
+	uint64_t accept_paused_until; /* CLOCK_MONOTONIC ns: out of fds, the listener rests */
 	struct colo_agent_counters cnt;
 };
 
@@ -310,7 +312,10 @@ static int accept_all(struct colo_agent_srv *srv)
 				return 0;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
-				srv_log(srv, "accept: %s", strerror(errno));
+				/* The pending connection stays readable: rest, or poll spins. */
+				srv_log(srv, "accept: %s: not accepting for %u ms", strerror(errno),
+					ACCEPT_PAUSE_MS);
+				srv->accept_paused_until = now_ns() + ACCEPT_PAUSE_MS * 1000000ull;
 				return 0;
 			}
 			return -errno;
@@ -475,7 +480,10 @@ int colo_agent_fds(const struct colo_agent_srv *srv, struct pollfd *pfds, int ma
 	int n = 0;
 
 	if (n < max)
-		pfds[n++] = (struct pollfd){.fd = srv->lfd, .events = POLLIN};
+		pfds[n++] = (struct pollfd){
+			.fd = now_ns() < srv->accept_paused_until ? -1 : srv->lfd,
+			.events = POLLIN,
+		};
 	if (n < max && srv->c.fd >= 0)
 		pfds[n++] = (struct pollfd){
 			.fd = srv->c.fd,

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -515,6 +516,36 @@ static int raw_connect(struct h *h)
 	return fd;
 }
 
+/* Out of fds: accept fails, and the listener rests instead of waking poll in a loop. */
+static void test_accept_out_of_fds_rests(void **state)
+{
+	struct rlimit old, low;
+	struct pollfd pfds[2];
+	struct h *h = *state;
+	int fd, spare, wakeups = 0;
+	uint64_t end;
+
+	fd = raw_connect(h);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	spare = dup(0); /* the lowest free fd: the limit leaves none above it */
+	assert_true(spare >= 0);
+	close(spare);
+	low = old;
+	low.rlim_cur = (rlim_t)spare;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	pump(h, 20);
+	assert_non_null(strstr(h->log, "not accepting for"));
+	assert_int_equal(colo_agent_fds(h->srv, pfds, 2), 1);
+	assert_int_equal(pfds[0].fd, -1);
+	for (end = now_ms() + 50; now_ms() < end; wakeups++)
+		pump(h, 10);
+	assert_true(wakeups <= 6);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	usleep(60 * 1000);
+	WAIT_FOR(h, colo_agent_fds(h->srv, pfds, 2) == 2);
+	close(fd);
+}
+
 /* A connection that never says HELLO gives way to the next one after the hello timeout. */
 static void test_silent_connection_replaced(void **state)
 {
@@ -768,6 +799,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_agent_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_connection_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_out_of_fds_rests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_closes_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_closes, setup, teardown),
