@@ -33,7 +33,7 @@ _Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
 /* Output queued per agent; an agent that lets it fill up is dropped. */
 #define OUT_CAP (64 * 1024)
 /* Bounds the work of one colo_agent_handle() call. */
-#define READS_PER_CALL 16
+#define READS_PER_CALL	16
 #define ACCEPT_PAUSE_MS 100 /* rest of the listener when accept runs out of fds */
 
 struct agent_conn {
