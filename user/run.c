@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -453,6 +454,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->split_segs = RUN_SPLIT_SEGS;
 	o->max_held_bytes = (uint64_t)RUN_MAX_HELD_MB << 20;
 	colo_cmp_limits_default(&o->limits);
+	/* Client addresses and ports must not be able to steer flows into one hash chain. */
+	if (getrandom(&o->limits.hash_seed, sizeof(o->limits.hash_seed), 0) < 0)
+		o->limits.hash_seed = mono_ns();
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -609,9 +609,8 @@ static void test_stats_count_frames(void **state)
 }
 
 /* Many flows, random interleaving of the two sides: every primary frame released once. */
-static void test_many_flows_interleaved(void **state)
+static void many_flows_interleaved(struct harness *h)
 {
-	struct harness *h = *state;
 	char payload[32];
 	int i;
 
@@ -627,6 +626,25 @@ static void test_many_flows_interleaved(void **state)
 	assert_int_equal(h_stats(h).dropped[COLO_DROP_COMPARED], 200);
 	assert_int_equal(h_stats(h).conns, 200);
 	h->loglen = 0;
+}
+
+static void test_many_flows_interleaved(void **state)
+{
+	many_flows_interleaved(*state);
+}
+
+/* A keyed table hash finds every flow just the same. */
+static void test_many_flows_seeded_table(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.hash_seed = 0x9d3f61a2c5e8b047ull;
+	h = h_new(&lim);
+	many_flows_interleaved(h);
+	h_free(h);
 }
 
 static void test_timeout_names_the_oldest_flow(void **state)
@@ -741,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_limits_default),
 		T(test_stats_count_frames),
 		T(test_many_flows_interleaved),
+		T(test_many_flows_seeded_table),
 		T(test_timeout_names_the_oldest_flow),
 		T(test_tick_on_empty_comparator),
 		T(test_icmp_error_without_identifier),

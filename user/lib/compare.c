@@ -262,12 +262,12 @@ static inline uint64_t key_word(const uint8_t *p)
  * It reads the key in the units the parser wrote it (8-byte address halves, 2-byte ports,
  * bytes), so the loads are served from those just-made stores instead of stalling.
  */
-static uint32_t key_hash(const struct colo_flow_key *k)
+static uint32_t key_hash(const struct colo_cmp *cmp, const struct colo_flow_key *k)
 {
 	uint64_t w[4] = {key_word(k->saddr), key_word(k->saddr + 8), key_word(k->daddr),
 			 key_word(k->daddr + 8)};
-	uint64_t h = (uint64_t)k->sport << 48 ^ (uint64_t)k->dport << 32 ^ (uint64_t)k->proto << 8 ^
-		     k->family;
+	uint64_t h = cmp->lim.hash_seed ^ (uint64_t)k->sport << 48 ^ (uint64_t)k->dport << 32 ^
+		     (uint64_t)k->proto << 8 ^ k->family;
 	int i;
 
 	for (i = 0; i < 4; i++)
@@ -494,7 +494,7 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
-	hash = key_hash(&fi.key);
+	hash = key_hash(cmp, &fi.key);
 	c = conn_lookup(cmp, &fi.key, hash);
 	if (!c) {
 		c = conn_create(cmp, &fi, hash, in->time_ns);

@@ -77,6 +77,8 @@ struct colo_cmp_limits {
 	 */
 	uint32_t retx_window;
 	uint64_t retx_budget;
+	/* Keys the connection table's hash: give a random one where flows come from outside. */
+	uint64_t hash_seed;
 };
 
 /* Fills the defaults above. */
