@@ -537,7 +537,7 @@ static void test_names_and_flow_str(void **state)
 	assert_string_equal(colo_agent_flow_str(NULL, s, sizeof(s)), "none");
 	f4.proto = 132;
 	assert_string_equal(colo_agent_flow_str(&f4, s, sizeof(s)),
-			    "132 10.77.0.2:80 > 10.77.0.1:40000");
+			    "proto 132 10.77.0.2 > 10.77.0.1");
 }
 
 /* Two sessions talking through the encoder and decoder. */

@@ -3,13 +3,13 @@
  * Checkpoint agent protocol: encoder, incremental decoder, session state machine.
  * docs/agent-protocol.md is the specification this code follows byte for byte.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/agent_proto.h"
+#include "lib/frame.h"
 
 /* Payload sizes; ERROR carries 4 bytes and then 0..COLO_AGENT_MAX_TEXT bytes of text. */
 #define HELLO_LEN     8
@@ -86,52 +86,12 @@ bool colo_agent_type_needs_ack(unsigned int type)
 	return type >= COLO_AGENT_CHECKPOINT_REQUEST && type <= COLO_AGENT_FAILOVER;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmp6";
-	default:
-		return NULL;
-	}
-}
-
-static void addr_str(const struct colo_flow_key *flow, const uint8_t *addr, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (flow->family == 4) {
-		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
-		snprintf(buf, len, "%s", a);
-	} else {
-		inet_ntop(AF_INET6, addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]", a);
-	}
-}
-
+/* The flow as the comparator and replay name it (colo_flow_format), or "none". */
 char *colo_agent_flow_str(const struct colo_flow_key *flow, char *buf, size_t len)
 {
-	char s[INET6_ADDRSTRLEN + 2], d[INET6_ADDRSTRLEN + 2], pnum[8];
-	const char *p;
-
-	if (!flow || (flow->family != 4 && flow->family != 6)) {
+	if (!flow || (flow->family != 4 && flow->family != 6) ||
+	    colo_flow_format(flow, buf, len) < 0)
 		snprintf(buf, len, "none");
-		return buf;
-	}
-	p = proto_name(flow->proto);
-	if (!p) {
-		snprintf(pnum, sizeof(pnum), "%u", flow->proto);
-		p = pnum;
-	}
-	addr_str(flow, flow->saddr, s, sizeof(s));
-	addr_str(flow, flow->daddr, d, sizeof(d));
-	snprintf(buf, len, "%s %s:%u > %s:%u", p, s, ntohs(flow->sport), d, ntohs(flow->dport));
 	return buf;
 }
 
