@@ -8,12 +8,7 @@ cd "$(dirname "$0")/../.."
 P="cx$$-"
 Q="cy$$-"
 NETNS=scripts/netns.sh
-n=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+. tests/e2e/lib_tap.bash
 
 cleanup() {
 	$NETNS down "$P" >/dev/null 2>&1
@@ -38,35 +33,35 @@ host_links_before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 out=$($NETNS up "$P" 2>&1)
 rc=$?
 [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ $out == "netns up: ${P}"* ]]
-ok $? "up succeeds and prints one line ($out)"
+result $? "up succeeds and prints one line ($out)"
 
 missing=0
 for r in client proxy primary secondary; do
 	[ -e "/run/netns/$P$r" ] || missing=1
 done
-ok $missing "the four namespaces exist"
+result $missing "the four namespaces exist"
 
 addrs() {
 	in_ns "$1" ip -br addr show dev eth0 | awk '{ $1 = ""; $2 = ""; print }'
 }
 a=$(addrs client)
 [[ $a == *"10.77.0.1/24"* && $a == *"fd77::1/64"* ]]
-ok $? "client has 10.77.0.1/24 and fd77::1/64 ($a)"
+result $? "client has 10.77.0.1/24 and fd77::1/64 ($a)"
 a=$(addrs primary)
 b=$(addrs secondary)
 [[ $a == *"10.77.0.2/24"* && $a == *"fd77::2/64"* && $b == *"10.77.0.2/24"* && $b == *"fd77::2/64"* ]]
-ok $? "primary and secondary both have 10.77.0.2/24 and fd77::2/64"
+result $? "primary and secondary both have 10.77.0.2/24 and fd77::2/64"
 
 # Through ip, not /sys: sysfs keeps showing the host's namespace under nsenter --net.
 mac() {
 	in_ns "$1" ip -br link show dev eth0 | awk '{ print $3 }'
 }
 [ "$(mac primary)" = "$(mac secondary)" ] && [ "$(mac primary)" != "$(mac client)" ]
-ok $? "primary and secondary share a MAC ($(mac primary)), the client's differs"
+result $? "primary and secondary share a MAC ($(mac primary)), the client's differs"
 
 tent=$(in_ns primary ip -6 addr show dev eth0 | grep -c tentative)
 [ "$tent" -eq 0 ]
-ok $? "replica IPv6 addresses, link-local included, are usable at once (no DAD)"
+result $? "replica IPv6 addresses, link-local included, are usable at once (no DAD)"
 
 down_links=0
 for r in client primary secondary; do
@@ -75,53 +70,53 @@ done
 for l in outside primary secondary; do
 	in_ns proxy ip -br link show dev "$l" | grep -q ' UP ' || down_links=1
 done
-ok $down_links "all six veth ends are up"
+result $down_links "all six veth ends are up"
 
 paddr=$(in_ns proxy ip -o addr show | grep -v ' lo ' | wc -l)
 [ "$paddr" -eq 0 ]
-ok $? "proxy ports carry no address (IPv6 disabled: no link-local either)"
+result $? "proxy ports carry no address (IPv6 disabled: no link-local either)"
 
 v6off=$(in_ns proxy sysctl -n net.ipv6.conf.outside.disable_ipv6 \
 	net.ipv6.conf.primary.disable_ipv6 net.ipv6.conf.secondary.disable_ipv6 | sort -u)
 [ "$v6off" = "1" ]
-ok $? "IPv6 disabled on the proxy ports"
+result $? "IPv6 disabled on the proxy ports"
 
 routes=0
 for r in client proxy primary secondary; do
 	[ -z "$(in_ns "$r" ip route show default)" ] || routes=1
 	[ -z "$(in_ns "$r" ip -6 route show default)" ] || routes=1
 done
-ok $routes "no default route in any namespace"
+result $routes "no default route in any namespace"
 
 gro=0
 for r in client primary secondary; do
 	in_ns "$r" ethtool -k eth0 | grep -q '^generic-receive-offload: on' || gro=1
 done
-ok $gro "GRO on at the client and replica ends (veth NAPI for XDP_REDIRECT)"
+result $gro "GRO on at the client and replica ends (veth NAPI for XDP_REDIRECT)"
 
 [ "$(in_ns proxy stat -f -c %T /sys/fs/bpf)" = "bpf_fs" ]
-ok $? "exec keeps the host's bpffs visible"
+result $? "exec keeps the host's bpffs visible"
 
 ! in_ns client ping -c 1 -W 1 -q 10.77.0.2 >/dev/null 2>&1
-ok $? "without a dataplane the client cannot reach the replicas (proxy forwards nothing)"
+result $? "without a dataplane the client cannot reach the replicas (proxy forwards nothing)"
 
 out=$($NETNS up "$P")
 [[ $out == *"already up"* ]] && [ "$(mac primary)" = "02:77:00:00:00:02" ]
-ok $? "second up is a no-op ($out)"
+result $? "second up is a no-op ($out)"
 
 ip netns del "${P}secondary"
 out=$($NETNS up "$P")
 [[ $out != *"already up"* ]] && [ -e "/run/netns/${P}secondary" ] && [ "$(addrs secondary)" = "$(addrs primary)" ]
-ok $? "an incomplete topology is rebuilt"
+result $? "an incomplete topology is rebuilt"
 
 $NETNS up "$Q" >/dev/null && $NETNS down "$Q" >/dev/null
 [ -e "/run/netns/${P}proxy" ] && [ ! -e "/run/netns/${Q}proxy" ] &&
 	in_ns proxy ip link show outside >/dev/null 2>&1
-ok $? "another prefix goes up and down without touching this one"
+result $? "another prefix goes up and down without touching this one"
 
 COLO_NETNS_PREFIX=$P $NETNS exec nobody true 2>/dev/null
 [ $? -eq 2 ]
-ok $? "unknown role is a usage error (exit 2)"
+result $? "unknown role is a usage error (exit 2)"
 
 out=$($NETNS down "$P")
 left=0
@@ -129,14 +124,14 @@ for r in client proxy primary secondary; do
 	[ ! -e "/run/netns/$P$r" ] || left=1
 done
 [ $left -eq 0 ] && [[ $out == "netns down: removed 4 "* ]]
-ok $? "down removes the four namespaces ($out)"
+result $? "down removes the four namespaces ($out)"
 
 out=$($NETNS down "$P")
 [[ $out == "netns down: removed 0 "* ]]
-ok $? "down again is a no-op"
+result $? "down again is a no-op"
 
 host_links_after=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 [ "$host_links_before" = "$host_links_after" ]
-ok $? "the host's interfaces are unchanged"
+result $? "the host's interfaces are unchanged"
 
-echo "1..$n"
+finish

@@ -15,31 +15,7 @@ NA=${P}a
 NB=${P}b
 PIN=/sys/fs/bpf/colo-xdp
 RING=65536
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-# check "what" command...: ok when the command succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		ok "$what"
-	else
-		not_ok "$what"
-		return 1
-	fi
-}
+. tests/e2e/lib_tap.bash
 
 # check_rc "what" expected-exit command...: its stderr is shown (as TAP comments) on a mismatch.
 check_rc() {
@@ -291,4 +267,4 @@ check "the pre-existing clsact is kept, our filter gone" \
 ina tc qdisc del dev eth0 clsact
 
 echo "# $n tests, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -9,22 +9,10 @@ cd "$(dirname "$0")/../.."
 
 BIN=${COLO_XDP:-build/colo-xdp}
 GEN=${GEN_PCAP:-build/tools/gen_pcap}
-n=0
-failed=0
+. tests/e2e/lib_tap.bash
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-# check "what" "expected" "actual"
-check() {
+# check_eq "what" "expected" "actual"
+check_eq() {
 	if [ "$2" = "$3" ]; then
 		ok "$1"
 	else
@@ -86,48 +74,48 @@ golden() {
 	shift 3
 	what="$name${*:+ $*}"
 	replay "$name" "$@"
-	check "$what: exit 0, nothing on stderr" "0:" "$rc:$(cat "$dir/err")"
-	check "$what: released frames" "$rel" "$(jfield 'select(.event=="release") | .index')"
-	check "$what: checkpoints" "$cps" "$(jfield 'select(.event=="checkpoint") | .reason')"
+	check_eq "$what: exit 0, nothing on stderr" "0:" "$rc:$(cat "$dir/err")"
+	check_eq "$what: released frames" "$rel" "$(jfield 'select(.event=="release") | .index')"
+	check_eq "$what: checkpoints" "$cps" "$(jfield 'select(.event=="checkpoint") | .reason')"
 	want=$(pick "$dir/$name.p.pcap" ${rel//,/ })
 	got=$(frames "$dir/$name.rel.pcap")
 	# Compared whole (timestamps and bytes); on a difference, show the frames' summaries.
-	check "$what: RELEASED.pcap holds exactly those primary frames" \
+	check_eq "$what: RELEASED.pcap holds exactly those primary frames" \
 		"$(printf '%s\n' "$want" | cut -c1-100)" "$(printf '%s\n' "$got" | cut -c1-100)"
 	[ "$want" = "$got" ] || not_ok "$what: RELEASED.pcap bytes equal the primary's"
 }
 
 golden identical "0,1,2,3,4,5" ""
-check "identical: every --json line is one JSON object, the summary last" "true" \
+check_eq "identical: every --json line is one JSON object, the summary last" "true" \
 	"$(printf '%s\n' "$json" | jq -s -c 'all(type == "object") and (.[-1].event == "summary")')"
-check "identical: offset learned from the SYN-ACKs" "1000" \
+check_eq "identical: offset learned from the SYN-ACKs" "1000" \
 	"$(jfield 'select(.event=="offset") | .seq_offset')"
-check "identical: summary counts every frame and byte" "6,6,6,2000,0" \
+check_eq "identical: summary counts every frame and byte" "6,6,6,2000,0" \
 	"$(jfield 'select(.event=="summary") | [.frames.primary, .frames.secondary, .released,
 		.compared_bytes, .held.primary] | map(tostring) | join(",")')"
 
 golden segmentation "0,1,2,3,4,5" ""
-check "segmentation: every payload byte compared" "2000" \
+check_eq "segmentation: every payload byte compared" "2000" \
 	"$(jfield 'select(.event=="summary") | .compared_bytes')"
 
 golden diverge "0,1,2,3,4,5" "mismatch"
-check "diverge: the commit follows the request" "1" "$(jfield 'select(.event=="commit") | .id')"
+check_eq "diverge: the commit follows the request" "1" "$(jfield 'select(.event=="commit") | .id')"
 golden diverge "0,1" "mismatch" --on-checkpoint hold
-check "diverge hold: the diverging frame and what follows stay held" "4" \
+check_eq "diverge hold: the diverging frame and what follows stay held" "4" \
 	"$(jfield 'select(.event=="summary") | .held.primary')"
 
 golden timeout "0,1,2,3,4,5" "timeout" --compare-timeout 500
 # The first unmatched primary frame is at 0.030 s: the request comes 500 ms later, 100 ms grid.
-check "timeout: requested within one tick of the timeout" "true" \
+check_eq "timeout: requested within one tick of the timeout" "true" \
 	"$(jfield 'select(.event=="checkpoint") | (.time - 1700000000.030) | (. >= 0.5 and . <= 0.6)')"
 golden timeout "0,1,2,3,4,5" "timeout"
-check "timeout: the default timeout is 3 s" "true" \
+check_eq "timeout: the default timeout is 3 s" "true" \
 	"$(jfield 'select(.event=="checkpoint") | (.time - 1700000000.030) | (. >= 3.0 and . <= 3.1)')"
 golden timeout "0,1,2" "timeout" --on-checkpoint hold
 golden timeout "0,1,2,3,4,5" "queue_full" --max-queue 2
 
 golden ipv6 "0,1,2,3,4,5" ""
-check "ipv6: flows print as IPv6" "tcp [fd00::1]:80 > [fd00::2]:40000" \
+check_eq "ipv6: flows print as IPv6" "tcp [fd00::1]:80 > [fd00::2]:40000" \
 	"$(printf '%s\n' "$json" | jq -r 'select(.event=="release") | .flow' | sort -u)"
 
 golden udp "0,1,2,3" "mismatch"
@@ -136,17 +124,17 @@ golden udp "0,1" "mismatch" --on-checkpoint hold
 # Text summary without --json.
 out=$("$BIN" replay "$dir/identical.p.pcap" "$dir/identical.s.pcap" 2>&1)
 rc=$?
-check "text summary: exit 0" 0 "$rc"
-check "text summary: frames and releases" \
+check_eq "text summary: exit 0" 0 "$rc"
+check_eq "text summary: frames and releases" \
 	"frames:      primary 6, secondary 6|released:    6 frames" \
 	"$(printf '%s\n' "$out" | grep -E '^(frames|released):' | sed 's/, [0-9]* bytes$//' |
 		paste -sd'|' -)"
 
 # An empty capture is a valid capture.
 replay empty
-check "empty captures: exit 0" 0 "$rc"
-check "empty captures: nothing released" "0" "$(jfield 'select(.event=="summary") | .released')"
-check "empty captures: RELEASED.pcap is a valid empty capture" "" "$(frames "$dir/empty.rel.pcap")"
+check_eq "empty captures: exit 0" 0 "$rc"
+check_eq "empty captures: nothing released" "0" "$(jfield 'select(.event=="summary") | .released')"
+check_eq "empty captures: RELEASED.pcap is a valid empty capture" "" "$(frames "$dir/empty.rel.pcap")"
 
 # fails "what" exit-code "message regex" args...: exit code and exactly one line on stderr.
 fails() {
@@ -182,5 +170,4 @@ fails "bad timeout" 2 "compare-timeout" "$P" "$S" --compare-timeout 10x
 fails "zero queue" 2 "max-queue" "$P" "$S" --max-queue 0
 fails "bad policy" 2 "commit or hold" "$P" "$S" --on-checkpoint later
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

@@ -26,31 +26,7 @@ PIDS=()
 DAEMON=
 AGENT_PID=
 SECONDARY_SERVER=
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-# check "what" command...: ok when the command succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		ok "$what"
-	else
-		not_ok "$what"
-		return 1
-	fi
-}
+. tests/e2e/lib_tap.bash
 
 # Prints a file's last lines as TAP comments (context for a failure).
 show() {
@@ -205,9 +181,4 @@ setup() {
 		echo "not ok 1 - netns.sh up $PFX"
 		exit 1
 	fi
-}
-
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
 }
