@@ -3,8 +3,11 @@
  * colo_agent: the reference checkpoint agent. Connects to the dataplane's agent socket, says
  * HELLO, and answers checkpoint requests per --mode. Every message it receives or sends is one
  * JSON line on stdout ({"event":"request","id":1,...}, {"event":"sent","type":"commit",...}),
- * flushed at once, so tests can assert on the conversation. SIGUSR1 sends an unsolicited
- * COMMIT (a checkpoint "the VMM started"), SIGUSR2 declares FAILOVER, SIGTERM/SIGINT exit 0.
+ * flushed at once, so tests can assert on the conversation. Every line ends with realtime_ns,
+ * the CLOCK_REALTIME time of the event (of a sent message: just before it was written), the
+ * clock of packet capture timestamps, so tests can order the conversation against a capture.
+ * SIGUSR1 sends an unsolicited COMMIT (a checkpoint "the VMM started"), SIGUSR2 declares
+ * FAILOVER, SIGTERM/SIGINT exit 0.
  *
  * Exit: 0 when the dataplane closed the connection or on SIGTERM/SIGINT, 1 on a protocol
  * error, an ERROR from the dataplane or a socket failure, 2 on a usage error.
@@ -51,11 +54,11 @@ static void usage(FILE *f)
 		   "  SIGUSR1: unsolicited COMMIT; SIGUSR2: FAILOVER; SIGTERM/SIGINT: exit 0\n");
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -71,9 +74,10 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void event_end(void)
+/* Ends an event line with its time: at, CLOCK_REALTIME ns. */
+static void event_end(uint64_t at)
 {
-	puts("}");
+	printf(",\"realtime_ns\":%llu}\n", (unsigned long long)at);
 	fflush(stdout);
 }
 
@@ -84,11 +88,14 @@ static void log_simple(const char *event, const char *key, const char *val)
 		printf(",\"%s\":", key);
 		json_str(val);
 	}
-	event_end();
+	event_end(clock_ns(CLOCK_REALTIME));
 }
 
-/* A received message: {"event":"<type>",...}; a sent one: {"event":"sent","type":"<type>",...}. */
-static void log_msg(bool sent, const struct colo_agent_msg *m, uint64_t count)
+/*
+ * A received message: {"event":"<type>",...}; a sent one: {"event":"sent","type":"<type>",...}.
+ * at: CLOCK_REALTIME ns of the receipt, or of the send.
+ */
+static void log_msg(bool sent, const struct colo_agent_msg *m, uint64_t count, uint64_t at)
 {
 	char flow[COLO_AGENT_FLOW_STR_LEN];
 	const char *type = colo_agent_type_name(m->type);
@@ -122,7 +129,7 @@ static void log_msg(bool sent, const struct colo_agent_msg *m, uint64_t count)
 	default:
 		break;
 	}
-	event_end();
+	event_end(at);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -161,7 +168,7 @@ static void drain(struct agent *a)
 			if (r < 0)
 				return;
 			if (r == 1)
-				log_msg(false, &m, a->requests);
+				log_msg(false, &m, a->requests, clock_ns(CLOCK_REALTIME));
 		}
 	}
 }
@@ -169,6 +176,7 @@ static void drain(struct agent *a)
 static int send_msg(struct agent *a, struct colo_agent_msg *m)
 {
 	uint8_t buf[COLO_AGENT_MAX_MSG];
+	uint64_t at;
 	int n;
 
 	if (colo_agent_sess_tx(&a->sess, m)) {
@@ -176,12 +184,13 @@ static int send_msg(struct agent *a, struct colo_agent_msg *m)
 		return -1;
 	}
 	n = colo_agent_encode(m, buf, sizeof(buf));
+	at = clock_ns(CLOCK_REALTIME);
 	if (n < 0 || write_all(a->fd, buf, (size_t)n) < 0) {
 		log_simple("send_failed", "type", colo_agent_type_name(m->type));
 		drain(a);
 		return -1;
 	}
-	log_msg(true, m, 0);
+	log_msg(true, m, 0, at);
 	return 0;
 }
 
@@ -209,7 +218,7 @@ static int on_request(struct agent *a, const struct colo_agent_msg *m)
 			return -1;
 		return send_commit(a, m->txid);
 	case MODE_DELAY:
-		a->commit_at = now_ns() + a->delay_ns;
+		a->commit_at = clock_ns(CLOCK_MONOTONIC) + a->delay_ns;
 		a->commit_id = m->txid;
 		return send_simple(a, COLO_AGENT_CHECKPOINT_BEGIN, m->txid);
 	case MODE_FAILOVER:
@@ -226,7 +235,7 @@ static int on_msg(struct agent *a, struct colo_agent_msg *m)
 
 	if (m->type == COLO_AGENT_CHECKPOINT_REQUEST)
 		a->requests++;
-	log_msg(false, m, a->requests);
+	log_msg(false, m, a->requests, clock_ns(CLOCK_REALTIME));
 	if (colo_agent_sess_rx(&a->sess, m)) {
 		log_simple("protocol_error", "why", a->sess.why);
 		colo_agent_msg_error(&ack, a->sess.err, a->sess.why);
@@ -292,7 +301,7 @@ static int read_signal(struct agent *a)
 /* Fires due timers; returns the poll timeout in ms until the next one (-1: none). */
 static int timers(struct agent *a, int *err)
 {
-	uint64_t now = now_ns(), next = UINT64_MAX;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), next = UINT64_MAX;
 
 	*err = 0;
 	if (a->commit_at && now >= a->commit_at) {
@@ -348,7 +357,7 @@ static int run(struct agent *a)
 static int connect_to(const char *path, unsigned int timeout_ms)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000;
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -363,7 +372,7 @@ static int connect_to(const char *path, unsigned int timeout_ms)
 		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
 			return fd;
 		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) || now_ns() >= end)
+		if ((errno != ENOENT && errno != ECONNREFUSED) || clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
 		usleep(20000);
 	}
@@ -462,12 +471,13 @@ int main(int argc, char **argv)
 	if (a.sfd < 0 || a.fd < 0)
 		return 1;
 	log_simple("connected", "socket", path);
+	/* Failover time is counted from the connection. */
 	if (failover_ns)
-		a.failover_at = now_ns() + failover_ns; /* counted from the connection */
+		a.failover_at = clock_ns(CLOCK_MONOTONIC) + failover_ns;
 	rc = run(&a);
 	printf("{\"event\":\"exit\",\"requests\":%llu,\"status\":%d",
 	       (unsigned long long)a.requests, rc);
-	event_end();
+	event_end(clock_ns(CLOCK_REALTIME));
 	close(a.fd);
 	close(a.sfd);
 	return rc;
