@@ -2,14 +2,16 @@
 #
 # Shared by the dataplane end-to-end tests (sourced, not run): the scripts/netns.sh topology under
 # a per-run prefix, the same deterministic server in both replicas (build/tools/colo_serve), the
-# dataplane (`colo-xdp run`) in the proxy namespace, the reference agent, TAP helpers and a
-# teardown trap that kills only the pids started here and removes this run's namespaces and pins.
+# dataplane (`colo-xdp run`) in the proxy namespace, the reference agent, packet captures on the
+# client side (tcpdump, analysed by build/tools/pcap_first_seen), TAP helpers and a teardown
+# trap that kills only the pids started here and removes this run's namespaces and pins.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
 BIN=${COLO_XDP:-$PWD/build/colo-xdp} # COLO_XDP=build-san/colo-xdp runs it under ASan
 SERVE=$PWD/build/tools/colo_serve
 AGENT=$PWD/build/tools/colo_agent
+FIRST_SEEN=$PWD/build/tools/pcap_first_seen
 NETNS=$PWD/scripts/netns.sh
 PFX=cxd$$-
 INST=e2e$$
@@ -25,6 +27,7 @@ SERVICE6=fd77::2
 PIDS=()
 DAEMON=
 AGENT_PID=
+CAPTURE=
 SECONDARY_SERVER=
 . tests/e2e/lib_tap.bash
 
@@ -119,6 +122,45 @@ agent_requests() {
 	grep -c '"event":"request"' "$AGENTLOG"
 }
 
+# agent_sent_at TYPE: realtime_ns (CLOCK_REALTIME, the capture's clock) of the agent's first
+# message of that type, e.g. agent_sent_at commit.
+agent_sent_at() {
+	grep -m 1 "\"event\":\"sent\",\"type\":\"$1\"" "$AGENTLOG" |
+		grep -oE '"realtime_ns":[0-9]+' | cut -d: -f2
+}
+
+# start_capture NAME: tcpdump on the client's eth0 into $WORK/NAME.pcap, whole frames with
+# nanosecond kernel timestamps (CLOCK_REALTIME), each written at once; waits until it listens.
+start_capture() {
+	nsenter --net="/run/netns/${PFX}client" -- tcpdump -i eth0 -n -Z root -U --immediate-mode \
+		-B 16384 --time-stamp-precision=nano -w "$WORK/$1.pcap" 2>"$WORK/$1.tcpdump" &
+	CAPTURE=$!
+	PIDS+=($CAPTURE)
+	wait_for "$WORK/$1.tcpdump" 'listening on eth0' 10
+}
+
+# stop_capture NAME: stops it; true when it exited cleanly and the kernel dropped no packet.
+stop_capture() {
+	local rc
+	kill -INT "$CAPTURE" 2>/dev/null
+	wait "$CAPTURE"
+	rc=$?
+	CAPTURE=
+	[ "$rc" -eq 0 ] && grep -q '^0 packets dropped by kernel$' "$WORK/$1.tcpdump"
+}
+
+# first_seen NAME PORT OFFSET: pcap_first_seen on capture NAME: the capture time (ns) of the
+# first segment from the service's PORT carrying a stream byte at OFFSET or later. Exit 1 when
+# there is none, 2 when the capture cannot tell (see tests/tools/pcap_first_seen.c).
+first_seen() {
+	"$FIRST_SEEN" --port "$2" --offset "$3" "$WORK/$1.pcap"
+}
+
+# earlier A B: both times are known and A is before B.
+earlier() {
+	[ -n "$1" ] && [ -n "$2" ] && [ "$1" -lt "$2" ]
+}
+
 # pattern_sha BYTES: sha256 of what the primary serves.
 pattern_sha() {
 	"$SERVE" pattern --bytes "$1" | sha256sum | cut -d' ' -f1
@@ -171,12 +213,16 @@ setup() {
 		exit 1
 	fi
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	for p in "$BIN" "$SERVE" "$AGENT"; do
+	for p in "$BIN" "$SERVE" "$AGENT" "$FIRST_SEEN"; do
 		if [ ! -x "$p" ]; then
 			echo "not ok 1 - $p missing (make tests-build)"
 			exit 1
 		fi
 	done
+	if ! command -v tcpdump >/dev/null; then
+		echo "not ok 1 - tcpdump missing (scripts/deps.sh)"
+		exit 1
+	fi
 	if ! "$NETNS" up "$PFX" >/dev/null; then
 		echo "not ok 1 - netns.sh up $PFX"
 		exit 1
