@@ -4,7 +4,8 @@
 # `colo-xdp run` end to end, identical replicas (no checkpoint may be requested):
 #   - bulk download through the dataplane over IPv4 and IPv6, bytes verified;
 #   - UDP request/response over IPv4 and IPv6;
-#   - the replicas as clients, uploading to a server in the client namespace;
+#   - the replicas as clients, uploading to a server in the client namespace over IPv4 and
+#     IPv6: both replicas' uploads complete with the server's reply;
 #   - 16 parallel connections over 2 shards, every flow verified, both shards used;
 #   - SIGTERM: clean exit, the instance detached and unpinned;
 #   - usage errors exit 2 and attach nothing.
@@ -60,17 +61,28 @@ for addr in "$SERVICE4" "$SERVICE6"; do
 	check "UDP request/response with $addr: $out" [ "$out" = "udp 200/200" ]
 done
 
-# The replicas are the clients: a sink in the client namespace receives the primary's upload.
+# The replicas are the clients: a sink in the client namespace receives the primary's upload
+# and replies; the client's SYN-ACK, acks and reply reach the secondary too, rewritten to its own
+# sequence numbers, so its upload completes the same way (while its output stays compared only).
 bg_ns client "$SERVE" sink --port 6001 --out "$WORK/upload" >/dev/null
 wait_listen client 6001
-# Replica processes pick their ephemeral ports independently: pin it so both send one flow.
-bg_ns secondary "$SERVE" upload --connect "$CLIENT4" --port 6001 --bytes "$SMALL" --sport 40001 >/dev/null
-reply=$(timeout 20 nsenter --net="/run/netns/${PFX}primary" -- "$SERVE" upload \
-	--connect "$CLIENT4" --port 6001 --bytes "$SMALL" --sport 40001)
-check "replica as client: the server's reply reaches the primary ($reply)" \
-	[ "$reply" = "received $SMALL" ]
-check "replica as client: the server got the primary's bytes" \
-	[ "$(file_sha "$WORK/upload")" = "$(pattern_sha "$SMALL")" ]
+sport=40000
+for addr in "$CLIENT4" "$CLIENT6"; do
+	# Replica processes pick their ephemeral ports independently: pin it so both send one flow.
+	sport=$((sport + 1))
+	bg_ns secondary timeout 20 "$SERVE" upload --connect "$addr" --port 6001 --bytes "$SMALL" \
+		--sport "$sport" >"$WORK/secondary.reply"
+	secondary=$!
+	reply=$(timeout 20 nsenter --net="/run/netns/${PFX}primary" -- "$SERVE" upload \
+		--connect "$addr" --port 6001 --bytes "$SMALL" --sport "$sport")
+	check "replica as client of $addr: the server's reply reaches the primary ($reply)" \
+		[ "$reply" = "received $SMALL" ]
+	wait "$secondary"
+	check "... and the secondary, whose upload completes ($(cat "$WORK/secondary.reply"))" \
+		[ "$(cat "$WORK/secondary.reply")" = "received $SMALL" ]
+	check "... the server got the primary's bytes" \
+		[ "$(file_sha "$WORK/upload")" = "$(pattern_sha "$SMALL")" ]
+done
 
 want=$(pattern_sha "$SMALL")
 fpids=()
