@@ -150,6 +150,11 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
+# The dataplane against passthrough and no dataplane (bench/dataplane.sh), then bench-compare.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/bench_compare
+	$(Q)bench/dataplane.sh
+
 bench-compare: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench_compare
 	$(Q)$(BUILD)/bench/bench_compare

@@ -6,9 +6,10 @@
  *   colo_load server --port P
  *       TCP: each 8-byte big-endian request N is answered with N bytes of a fixed pattern;
  *       connections persist, so one server carries bulk, request/response and 10,000 idle flows.
- *   colo_load bulk --connect ADDR --port P [--conns C] [--bytes N] [--hold-ms MS]
+ *   colo_load bulk --connect ADDR --port P [--conns C] [--bytes N] [--active A] [--hold-ms MS]
  *       Opens C connections (at most 256 handshakes in flight), waits MS, then asks every
- *       connection for N/C bytes at once and reads them: prints the throughput.
+ *       connection for N/C bytes, at most A connections at a time (default: all), and reads
+ *       them: prints the throughput.
  *   colo_load rr --connect ADDR --port P [--count N] [--size S]
  *       One connection, N sequential requests of S response bytes: prints p50/p99 latency.
  *   colo_load udp --connect ADDR --port P [--size S] [--window W] [--seconds T]
@@ -35,19 +36,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PATTERN_LEN	 65536
-#define MAX_EVENTS	 256
-#define MAX_HANDSHAKES	 256
-#define IO_TIMEOUT_MS	 20000
-#define MAX_CONNS	 60000
-#define MAX_RR_COUNT	 1000000
-#define REQUEST_BYTES	 8
+#define PATTERN_LEN    65536
+#define MAX_EVENTS     256
+#define MAX_HANDSHAKES 256
+#define IO_TIMEOUT_MS  20000
+#define MAX_CONNS      60000
+#define MAX_RR_COUNT   1000000
+#define REQUEST_BYTES  8
 
 struct opts {
 	const char *mode;
 	const char *addr;
 	unsigned int port;
 	unsigned int conns;
+	unsigned int active;
 	uint64_t bytes;
 	unsigned int hold_ms;
 	unsigned int count;
@@ -290,8 +292,13 @@ static void send_request(struct conn *c, uint64_t bytes)
 	c->pending += bytes;
 }
 
-/* Reads until every connection got what it asked for; returns the bytes received. */
-static uint64_t receive_all(int ep, struct conn *cs, unsigned int conns)
+/*
+ * Reads until every connection got what it asked for; each one that finishes hands a request
+ * for bytes to the next connection still waiting its turn (*next up to conns). Returns the
+ * bytes received.
+ */
+static uint64_t receive_all(int ep, struct conn *cs, unsigned int conns, unsigned int *next,
+			    uint64_t bytes)
 {
 	struct epoll_event ev[MAX_EVENTS];
 	unsigned int busy = 0, i;
@@ -306,7 +313,8 @@ static uint64_t receive_all(int ep, struct conn *cs, unsigned int conns)
 		for (k = 0; k < n; k++) {
 			struct conn *c = ev[k].data.ptr;
 
-			r = read(c->fd, sink, c->pending < sizeof(sink) ? c->pending : sizeof(sink));
+			r = read(c->fd, sink,
+				 c->pending < sizeof(sink) ? c->pending : sizeof(sink));
 			if (r == 0)
 				fail("server closed a connection early");
 			if (r < 0) {
@@ -316,7 +324,12 @@ static uint64_t receive_all(int ep, struct conn *cs, unsigned int conns)
 			}
 			c->pending -= r;
 			total += r;
-			busy -= c->pending == 0;
+			if (c->pending)
+				continue;
+			if (*next < conns)
+				send_request(&cs[(*next)++], bytes);
+			else
+				busy--;
 		}
 	}
 	return total;
@@ -327,8 +340,8 @@ static int mode_bulk(const struct opts *o)
 	struct addrinfo *ai = resolve(o, SOCK_STREAM);
 	int ep = epoll_create1(0);
 	uint64_t per_conn = o->bytes / o->conns, got, t0, t1;
+	unsigned int active = o->active && o->active < o->conns ? o->active : o->conns, next;
 	struct conn *cs;
-	unsigned int i;
 
 	if (ep < 0)
 		die("epoll_create1");
@@ -339,12 +352,13 @@ static int mode_bulk(const struct opts *o)
 	fflush(stdout);
 	usleep(o->hold_ms * 1000u);
 	t0 = now_ns();
-	for (i = 0; i < o->conns; i++)
-		send_request(&cs[i], per_conn);
-	got = receive_all(ep, cs, o->conns);
+	for (next = 0; next < active; next++)
+		send_request(&cs[next], per_conn);
+	got = receive_all(ep, cs, o->conns, &next, per_conn);
 	t1 = now_ns();
-	printf("{\"conns\":%u,\"bytes\":%llu,\"seconds\":%.3f,\"gbps\":%.3f}\n", o->conns,
-	       (unsigned long long)got, (t1 - t0) / 1e9, got * 8.0 / (double)(t1 - t0));
+	printf("{\"conns\":%u,\"active\":%u,\"bytes\":%llu,\"seconds\":%.3f,\"gbps\":%.3f}\n",
+	       o->conns, active, (unsigned long long)got, (t1 - t0) / 1e9,
+	       got * 8.0 / (double)(t1 - t0));
 	freeaddrinfo(ai);
 	return got == per_conn * o->conns ? 0 : 1;
 }
@@ -362,7 +376,7 @@ static int mode_rr(const struct opts *o)
 	uint64_t *lat = calloc(o->count, sizeof(*lat)), t0;
 	int ep = epoll_create1(0);
 	struct conn *c;
-	unsigned int i;
+	unsigned int i, next = 1;
 
 	if (!lat || ep < 0)
 		die("setup");
@@ -370,7 +384,7 @@ static int mode_rr(const struct opts *o)
 	for (i = 0; i < o->count; i++) {
 		t0 = now_ns();
 		send_request(c, o->size);
-		receive_all(ep, c, 1);
+		receive_all(ep, c, 1, &next, 0);
 		lat[i] = now_ns() - t0;
 	}
 	qsort(lat, o->count, sizeof(*lat), cmp_u64);
@@ -406,7 +420,8 @@ static void udp_send(int fd, uint64_t seq, unsigned int size)
 static int mode_udp(const struct opts *o)
 {
 	int fd = udp_socket(o);
-	uint64_t seq = 0, replies = 0, refills = 0, t0 = now_ns(), end = t0 + o->seconds * 1000000000ull;
+	uint64_t seq = 0, replies = 0, refills = 0, t0 = now_ns(),
+		 end = t0 + o->seconds * 1000000000ull;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	unsigned int i;
 
@@ -433,9 +448,10 @@ static int mode_udp(const struct opts *o)
 
 static __attribute__((noreturn)) void usage(const char *why)
 {
-	fprintf(stderr, "colo_load: %s (usage: colo_load server|bulk|rr|udp --port P "
-			"[--connect ADDR] [--conns C] [--bytes N] [--hold-ms MS] [--count N] "
-			"[--size S] [--window W] [--seconds T])\n",
+	fprintf(stderr,
+		"colo_load: %s (usage: colo_load server|bulk|rr|udp --port P "
+		"[--connect ADDR] [--conns C] [--bytes N] [--active A] [--hold-ms MS] [--count N] "
+		"[--size S] [--window W] [--seconds T])\n",
 		why);
 	exit(2);
 }
@@ -455,27 +471,55 @@ static unsigned long long number(const char *s, unsigned long long min, unsigned
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"port", required_argument, NULL, 'p'},	   {"connect", required_argument, NULL, 'c'},
-		{"conns", required_argument, NULL, 'n'},   {"bytes", required_argument, NULL, 'b'},
-		{"hold-ms", required_argument, NULL, 'H'}, {"count", required_argument, NULL, 'k'},
-		{"size", required_argument, NULL, 's'},	   {"window", required_argument, NULL, 'w'},
-		{"seconds", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+		{"port", required_argument, NULL, 'p'},
+		{"connect", required_argument, NULL, 'c'},
+		{"conns", required_argument, NULL, 'n'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"hold-ms", required_argument, NULL, 'H'},
+		{"count", required_argument, NULL, 'k'},
+		{"size", required_argument, NULL, 's'},
+		{"window", required_argument, NULL, 'w'},
+		{"seconds", required_argument, NULL, 't'},
+		{"active", required_argument, NULL, 'a'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o->port = number(optarg, 1, 65535); break;
-		case 'c': o->addr = optarg; break;
-		case 'n': o->conns = number(optarg, 1, MAX_CONNS); break;
-		case 'b': o->bytes = number(optarg, 1, 1ull << 40); break;
-		case 'H': o->hold_ms = number(optarg, 0, 600000); break;
-		case 'k': o->count = number(optarg, 1, MAX_RR_COUNT); break;
-		case 's': o->size = number(optarg, REQUEST_BYTES, PATTERN_LEN); break;
-		case 'w': o->window = number(optarg, 1, 4096); break;
-		case 't': o->seconds = number(optarg, 1, 600); break;
-		default: usage("unknown option");
+		case 'p':
+			o->port = number(optarg, 1, 65535);
+			break;
+		case 'c':
+			o->addr = optarg;
+			break;
+		case 'n':
+			o->conns = number(optarg, 1, MAX_CONNS);
+			break;
+		case 'a':
+			o->active = number(optarg, 1, MAX_CONNS);
+			break;
+		case 'b':
+			o->bytes = number(optarg, 1, 1ull << 40);
+			break;
+		case 'H':
+			o->hold_ms = number(optarg, 0, 600000);
+			break;
+		case 'k':
+			o->count = number(optarg, 1, MAX_RR_COUNT);
+			break;
+		case 's':
+			o->size = number(optarg, REQUEST_BYTES, PATTERN_LEN);
+			break;
+		case 'w':
+			o->window = number(optarg, 1, 4096);
+			break;
+		case 't':
+			o->seconds = number(optarg, 1, 600);
+			break;
+		default:
+			usage("unknown option");
 		}
 	}
 	if (optind != argc || !o->port)
@@ -486,7 +530,11 @@ static void parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.conns = 1, .bytes = 1ull << 30, .count = 10000, .size = 64, .window = 64,
+	struct opts o = {.conns = 1,
+			 .bytes = 1ull << 30,
+			 .count = 10000,
+			 .size = 64,
+			 .window = 64,
 			 .seconds = 5};
 
 	if (argc < 2)

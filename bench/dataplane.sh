@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: colo-xdp against passthrough and no dataplane, in the scripts/netns.sh topology.
+#
+#   none:        a Linux bridge in the proxy joins outside and primary; the secondary is idle
+#   passthrough: colo-xdp run, mirror on, failover declared (primary output by kernel redirect)
+#   compare:     colo-xdp run, full comparison, an agent that commits at once
+#
+# Configurations run back to back inside each repetition, so every ratio comes from one run;
+# the table shows medians over BENCH_REPS repetitions. Each configuration gets a fresh topology
+# and fresh replica servers: a connection that an earlier configuration left half-closed (the
+# secondary's, after failover, never completes its FIN) would otherwise reach the next one
+# mid-stream, without the handshake that gives its offsets. Then flow scale (1, 100, 10,000
+# connections, memory per idle flow), variants (shards, capture hook, release path) and the
+# comparator microbenchmark. Prints a table and writes bench/results/<date>.md.
+#
+# Environment: BENCH_REPS (3), BENCH_BYTES (bulk bytes per run, 2000000000), BENCH_RR (request/
+# response count, 10000), BENCH_UDP_SECONDS (3). Needs root and a build (make bench builds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPS=${BENCH_REPS:-3}
+BYTES=${BENCH_BYTES:-2000000000}
+RR_COUNT=${BENCH_RR:-10000}
+UDP_SECONDS=${BENCH_UDP_SECONDS:-3}
+BIN=$PWD/build/colo-xdp
+LOAD=$PWD/build/tools/colo_load
+SERVE=$PWD/build/tools/colo_serve
+AGENT=$PWD/build/tools/colo_agent
+CMPBENCH=$PWD/build/bench/bench_compare
+PFX=bn$$-
+INST=bench$$
+WORK=$(mktemp -d /tmp/colo-bench.XXXXXX)
+RAW=$WORK/raw.jsonl
+SERVICE=10.77.0.2
+TCP_PORT=9000
+UDP_PORT=9001
+PIDS=()
+SERVERS=()
+DAEMON=
+AGENT_PID=
+BPF_STATS_WAS=
+
+say() {
+	printf '== %s\n' "$*" >&2
+}
+
+teardown() {
+	local p
+	trap - EXIT INT TERM
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	ip -n "${PFX}proxy" link del br0 2>/dev/null || true
+	if [ -d "/sys/fs/bpf/colo-xdp/$INST" ] && [ -e "/run/netns/${PFX}proxy" ]; then
+		for p in outside primary secondary; do
+			ns proxy "$BIN" detach "$p" --instance "$INST" >/dev/null 2>&1 || true
+		done
+	fi
+	scripts/netns.sh down "$PFX" >/dev/null 2>&1 || true
+	[ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
+	rm -rf "$WORK"
+}
+trap teardown EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+ns() {
+	local role=$1
+	shift
+	nsenter --net="/run/netns/$PFX$role" -- "$@"
+}
+
+bg() {
+	local role=$1
+	shift
+	nsenter --net="/run/netns/$PFX$role" -- "$@" &
+	PIDS+=($!)
+}
+
+# wait_for FILE REGEX SECONDS
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "bench: timed out waiting for '$2' in $1:" >&2
+	tail -n 20 "$1" >&2
+	return 1
+}
+
+# record CONFIG KIND JSON: one measurement into the raw results.
+record() {
+	printf '{"config":"%s","kind":"%s","rep":%s,"m":%s}\n' "$1" "$2" "${REP:-0}" "$3" >>"$RAW"
+}
+
+# CPU seconds (user+system) of a pid, of the whole machine (busy), and BPF program run time.
+proc_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+machine_busy() {
+	awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8) / hz }' \
+		/proc/stat
+}
+
+bpf_run_s() {
+	if [ -z "$DAEMON" ]; then
+		echo 0
+		return
+	fi
+	bpftool prog show --json 2>/dev/null |
+		jq '[.[] | select(.name | startswith("colo_")) | .run_time_ns // 0] | add // 0 | . / 1e9'
+}
+
+# bulk CONFIG KIND [colo_load bulk args]: throughput, with the CPU it cost.
+bulk() {
+	local cfg=$1 kind=$2 out d0 m0 b0 d1 m1 b1
+	shift 2
+	d0=0 d1=0
+	[ -z "$DAEMON" ] || d0=$(proc_cpu "$DAEMON")
+	m0=$(machine_busy)
+	b0=$(bpf_run_s)
+	out=$(ns client "$LOAD" bulk --connect "$SERVICE" --port "$TCP_PORT" --bytes "$BYTES" "$@" |
+		tail -n 1)
+	[ -z "$DAEMON" ] || d1=$(proc_cpu "$DAEMON")
+	m1=$(machine_busy)
+	b1=$(bpf_run_s)
+	record "$cfg" "$kind" "$(jq -c --argjson d0 "$d0" --argjson d1 "$d1" --argjson m0 "$m0" \
+		--argjson m1 "$m1" --argjson b0 "$b0" --argjson b1 "$b1" \
+		'. + {daemon_cpu_s: ($d1 - $d0), machine_cpu_s: ($m1 - $m0), bpf_cpu_s: ($b1 - $b0)}' \
+		<<<"$out")"
+}
+
+rr() {
+	record "$1" rr "$(ns client "$LOAD" rr --connect "$SERVICE" --port "$TCP_PORT" \
+		--count "$RR_COUNT" --size 64)"
+}
+
+udp() {
+	record "$1" udp "$(ns client "$LOAD" udp --connect "$SERVICE" --port "$UDP_PORT" \
+		--size 64 --window 32 --seconds "$UDP_SECONDS")"
+}
+
+bridge_up() {
+	ns proxy ip link add br0 type bridge
+	ns proxy ip link set outside master br0
+	ns proxy ip link set primary master br0
+	ns proxy ip link set br0 up
+}
+
+bridge_down() {
+	ns proxy ip link del br0
+}
+
+# daemon_up [run args]: colo-xdp run and an agent that commits at once.
+daemon_up() {
+	: >"$WORK/run.log"
+	nsenter --net="/run/netns/${PFX}proxy" -- "$BIN" run --outside outside --primary primary --secondary secondary \
+		--instance "$INST" --agent "$WORK/agent.sock" --stats-interval 3600 "$@" \
+		>"$WORK/run.log" 2>&1 &
+	DAEMON=$!
+	PIDS+=("$DAEMON")
+	wait_for "$WORK/run.log" 'colo-xdp: running:' 15
+	"$AGENT" --socket "$WORK/agent.sock" --mode commit >"$WORK/agent.log" 2>&1 &
+	AGENT_PID=$!
+	PIDS+=("$AGENT_PID")
+	wait_for "$WORK/agent.log" '"event":"hello"' 10
+}
+
+# daemon_down CONFIG: stop, keep the final summary line (checkpoints, ring_full) as a record.
+daemon_down() {
+	local fin
+	kill -TERM "$DAEMON"
+	wait "$DAEMON" || { cat "$WORK/run.log" >&2; return 1; }
+	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	wait "$AGENT_PID" 2>/dev/null || true
+	DAEMON= AGENT_PID=
+	fin=$(grep 'colo-xdp: final:' "$WORK/run.log" | tail -n 1)
+	record "$1" final "$(jq -cn --arg l "$fin" '$l | [scan("([a-z_]+)=([0-9]+)(?= |$)")] |
+		map({(.[0]): (.[1] | tonumber)}) | add // {}')"
+}
+
+# servers_up: the topology and, in both replicas, the TCP load server and a UDP echo server.
+servers_up() {
+	local r
+	scripts/netns.sh up "$PFX" >/dev/null
+	SERVERS=()
+	for r in primary secondary; do
+		bg "$r" "$LOAD" server --port "$TCP_PORT"
+		SERVERS+=($!)
+		bg "$r" "$SERVE" echo --port "$UDP_PORT"
+		SERVERS+=($!)
+	done
+	sleep 0.3
+}
+
+servers_down() {
+	kill -TERM "${SERVERS[@]}"
+	wait "${SERVERS[@]}" 2>/dev/null || true
+	scripts/netns.sh down "$PFX" >/dev/null
+}
+
+start_cfg() {
+	servers_up
+	case $1 in
+	none) bridge_up ;;
+	passthrough)
+		daemon_up
+		kill -USR2 "$AGENT_PID"
+		wait_for "$WORK/run.log" 'failover \(declared by the agent\)' 10
+		;;
+	*) daemon_up "${@:2}" ;;
+	esac
+	sleep 0.3
+}
+
+stop_cfg() {
+	case $1 in
+	none) bridge_down ;;
+	*) daemon_down "$1" ;;
+	esac
+	servers_down
+}
+
+# The three configurations, back to back: bulk (1 connection), request/response, UDP rate.
+main_configs() {
+	local cfg
+	for REP in $(seq "$REPS"); do
+		for cfg in none passthrough compare; do
+			say "rep $REP/$REPS: $cfg"
+			start_cfg "$cfg"
+			bulk "$cfg" bulk1
+			rr "$cfg"
+			udp "$cfg"
+			stop_cfg "$cfg"
+		done
+	done
+}
+
+# RSS of the daemon in KiB.
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# Memory per idle flow, on a fresh daemon (a heap that earlier flows grew would hide it): RSS
+# and conntrack while 10,000 connections are open and idle.
+flow_memory() {
+	local load r0 r1 ct
+	say "memory: 10000 idle connections"
+	start_cfg compare
+	r0=$(rss_kib "$DAEMON")
+	nsenter --net="/run/netns/${PFX}client" -- "$LOAD" bulk --connect "$SERVICE" \
+		--port "$TCP_PORT" --conns 10000 --bytes 10000 --hold-ms 3000 >"$WORK/hold.out" &
+	load=$!
+	wait_for "$WORK/hold.out" '"connected":10000' 60
+	sleep 1.5
+	r1=$(rss_kib "$DAEMON")
+	ct=$(bpftool map show pinned "/sys/fs/bpf/colo-xdp/$INST/colo_conntrack" --json)
+	wait "$load"
+	record compare memory "$(jq -c --argjson r0 "$r0" --argjson r1 "$r1" \
+		'{flows: 10000, rss0_kib: $r0, rss1_kib: $r1, ct_bytes: .bytes_memlock,
+		  ct_entries: .max_entries, ct_key: .bytes_key, ct_value: .bytes_value}' <<<"$ct")"
+	stop_cfg compare
+}
+
+# Flow scale under compare: 1, 100 and 10,000 open connections, at most 100 transferring at
+# once (the server side of 10,000 simultaneous bursts overflows any ring, see PLATFORM.md).
+flow_scale() {
+	local conns
+	for REP in $(seq "$REPS"); do
+		for conns in 1 100 10000; do
+			say "rep $REP/$REPS: compare, $conns connections"
+			start_cfg "compare-flows$conns"
+			bulk compare "flows$conns" --conns "$conns" --active 100
+			stop_cfg "compare-flows$conns"
+		done
+	done
+}
+
+# Variants of compare: shards 1 and 2 (16 connections), XDP capture and AF_XDP release.
+variants() {
+	local v
+	for REP in $(seq "$REPS"); do
+		for v in "shards1:--shards 1" "shards2:--shards 2" "xdp:--hook xdp --shards 2" \
+			"afxdp:--release afxdp --shards 2"; do
+			say "rep $REP/$REPS: compare variant ${v%%:*}"
+			# shellcheck disable=SC2086 # the variant's arguments split on purpose
+			start_cfg "compare-${v%%:*}" ${v#*:}
+			bulk "compare-${v%%:*}" bulk1
+			bulk "compare-${v%%:*}" bulk16 --conns 16
+			stop_cfg "compare-${v%%:*}"
+		done
+	done
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (BPF, namespaces)" >&2; exit 1; }
+for p in "$BIN" "$LOAD" "$SERVE" "$AGENT" "$CMPBENCH"; do
+	[ -x "$p" ] || { echo "bench: $p missing: run make bench" >&2; exit 1; }
+done
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+
+t_start=$EPOCHREALTIME
+say "topology ${PFX}{client,proxy,primary,secondary}, colo_load and echo servers in both replicas"
+main_configs
+flow_memory
+flow_scale
+variants
+say "comparator microbenchmark"
+"$CMPBENCH" >"$WORK/bench_compare.txt"
+
+mkdir -p bench/results
+out=bench/results/$(date -u +%Y-%m-%d).md
+python3 bench/summarize.py "$RAW" "$WORK/bench_compare.txt" \
+	--seconds "$(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')" \
+	--reps "$REPS" --bytes "$BYTES" --output "$out"
+cp "$RAW" "${out%.md}.jsonl"
+say "results: $out"

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Turns bench/dataplane.sh's raw records into the benchmark table (stdout and a results file).
+
+Ratios are taken inside each repetition (configurations measured back to back), then the median
+over repetitions is shown; every other figure is a median over repetitions too.
+"""
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+GOALS = {
+    "ratio_pass": 0.9,
+    "added_p99_us": 20.0,
+    "kernel_b_per_flow": 256,
+    "daemon_b_per_flow": 512,
+    "flows_ratio": 0.9,
+}
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def by(records, config, kind):
+    return {r["rep"]: r["m"] for r in records if r["config"] == config and r["kind"] == kind}
+
+
+def per_rep(records, a, b, kind, field, fn):
+    """fn(a's value, b's value) for each repetition that has both."""
+    ra, rb = by(records, a, kind), by(records, b, kind)
+    return [fn(ra[k][field], rb[k][field]) for k in ra if k in rb]
+
+
+def fmt(v, spec=".2f", unit=""):
+    return "n/a" if v is None else format(v, spec) + unit
+
+
+def cpu_per_gb(m, field):
+    return m[field] / (m["bytes"] / 1e9) if m.get("bytes") else None
+
+
+def main_table(recs):
+    rows = ["| configuration | bulk Gbit/s | RR p50 µs | RR p99 µs | UDP 64 B replies/s | "
+            "daemon CPU s/GB | BPF CPU s/GB | machine CPU s/GB | checkpoints | ring_full |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for cfg in ("none", "passthrough", "compare"):
+        bulk, rr, udp, fin = (by(recs, cfg, k).values() for k in ("bulk1", "rr", "udp", "final"))
+        bulk, fin = list(bulk), list(fin)
+        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            cfg, fmt(median(m["gbps"] for m in bulk)),
+            fmt(median(m["p50_us"] for m in rr), ".1f"),
+            fmt(median(m["p99_us"] for m in rr), ".1f"),
+            fmt(median(m["per_s"] for m in udp), ".0f"),
+            fmt(median(cpu_per_gb(m, "daemon_cpu_s") for m in bulk), ".3f"),
+            fmt(median(cpu_per_gb(m, "bpf_cpu_s") for m in bulk), ".3f"),
+            fmt(median(cpu_per_gb(m, "machine_cpu_s") for m in bulk), ".3f"),
+            "-" if not fin else sum(m.get("checkpoints", 0) for m in fin),
+            "-" if not fin else sum(m.get("ring_full", 0) for m in fin)))
+    return rows
+
+
+def ratios(recs):
+    r = {}
+    r["c_b"] = median(per_rep(recs, "compare", "passthrough", "bulk1", "gbps", lambda a, b: a / b))
+    r["c_a"] = median(per_rep(recs, "compare", "none", "bulk1", "gbps", lambda a, b: a / b))
+    r["b_a"] = median(per_rep(recs, "passthrough", "none", "bulk1", "gbps", lambda a, b: a / b))
+    r["p99"] = median(per_rep(recs, "compare", "passthrough", "rr", "p99_us", lambda a, b: a - b))
+    r["p50"] = median(per_rep(recs, "compare", "passthrough", "rr", "p50_us", lambda a, b: a - b))
+    udp = by(recs, "compare", "udp").values()
+    r["frames_s"] = median(2 * m["per_s"] for m in udp)
+    share = [(m["daemon_cpu_s"] + m["bpf_cpu_s"]) / m["machine_cpu_s"]
+             for m in by(recs, "compare", "bulk1").values() if m["machine_cpu_s"] > 0]
+    r["share"] = median(share)
+    return r
+
+
+def flow_table(recs):
+    rows = ["| connections (100 transferring at once) | Gbit/s | vs 1 connection |", "|---|---|---|"]
+    base = by(recs, "compare", "flows1")
+    out = {}
+    for n in (1, 100, 10000):
+        runs = by(recs, "compare", f"flows{n}")
+        ratio = median(runs[k]["gbps"] / base[k]["gbps"] for k in runs if k in base)
+        out[n] = ratio
+        rows.append(f"| {n} | {fmt(median(m['gbps'] for m in runs.values()))} | {fmt(ratio)} |")
+    return rows, out
+
+
+def memory(recs):
+    m = next(iter(by(recs, "compare", "memory").values()), None)
+    if not m:
+        return None, None, []
+    kernel = m["ct_bytes"] / m["ct_entries"]
+    daemon = (m["rss1_kib"] - m["rss0_kib"]) * 1024 / m["flows"]
+    return kernel, daemon, [
+        f"- Kernel: conntrack LRU hash {m['ct_bytes']} B for {m['ct_entries']} entries "
+        f"(key {m['ct_key']} B, value {m['ct_value']} B, preallocated): "
+        f"**{kernel:.0f} B per flow**.",
+        f"- Daemon: RSS {m['rss0_kib']} KiB before, {m['rss1_kib']} KiB with {m['flows']} idle "
+        f"connections open: **{daemon:.0f} B per flow**."]
+
+
+def variant_table(recs):
+    rows = ["| variant (compare) | 1 connection Gbit/s | 16 connections Gbit/s | checkpoints |",
+            "|---|---|---|---|"]
+    names = {"shards1": "1 shard, tc capture, AF_PACKET", "shards2": "2 shards, tc, AF_PACKET",
+             "xdp": "2 shards, XDP capture, AF_PACKET", "afxdp": "2 shards, tc, AF_XDP release"}
+    for v, label in names.items():
+        cfg = "compare-" + v
+        rows.append("| {} | {} | {} | {} |".format(
+            label, fmt(median(m["gbps"] for m in by(recs, cfg, "bulk1").values())),
+            fmt(median(m["gbps"] for m in by(recs, cfg, "bulk16").values())),
+            sum(m.get("checkpoints", 0) for m in by(recs, cfg, "final").values())))
+    return rows
+
+
+def goal(ok, text):
+    return f"- {'met' if ok else 'MISSED'}: {text}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("compare_bench")
+    ap.add_argument("--output", required=True)
+    ap.add_argument("--seconds", type=int, default=0)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--bytes", type=int, default=0)
+    a = ap.parse_args()
+
+    recs = load(a.raw)
+    r = ratios(recs)
+    frows, fr = flow_table(recs)
+    kern, daemon, memlines = memory(recs)
+    with open(a.compare_bench) as f:
+        cmp_lines = f.read().rstrip("\n").splitlines()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    out = [
+        f"# colo-xdp benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        f"- kernel {platform.release()}, CPU {cpu_model()} × {len(open('/proc/cpuinfo').read().split('processor')) - 1}, "
+        f"commit {commit}; {a.reps} repetitions, medians; {a.seconds} s in all",
+        f"- command: `make bench` (bench/dataplane.sh; BENCH_REPS={a.reps} BENCH_BYTES={a.bytes})",
+        "- traffic: build/tools/colo_load in the scripts/netns.sh topology: bulk = one TCP "
+        "download from the replicas; RR = 8-byte request, 64-byte response, one connection, "
+        "sequential; UDP = 64-byte datagrams, 32 in flight, against an echo server",
+        "",
+        "## Throughput, latency, small packets",
+        "",
+        *main_table(recs),
+        "",
+        f"- compare / passthrough: **{fmt(r['c_b'])}**; compare / none: **{fmt(r['c_a'])}**; "
+        f"passthrough / none: {fmt(r['b_a'])}",
+        f"- latency compare adds over passthrough: p50 {fmt(r['p50'], '.1f', ' µs')}, "
+        f"p99 **{fmt(r['p99'], '.1f', ' µs')}**",
+        f"- frames compared per second at 64 B (a primary and a secondary frame per reply): "
+        f"{fmt(r['frames_s'], '.0f')}",
+        f"- dataplane's own share of the machine's CPU during compare bulk (daemon + BPF "
+        f"programs): {fmt(None if r['share'] is None else 100 * r['share'], '.0f', ' %')}",
+        "",
+        "## Flow scale (compare)",
+        "",
+        *frows,
+        "",
+        *memlines,
+        "",
+        "## Variants (compare)",
+        "",
+        *variant_table(recs),
+        "",
+        "## Comparator microbenchmark (make bench-compare)",
+        "",
+        "```",
+        *cmp_lines,
+        "```",
+        "",
+        "## Goals",
+        "",
+        goal(r["c_b"] is not None and r["c_b"] >= GOALS["ratio_pass"],
+             f"throughput with compare ≥ 0.9 × passthrough ({fmt(r['c_b'])})"),
+        goal(r["p99"] is not None and r["p99"] <= GOALS["added_p99_us"],
+             f"added p99 latency ≤ 20 µs over passthrough ({fmt(r['p99'], '.1f', ' µs')})"),
+        goal(kern is not None and kern <= GOALS["kernel_b_per_flow"],
+             f"idle flow ≤ 256 B in the kernel ({fmt(kern, '.0f', ' B')})"),
+        goal(daemon is not None and daemon <= GOALS["daemon_b_per_flow"],
+             f"idle flow ≤ 512 B in the daemon ({fmt(daemon, '.0f', ' B')})"),
+        goal(fr.get(10000) is not None and fr[10000] >= GOALS["flows_ratio"],
+             f"10,000 flows within 10% of 1 flow ({fmt(fr.get(10000))})"),
+    ]
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    with open(a.output, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
