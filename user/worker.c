@@ -214,25 +214,25 @@ static uint8_t *split_alloc(void *ctx, uint32_t len)
  * A primary TCP super-frame larger than split_segs segments is compared and released in
  * pieces: whole-frame release would otherwise wait for secondary bytes that the secondary
  * cannot send before the client acknowledges part of this very frame (its window is smaller
- * than the frame), a deadlock only a checkpoint breaks. Returns false when h stays whole.
+ * than the frame), a deadlock only a checkpoint breaks. The pieces are cut straight from the
+ * ring record, so a split frame is copied once. Returns false when the frame stays whole.
  */
-static bool worker_split(struct colo_worker *w, struct held_frame *h)
+static bool worker_split(struct colo_worker *w, const struct colo_rec *rec, const uint8_t *frame)
 {
 	struct split_pieces sp = {.w = w, .n = 0};
 	unsigned int i;
 	int r;
 
-	if (!w->cfg.split_segs || h->rec.side != COLO_SIDE_PRIMARY || w->failover)
+	if (!w->cfg.split_segs || rec->side != COLO_SIDE_PRIMARY || w->failover)
 		return false;
-	r = colo_release_split(h->data, h->rec.cap_len, &h->rec,
-			       w->cfg.split_segs * h->rec.gso_size, split_alloc, &sp);
+	r = colo_release_split(frame, rec->cap_len, rec, w->cfg.split_segs * rec->gso_size,
+			       split_alloc, &sp);
 	if (r <= 0) {
 		for (i = 0; i < sp.n; i++)
 			held_free(w, sp.piece[i]);
 		return false;
 	}
 	w->stats.split++;
-	held_free(w, h);
 	for (i = 0; i < sp.n; i++)
 		worker_feed(w, sp.piece[i]);
 	return true;
@@ -242,7 +242,9 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct colo_worker *w = ctx;
 	const struct colo_rec *r = data;
+	const uint8_t *frame = (const uint8_t *)(r + 1);
 	struct held_frame *h;
+	struct colo_rec rec;
 
 	w->stats.records++;
 	if (!rec_valid(r, size)) {
@@ -251,13 +253,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
-	h = held_alloc(w, r->cap_len);
+	rec = *r;
+	colo_release_fix_gso(w->rel, frame, rec.cap_len, &rec);
+	if (worker_split(w, &rec, frame))
+		goto next;
+	h = held_alloc(w, rec.cap_len);
 	if (!h)
 		goto next;
-	memcpy(h, r, sizeof(*r) + r->cap_len);
-	colo_release_fix_gso(w->rel, h->data, h->rec.cap_len, &h->rec);
-	if (!worker_split(w, h))
-		worker_feed(w, h);
+	h->rec = rec;
+	memcpy(h->data, frame, rec.cap_len);
+	worker_feed(w, h);
 next:
 	/* A negative return stops libbpf after consuming this record: tick and flush now. */
 	return ++w->budget >= WORKER_BUDGET ? -EAGAIN : 0;
