@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
 
 #include "lib/compare_int.h"
 
@@ -84,9 +84,10 @@ static void set_pos(struct tcp_stream *t, uint32_t seq)
 
 /* ---- history of compared segments: (range, hash), for retransmissions ---- */
 
+/* XXH3 with the widest vector unit the CPU has (AVX2 runs twice as fast as the SSE2 default). */
 static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
 {
-	return XXH3_64bits(p, n);
+	return XXH3_64bits_dispatch(p, n);
 }
 
 static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
