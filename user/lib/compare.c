@@ -16,6 +16,8 @@
 #define EVICT_SCAN	8    /* candidates looked at when the table is full */
 #define TICK_SCAN	32   /* connections looked at per tick for closing/idle removal */
 #define LRU_SLACK_SHIFT 4    /* a connection moves in its list at most every timeout / 16 */
+#define PREFETCH_MAX	2048 /* frame bytes prefetched on arrival */
+#define CACHE_LINE	64
 
 static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
 	[COLO_CP_MISMATCH] = "mismatch",
@@ -475,6 +477,19 @@ static void dgram_commit(struct conn *c, bool keep)
 
 /* ---- API ---- */
 
+/*
+ * Starts loading a new frame's bytes: they are parsed now and compared now or when the other
+ * side's arrive, and a frame fresh from a capture ring is rarely in this core's cache.
+ * Explicit prefetches keep more misses in flight than the hardware's stream prefetcher.
+ */
+static void prefetch_frame(const struct colo_frame_in *in)
+{
+	uint32_t n = in->len < PREFETCH_MAX ? in->len : PREFETCH_MAX;
+
+	for (uint32_t o = 0; o < n; o += CACHE_LINE)
+		__builtin_prefetch(in->data + o);
+}
+
 int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 {
 	struct colo_frame_info fi;
@@ -490,6 +505,7 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
+	prefetch_frame(in);
 	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
