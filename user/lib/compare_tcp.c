@@ -136,7 +136,8 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
 	e->seq = seq;
 	e->len = n;
 	e->hash = bytes_hash(p, n);
-	t->hist_head = (t->hist_head + 1) % t->hist_cap;
+	if (++t->hist_head == t->hist_cap)
+		t->hist_head = 0;
 	if (t->hist_len < t->hist_cap)
 		t->hist_len++;
 }
@@ -148,11 +149,11 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
 static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cframe *f,
 		     uint32_t from)
 {
-	uint32_t pe = f->seq + f->plen, seg = f->gso_size ? f->gso_size : f->plen, x = from;
+	uint32_t pe = f->seq + f->plen, seg = f->gso_size, x = from;
 
 	while (seq_lt(x, pe)) {
 		/* Up to the next segment boundary, counted from the frame's first byte. */
-		uint32_t end = f->seq + ((x - f->seq) / seg + 1) * seg;
+		uint32_t end = seg ? f->seq + ((x - f->seq) / seg + 1) * seg : pe;
 		uint32_t n = seq_min(end, pe) - x;
 
 		hist_push(cmp, t, x, f->pl + (x - f->seq), n);
