@@ -121,6 +121,7 @@ struct colo_cmp {
 	void *ctx;
 	struct conn_bucket *buckets;
 	uint32_t bucket_mask;
+	struct conn *last; /* the last frame's connection */
 	struct conn_list lru;
 	struct conn_list closed;
 	struct cframe_q age;
