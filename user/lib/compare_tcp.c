@@ -125,8 +125,8 @@ static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
 	return true;
 }
 
-static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, const uint8_t *p,
-		      uint32_t n)
+static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, uint32_t n,
+		      uint64_t hash)
 {
 	struct retx_entry *e;
 
@@ -135,7 +135,7 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
 	e = &t->hist[t->hist_head];
 	e->seq = seq;
 	e->len = n;
-	e->hash = bytes_hash(p, n);
+	e->hash = hash;
 	if (++t->hist_head == t->hist_cap)
 		t->hist_head = 0;
 	if (t->hist_len < t->hist_cap)
@@ -156,7 +156,7 @@ static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cf
 		uint32_t end = seg ? f->seq + ((x - f->seq) / seg + 1) * seg : pe;
 		uint32_t n = seq_min(end, pe) - x;
 
-		hist_push(cmp, t, x, f->pl + (x - f->seq), n);
+		hist_push(cmp, t, x, n, bytes_hash(f->pl + (x - f->seq), n));
 		x += n;
 	}
 }
@@ -318,6 +318,33 @@ static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe 
 	return true;
 }
 
+/* A primary segment whose compared payload makes one history entry: no GSO segments, no FIN. */
+static bool one_entry(const struct cframe *f)
+{
+	return !f->gso_size && !(f->tcp_flags & COLO_TCP_FIN);
+}
+
+/*
+ * Compares the len bytes at t->next of primary f and secondary s (in primary space at ms). When
+ * they complete a one-entry segment, its history entry is hashed first and pushed on a match:
+ * the hash then works on f's bytes, in cache since f arrived, while s's still come from memory.
+ */
+static bool compare_bytes(struct colo_cmp *cmp, struct tcp_stream *t, struct cframe *f,
+			  const struct cframe *s, uint32_t ms, uint32_t len)
+{
+	uint32_t n = t->next, pe = f->seq + f->plen;
+	bool last = one_entry(f) && n + len == pe;
+	uint64_t hash = last ? bytes_hash(f->pl + (f->cmp_from - f->seq), pe - f->cmp_from) : 0;
+
+	if (memcmp(f->pl + (n - f->seq), s->pl + (n - ms), len))
+		return false;
+	if (last)
+		hist_push(cmp, t, f->cmp_from, pe - f->cmp_from, hash);
+	t->next += len;
+	cmp->st.compared_bytes += len;
+	return true;
+}
+
 /* Primary head f at t->next against secondary s. False on mismatch. */
 static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f, struct cframe *s)
 {
@@ -331,12 +358,8 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 		f->cmp_from = n;
 	}
 	if (pr && sr) {
-		uint32_t len = pr < sr ? pr : sr;
-
-		if (memcmp(f->pl + (n - f->seq), s->pl + (n - ms), len))
+		if (!compare_bytes(cmp, t, f, s, ms, pr < sr ? pr : sr))
 			return false;
-		t->next += len;
-		cmp->st.compared_bytes += len;
 	} else if (!pr && !sr) {
 		/* Both are at their FIN (each segment still ends beyond next). */
 		t->fin_cmp = true;
@@ -349,7 +372,8 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (seq_le(s->end - t->off, t->next))
 		cmp_drop(cmp, s, COLO_DROP_COMPARED);
 	if (f->vpos == f->end) {
-		hist_add(cmp, t, f, f->cmp_from);
+		if (!one_entry(f))
+			hist_add(cmp, t, f, f->cmp_from);
 		frame_done(c, f);
 	}
 	return true;
