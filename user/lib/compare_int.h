@@ -94,7 +94,7 @@ struct tcp_stream {
 	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
 	uint32_t hist_head;	 /* next slot written */
 	uint32_t hist_len;	 /* valid entries */
-	bool hist_capped;	 /* growth refused once: not asked again */
+	bool hist_capped;	 /* at the window or growth refused once: not asked again */
 };
 
 struct conn {

@@ -104,8 +104,10 @@ static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
 
 	if (max < HIST_MIN)
 		max = HIST_MIN;
-	if (t->hist_cap >= max || t->hist_capped)
+	if (t->hist_cap >= max || t->hist_capped) {
+		t->hist_capped = true;
 		return false;
+	}
 	cap = t->hist_cap ? t->hist_cap * 2 : HIST_MIN;
 	if (cap > max)
 		cap = max;
@@ -130,7 +132,7 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
 {
 	struct retx_entry *e;
 
-	if (t->hist_len == t->hist_cap && !hist_grow(cmp, t) && !t->hist_cap)
+	if (t->hist_len == t->hist_cap && (t->hist_capped || !hist_grow(cmp, t)) && !t->hist_cap)
 		return;
 	e = &t->hist[t->hist_head];
 	e->seq = seq;
