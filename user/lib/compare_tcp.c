@@ -145,6 +145,20 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
 }
 
 /*
+ * Starts loading, for writing, the history slot a new primary segment's entry likely takes (after
+ * those of the primary frames held before it). With many connections a ring's next lines are
+ * cold, and the store that missed there stalled the comparison of the secondary's bytes.
+ */
+static void hist_prefetch(const struct conn *c)
+{
+	const struct tcp_stream *t = &c->tcp;
+	uint32_t i = t->hist_head + c->nq[SIDE_P];
+
+	if (t->hist && i < t->hist_cap)
+		__builtin_prefetch(&t->hist[i], 1);
+}
+
+/*
  * Records the compared payload [from, pe) of primary segment f: one entry, or one per GSO
  * segment (retransmissions repeat those, alone or several at a time).
  */
@@ -570,6 +584,7 @@ static void primary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 		set_pos(t, t->floor_valid && seq_lt(f->seq, t->floor) ? t->floor : f->seq);
 	}
 	f->vpos = f->seq;
+	hist_prefetch(c);
 	cmp_over_limit(cmp, c, f);
 	cmp_hold(cmp, f, NULL);
 	insert_pend(t, f);
