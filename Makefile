@@ -40,7 +40,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
 USER_LDFLAGS := $(SANFLAGS)
-LIBS := -lbpf -lxdp -lelf -lz -lpcap -lpthread
+LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Iinclude -Ivmlinux -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -125,7 +125,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TEST_PKT_SRC) $(USER_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$< $(LIB_SRCS) $(TEST_PKT_SRC) -lpcap -o $@
+		$< $(LIB_SRCS) $(TEST_PKT_SRC) -lpcap -lxxhash -o $@
 
 tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 

@@ -236,18 +236,21 @@ static void handshake(struct colo_cmp *cmp, const struct config *c)
 	}
 }
 
-/* Feeds one round; returns the seconds it took. */
+/* Feeds one round; returns the seconds it took. Chunk by chunk: no division per frame. */
 static double feed_round(struct colo_cmp *cmp, const struct round *r, uint64_t t)
 {
-	size_t n = (size_t)r->chunks * (CHUNK + r->nsec);
+	unsigned int per_chunk = CHUNK + r->nsec;
+	const struct bframe *b = r->frames;
 	struct colo_frame_in in = {.time_ns = t};
 	double t0 = now_s();
 
-	for (size_t i = 0; i < n; i++) {
-		in.side = i % (CHUNK + r->nsec) < CHUNK ? COLO_SIDE_PRIMARY : COLO_SIDE_SECONDARY;
-		in.data = r->frames[i].data;
-		in.len = r->frames[i].len;
-		colo_cmp_feed(cmp, &in);
+	for (uint32_t k = 0; k < r->chunks; k++) {
+		for (unsigned int i = 0; i < per_chunk; i++, b++) {
+			in.side = i < CHUNK ? COLO_SIDE_PRIMARY : COLO_SIDE_SECONDARY;
+			in.data = b->data;
+			in.len = b->len;
+			colo_cmp_feed(cmp, &in);
+		}
 	}
 	return now_s() - t0;
 }

@@ -16,6 +16,8 @@
 #define EVICT_SCAN	8    /* candidates looked at when the table is full */
 #define TICK_SCAN	32   /* connections looked at per tick for closing/idle removal */
 #define LRU_SLACK_SHIFT 4    /* a connection moves in its list at most every timeout / 16 */
+#define PREFETCH_MAX	2048 /* frame bytes prefetched on arrival */
+#define CACHE_LINE	64
 
 static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
 	[COLO_CP_MISMATCH] = "mismatch",
@@ -305,6 +307,8 @@ static struct conn_list *conn_list_of(struct colo_cmp *cmp, struct conn *c)
 
 static void conn_remove(struct colo_cmp *cmp, struct conn *c)
 {
+	if (cmp->last == c)
+		cmp->last = NULL;
 	LIST_REMOVE(c, hnode);
 	TAILQ_REMOVE(conn_list_of(cmp, c), c, lru);
 	if (c->is_tcp)
@@ -373,6 +377,26 @@ static struct conn *conn_create(struct colo_cmp *cmp, const struct colo_frame_in
 	LIST_INSERT_HEAD(bucket_of(cmp, hash), c, hnode);
 	TAILQ_INSERT_TAIL(&cmp->lru, c, lru);
 	cmp->st.conns++;
+	return c;
+}
+
+/*
+ * The connection of fi, created if new; NULL if there is no slot. Frames come in bursts per flow:
+ * the last frame's connection is tried first, without hashing.
+ */
+static struct conn *conn_get(struct colo_cmp *cmp, const struct colo_frame_info *fi, uint64_t now)
+{
+	struct conn *c = cmp->last;
+	uint32_t hash;
+
+	if (c && !memcmp(&c->key, &fi->key, sizeof(fi->key)))
+		return c;
+	hash = key_hash(cmp, &fi->key);
+	c = conn_lookup(cmp, &fi->key, hash);
+	if (!c)
+		c = conn_create(cmp, fi, hash, now);
+	if (c)
+		cmp->last = c;
 	return c;
 }
 
@@ -475,12 +499,24 @@ static void dgram_commit(struct conn *c, bool keep)
 
 /* ---- API ---- */
 
+/*
+ * Starts loading a new frame's bytes: they are parsed now and compared now or when the other
+ * side's arrive, and a frame fresh from a capture ring is rarely in this core's cache.
+ * Explicit prefetches keep more misses in flight than the hardware's stream prefetcher.
+ */
+static void prefetch_frame(const struct colo_frame_in *in)
+{
+	uint32_t n = in->len < PREFETCH_MAX ? in->len : PREFETCH_MAX;
+
+	for (uint32_t o = 0; o < n; o += CACHE_LINE)
+		__builtin_prefetch(in->data + o);
+}
+
 int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 {
 	struct colo_frame_info fi;
 	struct cframe *f;
 	struct conn *c;
-	uint32_t hash;
 
 	if (!cmp || !in || (unsigned int)in->side >= COLO_SIDE_MAX || (!in->data && in->len))
 		return -EINVAL;
@@ -490,21 +526,18 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
+	prefetch_frame(in);
 	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
-	hash = key_hash(cmp, &fi.key);
-	c = conn_lookup(cmp, &fi.key, hash);
+	c = conn_get(cmp, &fi, in->time_ns);
 	if (!c) {
-		c = conn_create(cmp, &fi, hash, in->time_ns);
-		if (!c) {
-			/* No slot: drop rather than release uncompared; TCP retransmits. */
-			cmp->st.conns_refused++;
-			cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key, in->time_ns);
-			drop_raw(cmp, in, COLO_DROP_REFUSED);
-			return 0;
-		}
+		/* No slot: drop rather than release uncompared; TCP retransmits. */
+		cmp->st.conns_refused++;
+		cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key, in->time_ns);
+		drop_raw(cmp, in, COLO_DROP_REFUSED);
+		return 0;
 	}
 	if (c->is_tcp != (fi.key.proto == IPPROTO_TCP && !fi.fragment)) {
 		drop_raw(cmp, in, COLO_DROP_MALFORMED);

@@ -94,7 +94,7 @@ struct tcp_stream {
 	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
 	uint32_t hist_head;	 /* next slot written */
 	uint32_t hist_len;	 /* valid entries */
-	bool hist_capped;	 /* growth refused once: not asked again */
+	bool hist_capped;	 /* at the window or growth refused once: not asked again */
 };
 
 struct conn {
@@ -121,6 +121,7 @@ struct colo_cmp {
 	void *ctx;
 	struct conn_bucket *buckets;
 	uint32_t bucket_mask;
+	struct conn *last; /* the last frame's connection */
 	struct conn_list lru;
 	struct conn_list closed;
 	struct cframe_q age;
