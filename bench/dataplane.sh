@@ -179,8 +179,11 @@ daemon_down() {
 	wait "$AGENT_PID" 2>/dev/null || true
 	DAEMON= AGENT_PID=
 	fin=$(grep 'colo-xdp: final:' "$WORK/run.log" | tail -n 1)
-	record "$1" final "$(jq -cn --arg l "$fin" '$l | [scan("([a-z_]+)=([0-9]+)(?= |$)")] |
-		map({(.[0]): (.[1] | tonumber)}) | add // {}')"
+	record "$1" final "$(jq -cn --arg l "$fin" '$l |
+		([scan("([a-z_]+)=([0-9]+)(?= |$)")] | map({(.[0]): (.[1] | tonumber)}) | add // {}) +
+		([scan("([a-z_]+)_us=([0-9]+)/([0-9]+)")] |
+		 map({(.[0] + "_p50_us"): (.[1] | tonumber), (.[0] + "_p99_us"): (.[2] | tonumber)}) |
+		 add // {})')"
 }
 
 # servers_up: the topology and, in both replicas, the TCP load server and a UDP echo server.
@@ -226,6 +229,8 @@ stop_cfg() {
 }
 
 # The three configurations, back to back: bulk (1 connection), request/response, UDP rate.
+# Then request/response alone under compare, whose daemon summary splits its latency into
+# capture-to-worker (ring wakeup) and capture-to-release (hold) delays.
 main_configs() {
 	local cfg
 	for REP in $(seq "$REPS"); do
@@ -237,6 +242,10 @@ main_configs() {
 			udp "$cfg"
 			stop_cfg "$cfg"
 		done
+		say "rep $REP/$REPS: compare, request/response alone"
+		start_cfg compare-rr
+		rr compare-rr
+		stop_cfg compare-rr
 	done
 }
 

@@ -79,6 +79,9 @@ def ratios(recs):
     r["p50"] = median(per_rep(recs, "compare", "passthrough", "rr", "p50_us", lambda a, b: a - b))
     udp = by(recs, "compare", "udp").values()
     r["frames_s"] = median(2 * m["per_s"] for m in udp)
+    fin = by(recs, "compare-rr", "final").values()
+    for k in ("ring_delay_p50_us", "ring_delay_p99_us", "hold_p50_us", "hold_p99_us"):
+        r[k] = median(m.get(k) for m in fin)
     share = [(m["daemon_cpu_s"] + m["bpf_cpu_s"]) / m["machine_cpu_s"]
              for m in by(recs, "compare", "bulk1").values() if m["machine_cpu_s"] > 0]
     r["share"] = median(share)
@@ -176,6 +179,11 @@ def main():
         f"passthrough / none: {fmt(r['b_a'])}",
         f"- latency compare adds over passthrough: p50 {fmt(r['p50'], '.1f', ' µs')}, "
         f"p99 **{fmt(r['p99'], '.1f', ' µs')}**",
+        f"- where compare's request/response time goes (daemon's own histograms, request/"
+        f"response alone, quarter-octave upper bounds): capture to worker (ring wakeup) p50 "
+        f"{fmt(r['ring_delay_p50_us'], '.0f', ' µs')}, p99 {fmt(r['ring_delay_p99_us'], '.0f', ' µs')}; "
+        f"capture to release (wakeup + wait for the other replica + compare) p50 "
+        f"{fmt(r['hold_p50_us'], '.0f', ' µs')}, p99 {fmt(r['hold_p99_us'], '.0f', ' µs')}",
         f"- frames compared per second at 64 B (a primary and a secondary frame per reply): "
         f"{fmt(r['frames_s'], '.0f')}",
         f"- dataplane's own share of the machine's CPU during compare bulk (daemon + BPF "

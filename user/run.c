@@ -263,6 +263,8 @@ static void totals(struct run_state *st, struct run_totals *t)
 		t->w.held_bytes += ws.held_bytes;
 		t->w.offsets += ws.offsets;
 		t->w.offset_errors += ws.offset_errors;
+		colo_delay_hist_merge(&t->w.ring_delay, &ws.ring_delay);
+		colo_delay_hist_merge(&t->w.hold_delay, &ws.hold_delay);
 		t->w.cmp.released += ws.cmp.released;
 		t->w.cmp.released_bytes += ws.cmp.released_bytes;
 		t->w.cmp.compared_bytes += ws.cmp.compared_bytes;
@@ -305,7 +307,8 @@ static void print_summary(struct run_state *st, const char *what)
 		"%s: t=%.1fs frames compared=%lu/%lu (P/S) compared_bytes=%lu released=%lu "
 		"(%lu bytes, %.1f Mbit/s avg) held=%lu/%lu checkpoints=%lu triggers=%lu "
 		"commits=%lu conns=%lu offsets=%lu ring_full=%lu ring_missing=%lu bad_records=%lu "
-		"send_errors=%lu passed=%lu split=%lu held_bytes=%lu mem_refused=%lu",
+		"send_errors=%lu passed=%lu split=%lu held_bytes=%lu mem_refused=%lu "
+		"ring_delay_us=%lu/%lu hold_us=%lu/%lu (p50/p99)",
 		what, secs, (unsigned long)t.w.cmp.frames_in[0],
 		(unsigned long)t.w.cmp.frames_in[1], (unsigned long)t.w.cmp.compared_bytes,
 		(unsigned long)t.w.rel.frames, (unsigned long)t.w.rel.bytes,
@@ -316,7 +319,11 @@ static void print_summary(struct run_state *st, const char *what)
 		(unsigned long)t.ring_missing, (unsigned long)t.w.bad_records,
 		(unsigned long)(t.w.rel.send_errors + t.w.rel.refused), (unsigned long)t.w.passed,
 		(unsigned long)t.w.split, (unsigned long)t.w.held_bytes,
-		(unsigned long)(t.w.mem_refused + t.w.alloc_failed));
+		(unsigned long)(t.w.mem_refused + t.w.alloc_failed),
+		(unsigned long)colo_delay_hist_quantile(&t.w.ring_delay, 0.5),
+		(unsigned long)colo_delay_hist_quantile(&t.w.ring_delay, 0.99),
+		(unsigned long)colo_delay_hist_quantile(&t.w.hold_delay, 0.5),
+		(unsigned long)colo_delay_hist_quantile(&t.w.hold_delay, 0.99));
 }
 
 /* ---- attach ------------------------------------------------------------------------------- */

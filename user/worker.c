@@ -112,12 +112,21 @@ static void held_free(struct colo_worker *w, struct held_frame *h)
 	free(h);
 }
 
+/* Microseconds since a record's capture stamp (0 if the clocks disagree). */
+static uint64_t since_capture_us(const struct colo_rec *rec)
+{
+	uint64_t t = now_ns();
+
+	return t > rec->tstamp_ns ? (t - rec->tstamp_ns) / 1000 : 0;
+}
+
 static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_t len)
 {
 	struct colo_worker *w = ctx;
 	struct held_frame *h = cookie;
 
 	(void)data;
+	colo_delay_hist_add(&w->stats.hold_delay, since_capture_us(&h->rec));
 	colo_release_add(w->rel, h->data, len, &h->rec, h);
 }
 
@@ -251,6 +260,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		w->stats.bad_records++;
 		goto next;
 	}
+	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(r));
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
 	rec = *r;

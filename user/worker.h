@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/compare.h"
+#include "lib/delay_hist.h"
 #include "release.h"
 
 enum colo_worker_cmd {
@@ -41,15 +42,17 @@ struct colo_worker_cfg {
 struct colo_worker_stats {
 	struct colo_cmp_stats cmp;
 	struct colo_release_stats rel;
-	uint64_t records;	/* ring records consumed */
-	uint64_t bad_records;	/* records that failed the bounds checks: dropped */
-	uint64_t passed;	/* after failover: primary frames released uncompared */
-	uint64_t offsets;	/* offsets written to the conntrack map */
-	uint64_t offset_errors; /* conntrack updates that failed */
-	uint64_t split;		/* primary super-frames compared in pieces */
-	uint64_t alloc_failed;	/* records dropped for lack of memory */
-	uint64_t mem_refused;	/* records dropped because max_held_bytes were held */
-	uint64_t held_bytes;	/* bytes of copied-out frames held now */
+	uint64_t records;		   /* ring records consumed */
+	uint64_t bad_records;		   /* records that failed the bounds checks: dropped */
+	uint64_t passed;		   /* after failover: primary frames released uncompared */
+	uint64_t offsets;		   /* offsets written to the conntrack map */
+	uint64_t offset_errors;		   /* conntrack updates that failed */
+	uint64_t split;			   /* primary super-frames compared in pieces */
+	uint64_t alloc_failed;		   /* records dropped for lack of memory */
+	uint64_t mem_refused;		   /* records dropped because max_held_bytes were held */
+	uint64_t held_bytes;		   /* bytes of copied-out frames held now */
+	struct colo_delay_hist ring_delay; /* capture to worker, every record */
+	struct colo_delay_hist hold_delay; /* capture to release, compared primary frames */
 };
 
 struct colo_worker;
