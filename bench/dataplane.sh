@@ -228,7 +228,8 @@ stop_cfg() {
 	servers_down
 }
 
-# The three configurations, back to back: bulk (1 connection), request/response, UDP rate.
+# The three configurations, back to back: request/response (first, on a fresh daemon), UDP
+# rate, bulk (1 connection).
 # Then request/response alone under compare, whose daemon summary splits its latency into
 # capture-to-worker (ring wakeup) and capture-to-release (hold) delays.
 main_configs() {
@@ -237,9 +238,9 @@ main_configs() {
 		for cfg in none passthrough compare; do
 			say "rep $REP/$REPS: $cfg"
 			start_cfg "$cfg"
-			bulk "$cfg" bulk1
 			rr "$cfg"
 			udp "$cfg"
+			bulk "$cfg" bulk1
 			stop_cfg "$cfg"
 		done
 		say "rep $REP/$REPS: compare, request/response alone"
@@ -255,20 +256,23 @@ rss_kib() {
 }
 
 # Memory per idle flow, on a fresh daemon (a heap that earlier flows grew would hide it): RSS
-# and conntrack while 10,000 connections are open and idle.
+# and conntrack while 10,000 connections are open and idle. Then, with those still open, one
+# bulk download: what a table of 10,000 flows costs the flow that moves.
 flow_memory() {
 	local load r0 r1 ct
-	say "memory: 10000 idle connections"
+	say "memory: 10000 idle connections, then one download beside them"
 	start_cfg compare
 	r0=$(rss_kib "$DAEMON")
 	nsenter --net="/run/netns/${PFX}client" -- "$LOAD" bulk --connect "$SERVICE" \
-		--port "$TCP_PORT" --conns 10000 --bytes 10000 --hold-ms 3000 >"$WORK/hold.out" &
+		--port "$TCP_PORT" --conns 10000 --bytes 10000 --hold-ms 600000 >"$WORK/hold.out" &
 	load=$!
 	wait_for "$WORK/hold.out" '"connected":10000' 60
 	sleep 1.5
 	r1=$(rss_kib "$DAEMON")
 	ct=$(bpftool map show pinned "/sys/fs/bpf/colo-xdp/$INST/colo_conntrack" --json)
-	wait "$load"
+	bulk compare bulk1-beside10000
+	kill -TERM "$load"
+	wait "$load" || true
 	record compare memory "$(jq -c --argjson r0 "$r0" --argjson r1 "$r1" \
 		'{flows: 10000, rss0_kib: $r0, rss1_kib: $r1, ct_bytes: .bytes_memlock,
 		  ct_entries: .max_entries, ct_key: .bytes_key, ct_value: .bytes_value}' <<<"$ct")"
