@@ -16,13 +16,13 @@
 # comparator microbenchmark. Prints a table and writes bench/results/<date>.md.
 #
 # Environment: BENCH_REPS (3), BENCH_BYTES (bulk bytes per run, 2000000000), BENCH_RR (request/
-# response count, 10000), BENCH_UDP_SECONDS (3). Needs root and a build (make bench builds).
+# response count, 20000), BENCH_UDP_SECONDS (3). Needs root and a build (make bench builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS=${BENCH_REPS:-3}
 BYTES=${BENCH_BYTES:-2000000000}
-RR_COUNT=${BENCH_RR:-10000}
+RR_COUNT=${BENCH_RR:-20000}
 UDP_SECONDS=${BENCH_UDP_SECONDS:-3}
 BIN=$PWD/build/colo-xdp
 LOAD=$PWD/build/tools/colo_load
@@ -36,7 +36,6 @@ RAW=$WORK/raw.jsonl
 SERVICE=10.77.0.2
 TCP_PORT=9000
 UDP_PORT=9001
-PIDS=()
 SERVERS=()
 DAEMON=
 AGENT_PID=
@@ -46,38 +45,17 @@ say() {
 	printf '== %s\n' "$*" >&2
 }
 
+. scripts/lib_topology.bash
+
 teardown() {
-	local p
 	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
 	ip -n "${PFX}proxy" link del br0 2>/dev/null || true
-	if [ -d "/sys/fs/bpf/colo-xdp/$INST" ] && [ -e "/run/netns/${PFX}proxy" ]; then
-		for p in outside primary secondary; do
-			ns proxy "$BIN" detach "$p" --instance "$INST" >/dev/null 2>&1 || true
-		done
-	fi
-	scripts/netns.sh down "$PFX" >/dev/null 2>&1 || true
+	topology_cleanup
 	[ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
 	rm -rf "$WORK"
 }
 trap teardown EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
-
-ns() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@"
-}
-
-bg() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@" &
-	PIDS+=($!)
-}
 
 # wait_for FILE REGEX SECONDS
 wait_for() {

@@ -19,26 +19,16 @@ SOCK=$WORK/agent.sock
 BULK=64000000
 DIV_SIZE=8000000
 DIV_AT=3000000
-PIDS=()
 
 say() {
 	printf '== %s\n' "$*"
 }
 
+. scripts/lib_topology.bash
+
 teardown() {
-	local p
 	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	if [ -d "/sys/fs/bpf/colo-xdp/$INST" ] && [ -e "/run/netns/${PFX}proxy" ]; then
-		for p in outside primary secondary; do
-			nsenter --net="/run/netns/${PFX}proxy" -- "$BIN" detach "$p" --instance "$INST" \
-				>/dev/null 2>&1 || true
-		done
-	fi
-	scripts/netns.sh down "$PFX" >/dev/null 2>&1 || true
+	topology_cleanup
 	rm -rf "$WORK"
 }
 trap teardown EXIT
@@ -49,19 +39,6 @@ for p in "$BIN" "$SERVE" "$AGENT"; do
 	[ -x "$p" ] || { echo "demo: $p missing: run make demo" >&2; exit 1; }
 done
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-
-ns() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@"
-}
-
-bg() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@" &
-	PIDS+=($!)
-}
 
 # fetch ADDR PORT OUT: download; prints the seconds it took.
 fetch() {
