@@ -259,11 +259,15 @@ flow_memory() {
 
 # Flow scale under compare: 1, 100 and 10,000 open connections, at most 100 transferring at
 # once (the server side of 10,000 simultaneous bursts overflows any ring, see PLATFORM.md).
+# The same workloads without a dataplane show what the workload itself costs.
 flow_scale() {
 	local conns
 	for REP in $(seq "$REPS"); do
 		for conns in 1 100 10000; do
-			say "rep $REP/$REPS: compare, $conns connections"
+			say "rep $REP/$REPS: none and compare, $conns connections"
+			start_cfg none
+			bulk none "flows$conns" --conns "$conns" --active 100
+			stop_cfg none
 			start_cfg "compare-flows$conns"
 			bulk compare "flows$conns" --conns "$conns" --active 100
 			stop_cfg "compare-flows$conns"

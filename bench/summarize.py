@@ -90,20 +90,24 @@ def ratios(recs):
 
 
 def flow_table(recs):
-    rows = ["| connections | Gbit/s | vs 1 connection |", "|---|---|---|"]
+    rows = ["| connections | none Gbit/s | compare Gbit/s | compare vs 1 connection | "
+            "compare / none |", "|---|---|---|---|---|"]
     base = by(recs, "compare", "flows1")
     out = {}
     for n in (1, 100, 10000):
-        runs = by(recs, "compare", f"flows{n}")
+        runs, plain = by(recs, "compare", f"flows{n}"), by(recs, "none", f"flows{n}")
         ratio = median(runs[k]["gbps"] / base[k]["gbps"] for k in runs if k in base)
+        vs_none = median(runs[k]["gbps"] / plain[k]["gbps"] for k in runs if k in plain)
         out[n] = ratio
         label = f"{n}, all transferring" if n <= 100 else f"{n}, 100 transferring at a time"
-        rows.append(f"| {label} | {fmt(median(m['gbps'] for m in runs.values()))} | {fmt(ratio)} |")
+        rows.append(f"| {label} | {fmt(median(m['gbps'] for m in plain.values()))} | "
+                    f"{fmt(median(m['gbps'] for m in runs.values()))} | {fmt(ratio)} | "
+                    f"{fmt(vs_none)} |")
     beside = next(iter(by(recs, "compare", "bulk1-beside10000").values()), None)
     base_gbps = median(m["gbps"] for m in base.values())
     out["beside"] = beside["gbps"] / base_gbps if beside and base_gbps else None
-    rows.append(f"| 1 transferring beside 10000 idle | {fmt(beside and beside['gbps'])} | "
-                f"{fmt(out['beside'])} |")
+    rows.append(f"| 1 transferring beside 10000 idle | - | {fmt(beside and beside['gbps'])} | "
+                f"{fmt(out['beside'])} | - |")
     return rows, out
 
 
