@@ -16,13 +16,15 @@
 # comparator microbenchmark. Prints a table and writes bench/results/<date>.md.
 #
 # Environment: BENCH_REPS (3), BENCH_BYTES (bulk bytes per run, 2000000000), BENCH_RR (request/
-# response count, 20000), BENCH_UDP_SECONDS (3). Needs root and a build (make bench builds).
+# response count, 20000), BENCH_UDP_SECONDS (3), BENCH_BULK_LIMIT (seconds a bulk run may take,
+# 90: a stalled one is recorded as such, left out of the medians and listed with the results). Needs root and a build (make bench builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS=${BENCH_REPS:-3}
 BYTES=${BENCH_BYTES:-2000000000}
 RR_COUNT=${BENCH_RR:-20000}
+BULK_LIMIT=${BENCH_BULK_LIMIT:-90}
 UDP_SECONDS=${BENCH_UDP_SECONDS:-3}
 BIN=$PWD/build/colo-xdp
 LOAD=$PWD/build/tools/colo_load
@@ -101,8 +103,12 @@ bulk() {
 	[ -z "$DAEMON" ] || d0=$(proc_cpu "$DAEMON")
 	m0=$(machine_busy)
 	b0=$(bpf_run_s)
-	out=$(ns client "$LOAD" bulk --connect "$SERVICE" --port "$TCP_PORT" --bytes "$BYTES" "$@" |
-		tail -n 1)
+	if ! out=$(ns client timeout "$BULK_LIMIT" "$LOAD" bulk --connect "$SERVICE" \
+		--port "$TCP_PORT" --bytes "$BYTES" "$@" | tail -n 1) || ! grep -q gbps <<<"$out"; then
+		say "WARNING: $cfg $kind: no result within ${BULK_LIMIT}s: recorded as stalled"
+		record "$cfg" "$kind" '{"stalled": true}'
+		return 0
+	fi
 	[ -z "$DAEMON" ] || d1=$(proc_cpu "$DAEMON")
 	m1=$(machine_busy)
 	b1=$(bpf_run_s)

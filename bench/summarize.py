@@ -33,7 +33,12 @@ def median(values):
 
 
 def by(records, config, kind):
-    return {r["rep"]: r["m"] for r in records if r["config"] == config and r["kind"] == kind}
+    return {r["rep"]: r["m"] for r in records
+            if r["config"] == config and r["kind"] == kind and not r["m"].get("stalled")}
+
+
+def stalled(records):
+    return [f"{r['config']} {r['kind']} rep {r['rep']}" for r in records if r["m"].get("stalled")]
 
 
 def per_rep(records, a, b, kind, field, fn):
@@ -181,6 +186,8 @@ def main():
         "- traffic: build/tools/colo_load in the scripts/netns.sh topology: bulk = one TCP "
         "download from the replicas; RR = 8-byte request, 64-byte response, one connection, "
         "sequential; UDP = 64-byte datagrams, 32 in flight, against an echo server",
+        f"- bulk runs stalled past BENCH_BULK_LIMIT, left out of the medians: "
+        f"{', '.join(stalled(recs)) or 'none'}",
         "",
         "## Throughput, latency, small packets",
         "",
