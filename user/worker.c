@@ -48,6 +48,7 @@ struct colo_worker {
 	bool stopping;
 	bool joined;
 	unsigned int budget;
+	uint64_t now; /* read once per record, command batch or tick: the comparator's clock */
 	uint64_t held_bytes;		/* of every held_frame allocated and not yet freed */
 	struct colo_worker_stats stats; /* owned by the worker thread */
 	pthread_mutex_t snap_lock;
@@ -112,12 +113,10 @@ static void held_free(struct colo_worker *w, struct held_frame *h)
 	free(h);
 }
 
-/* Microseconds since a record's capture stamp (0 if the clocks disagree). */
-static uint64_t since_capture_us(const struct colo_rec *rec)
+/* Microseconds from a record's capture stamp to w->now (0 if the clocks disagree). */
+static uint64_t since_capture_us(const struct colo_worker *w, const struct colo_rec *rec)
 {
-	uint64_t t = now_ns();
-
-	return t > rec->tstamp_ns ? (t - rec->tstamp_ns) / 1000 : 0;
+	return w->now > rec->tstamp_ns ? (w->now - rec->tstamp_ns) / 1000 : 0;
 }
 
 static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_t len)
@@ -126,7 +125,7 @@ static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_
 	struct held_frame *h = cookie;
 
 	(void)data;
-	colo_delay_hist_add(&w->stats.hold_delay, since_capture_us(&h->rec));
+	colo_delay_hist_add(&w->stats.hold_delay, since_capture_us(w, &h->rec));
 	colo_release_add(w->rel, h->data, len, &h->rec, h);
 }
 
@@ -162,7 +161,7 @@ static void worker_offset(void *ctx, const struct colo_flow_key *flow, uint32_t 
 
 	if (bpf_map_lookup_elem(w->cfg.conntrack_fd, flow, &conn)) {
 		memset(&conn, 0, sizeof(conn));
-		conn.created_ns = conn.last_seen_ns = now_ns();
+		conn.created_ns = conn.last_seen_ns = w->now;
 	}
 	conn.seq_offset = seq_offset;
 	conn.flags |= COLO_CONN_SEQ_OFFSET;
@@ -260,7 +259,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		w->stats.bad_records++;
 		goto next;
 	}
-	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(r));
+	w->now = now_ns();
+	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(w, r));
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
 	rec = *r;
@@ -282,14 +282,18 @@ static void worker_commands(struct colo_worker *w)
 {
 	unsigned int cmds = atomic_exchange(&w->mailbox, 0);
 
+	if (!cmds)
+		return;
+	w->now = now_ns();
+
 	if (cmds & COLO_WORKER_ABORT && !w->failover)
-		colo_cmp_abort(w->cmp, now_ns());
+		colo_cmp_abort(w->cmp, w->now);
 	if (cmds & COLO_WORKER_COMMIT && !w->failover)
-		colo_cmp_commit(w->cmp, now_ns(), 0);
+		colo_cmp_commit(w->cmp, w->now, 0);
 	if (cmds & COLO_WORKER_COMMIT_KEEP && !w->failover)
-		colo_cmp_commit(w->cmp, now_ns(), COLO_COMMIT_KEEP_STREAMS);
+		colo_cmp_commit(w->cmp, w->now, COLO_COMMIT_KEEP_STREAMS);
 	if (cmds & COLO_WORKER_FAILOVER && !w->failover) {
-		colo_cmp_commit(w->cmp, now_ns(), 0);
+		colo_cmp_commit(w->cmp, w->now, 0);
 		w->failover = true;
 	}
 	if (cmds & COLO_WORKER_STOP)
@@ -310,7 +314,7 @@ static void *worker_main(void *arg)
 {
 	struct colo_worker *w = arg;
 	struct epoll_event ev[2];
-	uint64_t last_tick = 0, t;
+	uint64_t last_tick = 0;
 	eventfd_t v;
 	int r;
 
@@ -324,12 +328,12 @@ static void *worker_main(void *arg)
 			r = ring_buffer__consume(w->rb);
 			colo_release_flush(w->rel);
 			worker_commands(w);
-			t = now_ns();
-			if (t - last_tick >= WORKER_TICK_MS * 1000000ull) {
-				colo_cmp_tick(w->cmp, t);
+			w->now = now_ns();
+			if (w->now - last_tick >= WORKER_TICK_MS * 1000000ull) {
+				colo_cmp_tick(w->cmp, w->now);
 				colo_release_flush(w->rel);
 				worker_publish(w);
-				last_tick = t;
+				last_tick = w->now;
 			}
 		} while (r == -EAGAIN && !w->stopping);
 	}

@@ -96,7 +96,10 @@ static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
 	return &t->hist[(t->hist_head + t->hist_cap - t->hist_len + i) % t->hist_cap];
 }
 
-/* Doubles the ring (oldest entry first in the new one). False if it may not or cannot. */
+/*
+ * Doubles the ring (oldest entry first in the new one). False if it may not or cannot; then
+ * hist_capped is set and the caller does not ask again.
+ */
 static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
 {
 	uint32_t max = cmp->lim.retx_window / HIST_BYTES_PER_ENTRY, cap, i;
@@ -104,7 +107,7 @@ static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
 
 	if (max < HIST_MIN)
 		max = HIST_MIN;
-	if (t->hist_cap >= max || t->hist_capped) {
+	if (t->hist_cap >= max) {
 		t->hist_capped = true;
 		return false;
 	}
