@@ -17,7 +17,8 @@
 #
 # Environment: BENCH_REPS (3), BENCH_BYTES (bulk bytes per run, 2000000000), BENCH_RR (request/
 # response count, 20000), BENCH_UDP_SECONDS (3), BENCH_BULK_LIMIT (seconds a bulk run may take,
-# 90: a stalled one is recorded as such, left out of the medians and listed with the results). Needs root and a build (make bench builds).
+# 90: a stalled one is recorded as such, left out of the medians and listed with the results).
+# Needs root and a build (make bench builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,6 @@ RAW=$WORK/raw.jsonl
 SERVICE=10.77.0.2
 TCP_PORT=9000
 UDP_PORT=9001
-SERVERS=()
 DAEMON=
 AGENT_PID=
 BPF_STATS_WAS=
@@ -51,6 +51,8 @@ say() {
 
 teardown() {
 	trap - EXIT INT TERM
+	[ -z "$DAEMON" ] || kill -TERM "$DAEMON" 2>/dev/null || true
+	[ -z "$AGENT_PID" ] || kill -TERM "$AGENT_PID" 2>/dev/null || true
 	ip -n "${PFX}proxy" link del br0 2>/dev/null || true
 	topology_cleanup
 	[ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
@@ -139,18 +141,16 @@ bridge_down() {
 	ns proxy ip link del br0
 }
 
-# daemon_up [run args]: colo-xdp run and an agent that commits at once.
+# daemon_up [run args]: colo-xdp run and an agent that commits at once. Their pids live in
+# DAEMON and AGENT_PID (not PIDS) until daemon_down has waited for them.
 daemon_up() {
-	: >"$WORK/run.log"
-	nsenter --net="/run/netns/${PFX}proxy" -- "$BIN" run --outside outside --primary primary --secondary secondary \
-		--instance "$INST" --agent "$WORK/agent.sock" --stats-interval 3600 "$@" \
-		>"$WORK/run.log" 2>&1 &
+	nsenter --net="/run/netns/${PFX}proxy" -- "$BIN" run --outside outside --primary primary \
+		--secondary secondary --instance "$INST" --agent "$WORK/agent.sock" \
+		--stats-interval 3600 "$@" >"$WORK/run.log" 2>&1 &
 	DAEMON=$!
-	PIDS+=("$DAEMON")
 	wait_for "$WORK/run.log" 'colo-xdp: running:' 15
 	"$AGENT" --socket "$WORK/agent.sock" --mode commit >"$WORK/agent.log" 2>&1 &
 	AGENT_PID=$!
-	PIDS+=("$AGENT_PID")
 	wait_for "$WORK/agent.log" '"event":"hello"' 10
 }
 
@@ -159,9 +159,10 @@ daemon_down() {
 	local fin
 	kill -TERM "$DAEMON"
 	wait "$DAEMON" || { cat "$WORK/run.log" >&2; return 1; }
+	DAEMON=
 	kill -TERM "$AGENT_PID" 2>/dev/null || true
 	wait "$AGENT_PID" 2>/dev/null || true
-	DAEMON= AGENT_PID=
+	AGENT_PID=
 	fin=$(grep 'colo-xdp: final:' "$WORK/run.log" | tail -n 1)
 	record "$1" final "$(jq -cn --arg l "$fin" '$l |
 		([scan("([a-z_]+)=([0-9]+)(?= |$)")] | map({(.[0]): (.[1] | tonumber)}) | add // {}) +
@@ -174,20 +175,11 @@ daemon_down() {
 servers_up() {
 	local r
 	scripts/netns.sh up "$PFX" >/dev/null
-	SERVERS=()
 	for r in primary secondary; do
 		bg "$r" "$LOAD" server --port "$TCP_PORT"
-		SERVERS+=($!)
 		bg "$r" "$SERVE" echo --port "$UDP_PORT"
-		SERVERS+=($!)
 	done
 	sleep 0.3
-}
-
-servers_down() {
-	kill -TERM "${SERVERS[@]}"
-	wait "${SERVERS[@]}" 2>/dev/null || true
-	scripts/netns.sh down "$PFX" >/dev/null
 }
 
 start_cfg() {
@@ -209,7 +201,7 @@ stop_cfg() {
 	none) bridge_down ;;
 	*) daemon_down "$1" ;;
 	esac
-	servers_down
+	topology_cleanup
 }
 
 # The three configurations, back to back: request/response (first, on a fresh daemon), UDP

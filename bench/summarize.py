@@ -7,6 +7,7 @@ over repetitions is shown; every other figure is a median over repetitions too.
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -57,11 +58,12 @@ def cpu_per_gb(m, field):
 
 def main_table(recs):
     rows = ["| configuration | bulk Gbit/s | RR p50 µs | RR p99 µs | UDP 64 B replies/s | "
-            "daemon CPU s/GB | BPF CPU s/GB | machine CPU s/GB | cores busy | checkpoints | ring_full |",
+            "daemon CPU s/GB | BPF CPU s/GB | machine CPU s/GB | cores busy | checkpoints | "
+            "ring_full |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for cfg in ("none", "passthrough", "compare"):
-        bulk, rr, udp, fin = (by(recs, cfg, k).values() for k in ("bulk1", "rr", "udp", "final"))
-        bulk, fin = list(bulk), list(fin)
+        bulk, rr, udp, fin = (list(by(recs, cfg, k).values())
+                              for k in ("bulk1", "rr", "udp", "final"))
         rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
             cfg, fmt(median(m["gbps"] for m in bulk)),
             fmt(median(m["p50_us"] for m in rr), ".1f"),
@@ -180,8 +182,8 @@ def main():
     out = [
         f"# colo-xdp benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
-        f"- kernel {platform.release()}, CPU {cpu_model()} × {len(open('/proc/cpuinfo').read().split('processor')) - 1}, "
-        f"commit {commit}; {a.reps} repetitions, medians; {a.seconds} s in all",
+        f"- kernel {platform.release()}, CPU {cpu_model()} × {os.cpu_count()}, commit"
+        f" {commit}; {a.reps} repetitions, medians; {a.seconds} s in all",
         f"- command: `make bench` (bench/dataplane.sh; BENCH_REPS={a.reps} BENCH_BYTES={a.bytes})",
         "- traffic: build/tools/colo_load in the scripts/netns.sh topology: bulk = one TCP "
         "download from the replicas; RR = 8-byte request, 64-byte response, one connection, "
@@ -199,7 +201,8 @@ def main():
         f"p99 **{fmt(r['p99'], '.1f', ' µs')}**",
         f"- where compare's request/response time goes (daemon's own histograms, request/"
         f"response alone, quarter-octave upper bounds): capture to worker (ring wakeup) p50 "
-        f"{fmt(r['ring_delay_p50_us'], '.0f', ' µs')}, p99 {fmt(r['ring_delay_p99_us'], '.0f', ' µs')}; "
+        f"{fmt(r['ring_delay_p50_us'], '.0f', ' µs')}, "
+        f"p99 {fmt(r['ring_delay_p99_us'], '.0f', ' µs')}; "
         f"capture to release (wakeup + wait for the other replica + compare) p50 "
         f"{fmt(r['hold_p50_us'], '.0f', ' µs')}, p99 {fmt(r['hold_p99_us'], '.0f', ' µs')}",
         f"- frames compared per second at 64 B (a primary and a secondary frame per reply): "

@@ -111,6 +111,7 @@ say "summary"
 echo "   delivered: $delivered bytes, $verified of 3 transfers verified"
 grep -E 'colo-xdp: final:' "$WORK/run.log" | sed 's/^colo-xdp: final: /   dataplane: /'
 echo "   checkpoints:"
-grep -E 'colo-xdp: checkpoint [0-9]+ (requested|committed)' "$WORK/run.log" | sed 's/^colo-xdp: /     /'
+grep -E 'colo-xdp: checkpoint [0-9]+ (requested|committed)' "$WORK/run.log" |
+	sed 's/^colo-xdp: /     /'
 grep -E 'colo-xdp: shard' "$WORK/run.log" | sed 's/^colo-xdp: /   /'
 [ "$verified" -eq 3 ]

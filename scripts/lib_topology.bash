@@ -21,13 +21,15 @@ bg() {
 	PIDS+=($!)
 }
 
-# Ends what bg started, detaches a left-over instance, removes this prefix's namespaces.
+# Ends what bg started (and forgets it), detaches a left-over instance, removes this prefix's
+# namespaces.
 topology_cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	PIDS=()
 	if [ -d "/sys/fs/bpf/colo-xdp/$INST" ] && [ -e "/run/netns/${PFX}proxy" ]; then
 		for p in outside primary secondary; do
 			ns proxy "$BIN" detach "$p" --instance "$INST" >/dev/null 2>&1 || true
