@@ -65,7 +65,6 @@ struct conn {
 	uint64_t sent;	  /* server: pattern position */
 	uint8_t req[REQUEST_BYTES];
 	unsigned int req_len;
-	int connected;
 };
 
 /* Twice the period, so any position has PATTERN_LEN contiguous bytes after it. */
@@ -252,7 +251,6 @@ static void finish_connect(struct conn *c)
 		errno = err;
 		die("connect");
 	}
-	c->connected = 1;
 }
 
 /* Opens conns connections with at most MAX_HANDSHAKES in flight; all registered for EPOLLIN. */
