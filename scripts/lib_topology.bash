@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Shared by scripts/demo.sh and bench/dataplane.sh (sourced, not run): commands in the
-# scripts/netns.sh topology of prefix $PFX, background processes remembered in PIDS, and the
-# cleanup that ends them and removes the instance $INST (detached with $BIN) and the namespaces.
+# Shared by scripts/demo.sh, bench/dataplane.sh and tests/e2e/lib_dataplane.bash (sourced, not
+# run): commands in the scripts/netns.sh topology of prefix $PFX, background processes remembered
+# in PIDS, and the cleanup that ends them and removes the instance $INST (detached with $BIN) and
+# the namespaces (the end-to-end tests use a stricter cleanup of their own).
 
 PIDS=()
 

@@ -24,16 +24,16 @@ exit_code() {
 	echo $?
 }
 check "run without interfaces: usage error (exit 2)" [ "$(exit_code "$BIN" run)" -eq 2 ]
-check "run with an unknown interface: usage error (exit 2)" [ "$(exit_code in_ns proxy "$BIN" run \
+check "run with an unknown interface: usage error (exit 2)" [ "$(exit_code ns proxy "$BIN" run \
 	--outside nosuch --primary primary --secondary secondary --instance "$INST")" -eq 2 ]
-check "run --shards 99: usage error (exit 2)" [ "$(exit_code in_ns proxy "$BIN" run \
+check "run --shards 99: usage error (exit 2)" [ "$(exit_code ns proxy "$BIN" run \
 	--outside outside --primary primary --secondary secondary --shards 99)" -eq 2 ]
 check "usage errors attached nothing" [ ! -e "$PIN" ]
 
 servers 5001 "$BULK"
 servers 5003 "$SMALL"
-bg_ns primary "$SERVE" echo --port 5002
-bg_ns secondary "$SERVE" echo --port 5002
+bg primary "$SERVE" echo --port 5002
+bg secondary "$SERVE" echo --port 5002
 wait_listen primary 5002 udp && wait_listen secondary 5002 udp
 check "colo-xdp run starts with 2 shards (release ${COLO_RELEASE:-default})" start_daemon --shards 2 ${COLO_RELEASE:+--release "$COLO_RELEASE"} || { show "$RUNLOG"; exit 1; }
 check "reference agent connects" start_agent commit || show "$AGENTLOG"
@@ -64,13 +64,13 @@ done
 # The replicas are the clients: a sink in the client namespace receives the primary's upload
 # and replies; the client's SYN-ACK, acks and reply reach the secondary too, rewritten to its own
 # sequence numbers, so its upload completes the same way (while its output stays compared only).
-bg_ns client "$SERVE" sink --port 6001 --out "$WORK/upload" >/dev/null
+bg client "$SERVE" sink --port 6001 --out "$WORK/upload" >/dev/null
 wait_listen client 6001
 sport=40000
 for addr in "$CLIENT4" "$CLIENT6"; do
 	# Replica processes pick their ephemeral ports independently: pin it so both send one flow.
 	sport=$((sport + 1))
-	bg_ns secondary timeout 20 "$SERVE" upload --connect "$addr" --port 6001 --bytes "$SMALL" \
+	bg secondary timeout 20 "$SERVE" upload --connect "$addr" --port 6001 --bytes "$SMALL" \
 		--sport "$sport" >"$WORK/secondary.reply"
 	secondary=$!
 	reply=$(timeout 20 nsenter --net="/run/netns/${PFX}primary" -- "$SERVE" upload \
@@ -113,6 +113,6 @@ check "no bad records, no send errors" \
 	[ "$(summary_field bad_records)/$(summary_field send_errors)" = 0/0 ]
 check "instance detached and unpinned" [ ! -e "$PIN" ]
 check "no colo-xdp tc filter left on the proxy ports" \
-	[ -z "$(in_ns proxy tc filter show dev outside ingress)" ]
+	[ -z "$(ns proxy tc filter show dev outside ingress)" ]
 grep -E 'colo-xdp: final:' "$RUNLOG" | sed 's/^/# /'
 finish

@@ -12,8 +12,8 @@ BULK=16000000
 
 setup
 servers 5001 "$BULK"
-bg_ns primary "$SERVE" echo --port 5002
-bg_ns secondary "$SERVE" echo --port 5002
+bg primary "$SERVE" echo --port 5002
+bg secondary "$SERVE" echo --port 5002
 wait_listen primary 5002 udp && wait_listen secondary 5002 udp
 check "colo-xdp run --release afxdp starts" start_daemon --shards 2 --release afxdp || {
 	show "$RUNLOG"

@@ -17,7 +17,7 @@ DATAGRAMS=16000 # 1400-byte replies: about 23 MiB held without the bound
 SIZE=1400
 
 setup
-bg_ns primary "$SERVE" echo --port "$PORT"
+bg primary "$SERVE" echo --port "$PORT"
 wait_listen primary "$PORT" udp
 check "colo-xdp run starts with --max-held $MAX_HELD_MB" start_daemon --shards 1 \
 	--max-held "$MAX_HELD_MB" --max-queue 65536 --compare-timeout 600000 || {
@@ -26,7 +26,7 @@ check "colo-xdp run starts with --max-held $MAX_HELD_MB" start_daemon --shards 1
 }
 check "agent that never answers connects" start_agent never || show "$AGENTLOG"
 
-bg_ns client tcpdump -i eth0 -n -U -w "$WORK/client.pcap" "udp and src port $PORT" 2>/dev/null
+bg client tcpdump -i eth0 -n -U -w "$WORK/client.pcap" "udp and src port $PORT" 2>/dev/null
 sleep 0.5
 
 # flood: DATAGRAMS datagrams of SIZE bytes from one client socket.
@@ -41,7 +41,7 @@ flood() {
 }
 export -f flood
 export DATAGRAMS SIZE SERVICE4 PORT
-check "client sent $DATAGRAMS datagrams" in_ns client bash -c flood
+check "client sent $DATAGRAMS datagrams" ns client bash -c flood
 
 # refused_count: waits until the daemon's periodic line shows refusals; prints the count.
 refused_count() {

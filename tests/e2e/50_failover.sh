@@ -26,7 +26,7 @@ check "agent got a mismatch request and declared failover" \
 	grep -q '"type":"failover"' "$AGENTLOG" || show "$AGENTLOG" 5
 check "daemon logged the failover" wait_for "$RUNLOG" 'colo-xdp: failover' 5
 failover_flag() {
-	in_ns proxy bpftool map dump pinned "$PIN/colo_config" -j 2>/dev/null |
+	ns proxy bpftool map dump pinned "$PIN/colo_config" -j 2>/dev/null |
 		grep -qE '"flags": *(1|3)[,}]'
 }
 check "config map has the failover flag" failover_flag

@@ -70,7 +70,7 @@ check "run --keep starts" start_daemon --shards 2 --keep || show "$RUNLOG"
 check "SIGTERM with --keep: exits 0" stop_daemon
 check "--keep: instance still pinned" [ -d "$PIN" ]
 check "--keep: capture still attached on the primary port" \
-	[ -n "$(in_ns proxy tc filter show dev primary ingress)" ]
+	[ -n "$(ns proxy tc filter show dev primary ingress)" ]
 check "next run reuses it" start_daemon --shards 2 || show "$RUNLOG"
 check "... as a previous run's attachment" grep -q 'already attached as primary' "$RUNLOG"
 check "SIGTERM without --keep: exits 0" stop_daemon

@@ -24,31 +24,18 @@ CLIENT4=10.77.0.1
 CLIENT6=fd77::1
 SERVICE4=10.77.0.2
 SERVICE6=fd77::2
-PIDS=()
 DAEMON=
 AGENT_PID=
 CAPTURE=
 SECONDARY_SERVER=
 . tests/e2e/lib_tap.bash
+. scripts/lib_topology.bash # ns ROLE CMD, bg ROLE CMD (pids in PIDS)
 
 # Prints a file's last lines as TAP comments (context for a failure).
 show() {
 	[ -f "$1" ] && tail -n "${2:-15}" "$1" | sed 's/^/# /'
 }
 
-# bg_ns ROLE CMD...: runs CMD in <prefix>ROLE in the background (nsenter execs it: $! is CMD).
-bg_ns() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@" &
-	PIDS+=($!)
-}
-
-in_ns() {
-	local role=$1
-	shift
-	nsenter --net="/run/netns/$PFX$role" -- "$@"
-}
 
 # wait_for FILE REGEX [SECONDS]: true once a line of FILE matches.
 wait_for() {
@@ -65,7 +52,7 @@ wait_listen() {
 	local i flag=-ltnH
 	[ "${3:-}" = udp ] && flag=-lunH
 	for ((i = 0; i < 100; i++)); do
-		in_ns "$1" ss $flag "sport = :$2" | grep -q . && return 0
+		ns "$1" ss $flag "sport = :$2" | grep -q . && return 0
 		sleep 0.05
 	done
 	return 1
@@ -75,8 +62,8 @@ wait_listen() {
 servers() {
 	local flip=()
 	[ $# -ge 3 ] && flip=(--flip-at "$3")
-	bg_ns primary "$SERVE" serve --port "$1" --bytes "$2"
-	bg_ns secondary "$SERVE" serve --port "$1" --bytes "$2" "${flip[@]}"
+	bg primary "$SERVE" serve --port "$1" --bytes "$2"
+	bg secondary "$SERVE" serve --port "$1" --bytes "$2" "${flip[@]}"
 	SECONDARY_SERVER=$!
 	wait_listen primary "$1" && wait_listen secondary "$1"
 }
@@ -196,7 +183,7 @@ cleanup() {
 	# A killed daemon leaves its instance attached: detach it, then drop any pin left.
 	if [ -d "$PIN" ] && [ -e "/run/netns/${PFX}proxy" ]; then
 		for i in outside primary secondary; do
-			in_ns proxy "$BIN" detach "$i" --instance "$INST" >/dev/null 2>&1
+			ns proxy "$BIN" detach "$i" --instance "$INST" >/dev/null 2>&1
 		done
 	fi
 	[ -d "$PIN" ] && rm -rf "$PIN"
