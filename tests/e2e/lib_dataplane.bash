@@ -157,9 +157,10 @@ file_sha() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
-# A field of the daemon's last summary line ("final" or "stats"), e.g. summary_field checkpoints.
+# A field of the daemon's last summary line ("final" or "stats"), e.g. summary_field checkpoints;
+# primary/secondary pairs come as P/S (summary_field held: 0/0).
 summary_field() {
-	grep -E 'colo-xdp: (stats|final):' "$RUNLOG" | tail -n 1 | grep -oE " $1=[0-9]+" |
+	grep -E 'colo-xdp: (stats|final):' "$RUNLOG" | tail -n 1 | grep -oE " $1=[0-9/]+" |
 		cut -d= -f2
 }
 

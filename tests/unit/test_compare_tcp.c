@@ -824,6 +824,23 @@ static void test_fin_segmented_differently(void **state)
 	h_expect(h, "Ds2/cmp Rp2 Rp3");
 }
 
+/*
+ * Seen on veth: the secondary's FIN segment and its tail-loss-probe retransmission both arrive
+ * before the primary sends those bytes; once the primary matches, the copy must go too.
+ */
+static void test_secondary_tail_retransmitted_before_primary(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, S, 5001, 1, ACK | FIN, "abcdef");
+	h_tcp(h, S, 5004, 1, ACK | FIN, "def");
+	h_expect(h, "");
+	h_tcp(h, P, 1001, 1, ACK, "abcd");
+	h_tcp(h, P, 1005, 1, ACK | FIN, "ef");
+	h_expect(h, "Rp2 Ds2/cmp Ds3/dup Rp3");
+	assert_int_equal(h_stats(h).held[S], 0);
+}
+
 static void test_repeated_pure_acks_in_order(void **state)
 {
 	struct harness *h = hs(state);
@@ -1053,6 +1070,7 @@ int main(void)
 		T(test_commit_during_handshake_secondary_is_a_copy),
 		T(test_out_of_order_on_both_sides),
 		T(test_fin_segmented_differently),
+		T(test_secondary_tail_retransmitted_before_primary),
 		T(test_repeated_pure_acks_in_order),
 		T(test_secondary_rst_first),
 		T(test_mismatch_names_the_flow),

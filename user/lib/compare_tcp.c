@@ -448,6 +448,11 @@ static void tcp_walk(struct colo_cmp *cmp, struct conn *c)
 			return;
 		}
 	}
+	/*
+	 * Secondary copies the walk covered without consuming them (a tail-loss probe that came
+	 * before the primary's bytes): with no primary byte left to pull them, drop them now.
+	 */
+	sec_head(cmp, c);
 }
 
 static bool ready(const struct tcp_stream *t, const struct cframe *f)
