@@ -922,6 +922,116 @@ static void test_random_segmentation_and_interleaving(void **state)
 		assert_null(h->frames[P][i]);
 }
 
+/* One side of a random stream: what it sent, and its last segments (for retransmissions). */
+struct rnd_side {
+	uint32_t isn, sent;
+	bool fin_sent;
+	uint32_t seg_from[4], seg_len[4];
+	bool seg_fin[4];
+	int nseg;
+};
+
+#define RND_LEN 1500
+
+/* Feeds [from, from + n) of stream, with a FIN when fin, from side r. */
+static void rnd_send(struct harness *h, enum colo_side side, const struct rnd_side *r,
+		     const char *stream, uint32_t from, uint32_t n, bool fin)
+{
+	char chunk[64];
+
+	memcpy(chunk, stream + from, n);
+	chunk[n] = '\0';
+	h_tcp(h, side, r->isn + 1 + from, 1, ACK | (fin ? FIN : 0), n ? chunk : NULL);
+}
+
+/*
+ * A retransmission as TCP makes them: the primary repeats one of its last segments; the
+ * secondary repeats any recent range (a tail-loss probe repeats its FIN too).
+ */
+static void rnd_retransmit(struct harness *h, enum colo_side side, struct rnd_side *r,
+			   const char *stream, uint32_t *seed)
+{
+	uint32_t from, n;
+	int i;
+
+	if (side == P) {
+		i = (int)(rnd(seed) % (uint32_t)(r->nseg < 4 ? r->nseg : 4));
+		i = (r->nseg - 1 - i) % 4;
+		rnd_send(h, side, r, stream, r->seg_from[i], r->seg_len[i], r->seg_fin[i]);
+		return;
+	}
+	from = r->sent - 1 - rnd(seed) % (r->sent < 120 ? r->sent : 120);
+	n = 1 + rnd(seed) % 60;
+	if (n > r->sent - from)
+		n = r->sent - from;
+	rnd_send(h, side, r, stream, from, n, r->fin_sent && from + n == r->sent);
+}
+
+/* New bytes (or the FIN alone once all bytes are out), remembered for retransmission. */
+static void rnd_new(struct harness *h, enum colo_side side, struct rnd_side *r,
+		    const char *stream, uint32_t *seed)
+{
+	uint32_t n = 1 + rnd(seed) % 60;
+	int i = r->nseg++ % 4;
+	bool fin;
+
+	if (n > RND_LEN - r->sent)
+		n = RND_LEN - r->sent;
+	fin = r->sent + n == RND_LEN && (!n || rnd(seed) & 1);
+	rnd_send(h, side, r, stream, r->sent, n, fin);
+	r->seg_from[i] = r->sent;
+	r->seg_len[i] = n;
+	r->seg_fin[i] = fin;
+	r->sent += n;
+	r->fin_sent = fin;
+}
+
+/*
+ * Liveness: identical streams with random segmentation, interleaving and retransmissions on
+ * both sides (also after the FIN), ended by FINs, leave nothing held and request no checkpoint
+ * (200 seeds).
+ */
+static void test_random_retransmissions_leave_nothing_held(void **state)
+{
+	static char stream[RND_LEN];
+	struct colo_cmp_stats st;
+	uint32_t seed0, seed, i;
+
+	(void)state;
+	for (seed0 = 1; seed0 <= 200; seed0++) {
+		struct harness *h = h_new(NULL);
+		struct rnd_side r[2] = {{.isn = 0xfffffa00u}, {.isn = 0x7fffff00u}};
+
+		seed = seed0 * 2654435761u;
+		for (i = 0; i < RND_LEN; i++)
+			stream[i] = (char)('a' + rnd(&seed) % 26);
+		h_handshake(h, r[P].isn, r[S].isn);
+		while (!r[P].fin_sent || !r[S].fin_sent) {
+			/* Per seed, the secondary runs behind, even or ahead. */
+			enum colo_side side = rnd(&seed) % 4 < 1 + seed0 % 3 ? S : P;
+			bool retx = r[side].sent && rnd(&seed) % 5 == 0;
+
+			if (!retx && r[side].fin_sent)
+				side = !side;
+			if (retx)
+				rnd_retransmit(h, side, &r[side], stream, &seed);
+			else
+				rnd_new(h, side, &r[side], stream, &seed);
+			h->loglen = 0;
+		}
+		st = h_stats(h);
+		for (i = 0; i < COLO_CP_REASON_MAX; i++)
+			if (st.triggers[i])
+				fail_msg("seed %u: checkpoint requested (reason %u)", seed0, i);
+		if (st.held[P] || st.held[S])
+			fail_msg("seed %u: held %lu/%lu", seed0, (unsigned long)st.held[P],
+				 (unsigned long)st.held[S]);
+		for (i = 0; i < (uint32_t)h->n[P]; i++)
+			assert_null(h->frames[P][i]);
+		h_free(h);
+	}
+}
+
 static void test_secondary_syn_retransmitted_before_primary(void **state)
 {
 	struct harness *h = *state;
@@ -1075,6 +1185,7 @@ int main(void)
 		T(test_secondary_rst_first),
 		T(test_mismatch_names_the_flow),
 		T(test_random_segmentation_and_interleaving),
+		T(test_random_retransmissions_leave_nothing_held),
 		T(test_secondary_syn_retransmitted_before_primary),
 		T(test_keep_streams_late_secondary_fin),
 		cmocka_unit_test(test_pure_acks_and_rst_over_limit_held),
