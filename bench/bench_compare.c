@@ -66,12 +66,13 @@ static void on_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop
 }
 
 static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
-			  uint64_t time_ns)
+			  const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct counters *c = ctx;
 
 	(void)reason;
 	(void)flow;
+	(void)where;
 	(void)time_ns;
 	c->checkpoints++;
 }

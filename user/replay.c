@@ -136,7 +136,7 @@ static void on_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop
 }
 
 static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
-			  uint64_t time_ns)
+			  const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct replay *r = ctx;
 	char line[EVENT_MAX];
@@ -146,7 +146,7 @@ static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct co
 		r->sum.checkpoints[reason]++;
 	if (r->json)
 		emit(line, colo_json_checkpoint(line, sizeof(line), r->checkpoint_id, reason, flow,
-						time_ns));
+						where, time_ns));
 	/* Committing from inside the callback would re-enter the comparator: defer it. */
 	if (r->policy == CP_COMMIT)
 		r->commit_due = true;

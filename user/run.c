@@ -26,6 +26,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "lib/replay_events.h"
 #include "loader.h"
 #include "worker.h"
 
@@ -57,6 +58,7 @@ struct run_trigger {
 	unsigned int shard;
 	enum colo_cp_reason reason;
 	struct colo_flow_key flow;
+	struct colo_cp_where where;
 	uint64_t time_ns;
 };
 
@@ -108,7 +110,8 @@ static double secs_since(const struct run_state *st, uint64_t t)
 
 /* Worker thread: the comparator of one shard wants a checkpoint. */
 static void on_worker_checkpoint(void *ctx, unsigned int shard, enum colo_cp_reason reason,
-				 const struct colo_flow_key *flow, uint64_t time_ns)
+				 const struct colo_flow_key *flow,
+				 const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct run_state *st = ctx;
 	bool wake = false;
@@ -119,7 +122,7 @@ static void on_worker_checkpoint(void *ctx, unsigned int shard, enum colo_cp_rea
 	} else {
 		st->outstanding = true;
 		st->trigger_waiting = true;
-		st->trigger = (struct run_trigger){shard, reason, *flow, time_ns};
+		st->trigger = (struct run_trigger){shard, reason, *flow, *where, time_ns};
 		wake = true;
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -130,7 +133,7 @@ static void on_worker_checkpoint(void *ctx, unsigned int shard, enum colo_cp_rea
 static void send_trigger(struct run_state *st)
 {
 	struct run_trigger t;
-	char flow[COLO_AGENT_FLOW_STR_LEN];
+	char flow[COLO_AGENT_FLOW_STR_LEN], where[96];
 	int r;
 
 	pthread_mutex_lock(&st->lock);
@@ -151,9 +154,10 @@ static void send_trigger(struct run_state *st)
 			  colo_cp_reason_name(t.reason), flow);
 		return;
 	}
-	logf_line("checkpoint %u requested%s: reason=%s flow=%s shard=%u t=%.3fs", st->request_id,
-		  r == -ENOTCONN ? " (agent not connected: pending)" : "",
-		  colo_cp_reason_name(t.reason), flow, t.shard, secs_since(st, t.time_ns));
+	colo_cp_where_str(where, sizeof(where), &t.where);
+	logf_line("checkpoint %u requested%s: reason=%s flow=%s %s shard=%u t=%.3fs",
+		  st->request_id, r == -ENOTCONN ? " (agent not connected: pending)" : "",
+		  colo_cp_reason_name(t.reason), flow, where, t.shard, secs_since(st, t.time_ns));
 }
 
 static void post_all(struct run_state *st, unsigned int cmds)

@@ -142,11 +142,12 @@ static void release_done(void *ctx, void *cookie)
 }
 
 static void worker_checkpoint(void *ctx, enum colo_cp_reason reason,
-			      const struct colo_flow_key *flow, uint64_t time_ns)
+			      const struct colo_flow_key *flow, const struct colo_cp_where *where,
+			      uint64_t time_ns)
 {
 	struct colo_worker *w = ctx;
 
-	w->cfg.checkpoint(w->cfg.ctx, w->cfg.shard, reason, flow, time_ns);
+	w->cfg.checkpoint(w->cfg.ctx, w->cfg.shard, reason, flow, where, time_ns);
 }
 
 /*

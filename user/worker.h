@@ -23,7 +23,8 @@ enum colo_worker_cmd {
 
 /* Called from a worker thread when its comparator asks for a checkpoint. */
 typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard, enum colo_cp_reason reason,
-					  const struct colo_flow_key *flow, uint64_t time_ns);
+					  const struct colo_flow_key *flow,
+					  const struct colo_cp_where *where, uint64_t time_ns);
 
 struct colo_worker_cfg {
 	unsigned int shard;

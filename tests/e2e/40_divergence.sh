@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The secondary serves one different byte at offset K of a TCP download:
-#   - the agent gets one CHECKPOINT_REQUEST, reason mismatch, for that flow;
+#   - the agent gets one CHECKPOINT_REQUEST, reason mismatch, for that flow, and the daemon logs
+#     byte K as where the streams differ;
 #   - a capture on the client side (tcpdump on its eth0, analysed by pcap_first_seen) shows the
 #     identical prefix arriving before the agent's COMMIT, and no byte at or after K arriving
 #     before the time the agent sent its COMMIT (its realtime_ns), but bytes at or after K
@@ -56,8 +57,10 @@ check "capture: the identical prefix reached the client before the COMMIT" \
 check "capture: bytes at or after byte $K reached the client" [ -n "$past" ]
 check "capture: none of them before the agent sent COMMIT" earlier "$commit" "$past"
 check "one checkpoint requested" [ "$(agent_requests)" -eq 1 ]
-check "daemon logged the request and the commit" \
-	grep -qE 'checkpoint 1 requested: reason=mismatch' "$RUNLOG"
+check "daemon logged the request at the first differing byte (at=$K)" \
+	grep -qE "checkpoint 1 requested: reason=mismatch flow=tcp 10\.77\.0\.2:$PORT > \S+ side=primary at=$K " \
+	"$RUNLOG" || grep -E 'checkpoint 1 requested' "$RUNLOG" | sed 's/^/# /'
+check "daemon logged the commit" grep -qE 'checkpoint 1 committed after' "$RUNLOG"
 
 stop_agent
 check "agent that never answers connects" start_agent never || show "$AGENTLOG"

@@ -36,6 +36,7 @@
 
 #include "lib/compare.h"
 #include "lib/frame.h"
+#include "lib/replay_events.h"
 #include "../unit/pkt.h"
 
 #define check(cond)                                                                                \
@@ -250,14 +251,17 @@ static void on_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop
 }
 
 static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
-			  uint64_t time_ns)
+			  const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct fz *z = ctx;
+	char text[96];
 
 	(void)flow;
 	trace("checkpoint %s\n", colo_cp_reason_name(reason));
 	check(!z->pending);
 	check((unsigned int)reason < COLO_CP_REASON_MAX);
+	check((unsigned int)where->side < COLO_SIDE_MAX && where->pos_kind <= COLO_CP_POS_SEQ);
+	check(colo_cp_where_str(text, sizeof(text), where) < (int)sizeof(text));
 	check(time_ns <= z->now);
 	z->pending = true;
 }

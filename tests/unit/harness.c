@@ -71,13 +71,15 @@ static void on_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop
 }
 
 static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
-			  uint64_t time_ns)
+			  const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct harness *h = ctx;
 
 	assert_non_null(flow);
+	assert_non_null(where);
 	assert_int_equal(time_ns, h->now);
 	h->cp_flow = *flow;
+	h->cp_where = *where;
 	h_log(h, "CP:%s", colo_cp_reason_name(reason));
 }
 

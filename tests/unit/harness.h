@@ -26,7 +26,8 @@ struct harness {
 	char log[16384];
 	size_t loglen;
 	int n[COLO_SIDE_MAX];
-	struct colo_flow_key cp_flow; /* flow of the last checkpoint request */
+	struct colo_flow_key cp_flow;  /* flow of the last checkpoint request */
+	struct colo_cp_where cp_where; /* and where it came from */
 	uint8_t *frames[COLO_SIDE_MAX][H_MAX_FRAMES];
 };
 

@@ -345,6 +345,7 @@ static void test_table_full_never_wipes_established(void **state)
 	udp(h, P, 1000, "held");
 	udp(h, P, 2000, "refused");
 	h_expect(h, "CP:table_full Dp3/refused");
+	assert_int_equal(h->cp_where.side, P);
 	udp(h, S, 2000, "refused too");
 	h_expect(h, "Ds2/refused");
 	st = h_stats(h);
@@ -424,6 +425,10 @@ static void test_timeout_on_tick(void **state)
 	h->now = t0 + h->lim.compare_timeout_ns;
 	colo_cmp_tick(h->cmp, h->now);
 	h_expect(h, "CP:timeout");
+	/* A datagram has no stream position: the side and the wait only. */
+	assert_int_equal(h->cp_where.side, P);
+	assert_int_equal(h->cp_where.pos_kind, COLO_CP_POS_NONE);
+	assert_int_equal(h->cp_where.waited_ns, h->lim.compare_timeout_ns);
 	h->now += 100 * MSEC;
 	colo_cmp_tick(h->cmp, h->now);
 	h_expect(h, "");

@@ -875,6 +875,98 @@ static void test_mismatch_names_the_flow(void **state)
 	assert_int_equal(h->cp_flow.proto, IPPROTO_TCP);
 }
 
+/* Asserts where the last checkpoint request came from. */
+static void where_is(struct harness *h, enum colo_side side, enum colo_cp_pos kind, uint32_t pos,
+		     uint64_t waited_ns)
+{
+	assert_int_equal(h->cp_where.side, side);
+	assert_int_equal(h->cp_where.pos_kind, kind);
+	assert_int_equal(h->cp_where.pos, pos);
+	assert_int_equal(h->cp_where.waited_ns, waited_ns);
+}
+
+/* A mismatch names the first byte that differs, counted from the first data byte. */
+static void test_mismatch_names_the_first_differing_byte(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abcdefgh");
+	h_tcp(h, S, 5001, 1, ACK, "ab");
+	h_tcp(h, S, 5003, 1, ACK, "cdeXgh");
+	h_expect(h, "Ds2/cmp CP:mismatch");
+	where_is(h, P, COLO_CP_POS_STREAM, 5, 0);
+}
+
+/* A FIN where the other side has a data byte: the FIN's position. */
+static void test_mismatch_fin_against_data_position(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK | FIN, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abcd");
+	h_expect(h, "CP:mismatch");
+	where_is(h, P, COLO_CP_POS_STREAM, 3, 0);
+}
+
+/* A retransmission that differs: the start of the compared range it failed on. */
+static void test_mismatch_in_retransmission_position(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_tcp(h, S, 5004, 1, ACK, "def");
+	h_expect(h, "Ds2/cmp Rp2 Ds3/cmp Rp3");
+	h_tcp(h, P, 1004, 1, ACK, "deX");
+	h_expect(h, "CP:mismatch");
+	where_is(h, P, COLO_CP_POS_STREAM, 3, 0);
+}
+
+/* Without a handshake, the position is the primary's sequence number. */
+static void test_mismatch_mid_stream_names_the_sequence(void **state)
+{
+	struct harness *h = *state;
+
+	h_tcp(h, P, 777, 1, ACK, "abc");
+	h_tcp(h, S, 777, 1, ACK, "abX");
+	h_expect(h, "CP:mismatch");
+	where_is(h, P, COLO_CP_POS_SEQ, 779, 0);
+}
+
+/* A timeout names the frame that waited, its side, position (primary space) and wait. */
+static void test_timeout_names_the_waiting_frame(void **state)
+{
+	struct harness *h = hs(state);
+
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, S, 5001, 1, ACK, "abc");
+	h_tcp(h, S, 5004, 1, ACK | FIN, "de");
+	h_expect(h, "Ds2/cmp Rp2");
+	h->now += h->lim.compare_timeout_ns + 50 * MSEC;
+	colo_cmp_tick(h->cmp, h->now);
+	h_expect(h, "CP:timeout");
+	where_is(h, S, COLO_CP_POS_STREAM, 3, h->lim.compare_timeout_ns + 50 * MSEC);
+}
+
+/* A queue over its limit names its side; a pure ACK has no stream position. */
+static void test_queue_full_names_the_side(void **state)
+{
+	struct colo_cmp_limits lim;
+	struct harness *h;
+
+	(void)state;
+	colo_cmp_limits_default(&lim);
+	lim.max_queue = 1;
+	h = h_new(&lim);
+	h_handshake(h, 1000, 5000);
+	h_tcp(h, P, 1001, 1, ACK, "abc");
+	h_tcp(h, P, 1004, 1, ACK, "def");
+	h_expect(h, "CP:queue_full");
+	where_is(h, P, COLO_CP_POS_STREAM, 3, 0);
+	h_free(h);
+}
+
 /* xorshift32: a fixed pseudo-random sequence for the segmentation tests. */
 static uint32_t rnd(uint32_t *s)
 {
@@ -968,8 +1060,8 @@ static void rnd_retransmit(struct harness *h, enum colo_side side, struct rnd_si
 }
 
 /* New bytes (or the FIN alone once all bytes are out), remembered for retransmission. */
-static void rnd_new(struct harness *h, enum colo_side side, struct rnd_side *r,
-		    const char *stream, uint32_t *seed)
+static void rnd_new(struct harness *h, enum colo_side side, struct rnd_side *r, const char *stream,
+		    uint32_t *seed)
 {
 	uint32_t n = 1 + rnd(seed) % 60;
 	int i = r->nseg++ % 4;
@@ -1186,6 +1278,12 @@ int main(void)
 		T(test_mismatch_names_the_flow),
 		T(test_random_segmentation_and_interleaving),
 		T(test_random_retransmissions_leave_nothing_held),
+		cmocka_unit_test(test_queue_full_names_the_side),
+		T(test_mismatch_names_the_first_differing_byte),
+		T(test_mismatch_fin_against_data_position),
+		T(test_mismatch_in_retransmission_position),
+		T(test_mismatch_mid_stream_names_the_sequence),
+		T(test_timeout_names_the_waiting_frame),
 		T(test_secondary_syn_retransmitted_before_primary),
 		T(test_keep_streams_late_secondary_fin),
 		cmocka_unit_test(test_pure_acks_and_rst_over_limit_held),

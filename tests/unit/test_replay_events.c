@@ -81,9 +81,23 @@ static void test_json_events(void **state)
 	assert_string_equal(buf,
 			    "{\"event\":\"release\",\"index\":3,\"time\":1.500000123,\"len\":74,"
 			    "\"flow\":\"tcp 10.0.0.1:80 > 10.0.0.2:5000\"}");
-	colo_json_checkpoint(buf, sizeof(buf), 1, COLO_CP_TIMEOUT, NULL, 3 * 1000 * MS);
+	colo_json_checkpoint(buf, sizeof(buf), 1, COLO_CP_TIMEOUT, NULL,
+			     &(struct colo_cp_where){.side = COLO_SIDE_SECONDARY,
+						     .pos_kind = COLO_CP_POS_STREAM,
+						     .pos = 1999743,
+						     .waited_ns = 3000 * MS},
+			     3 * 1000 * MS);
 	assert_string_equal(buf, "{\"event\":\"checkpoint\",\"id\":1,\"reason\":\"timeout\","
-				 "\"flow\":null,\"time\":3.000000000}");
+				 "\"flow\":null,\"side\":\"secondary\",\"at\":1999743,"
+				 "\"waited\":3.000000000,\"time\":3.000000000}");
+	colo_json_checkpoint(buf, sizeof(buf), 2, COLO_CP_MISMATCH, &k,
+			     &(struct colo_cp_where){.side = COLO_SIDE_PRIMARY,
+						     .pos_kind = COLO_CP_POS_SEQ,
+						     .pos = 77},
+			     0);
+	assert_string_equal(buf, "{\"event\":\"checkpoint\",\"id\":2,\"reason\":\"mismatch\","
+				 "\"flow\":\"tcp 10.0.0.1:80 > 10.0.0.2:5000\","
+				 "\"side\":\"primary\",\"seq\":77,\"time\":0.000000000}");
 	colo_json_drop(buf, sizeof(buf), COLO_SIDE_SECONDARY, 7, COLO_DROP_COMPARED, 0);
 	assert_string_equal(buf, "{\"event\":\"drop\",\"side\":\"secondary\",\"index\":7,"
 				 "\"reason\":\"compared\",\"time\":0.000000000}");
@@ -94,6 +108,25 @@ static void test_json_events(void **state)
 			    "\"time\":0.000000001}");
 	colo_json_commit(buf, sizeof(buf), 2, 0);
 	assert_string_equal(buf, "{\"event\":\"commit\",\"id\":2,\"time\":0.000000000}");
+}
+
+/* The daemon's log names a checkpoint's origin with the fields it knows. */
+static void test_checkpoint_where_text(void **state)
+{
+	char buf[96];
+
+	(void)state;
+	colo_cp_where_str(buf, sizeof(buf),
+			  &(struct colo_cp_where){.side = COLO_SIDE_SECONDARY,
+						  .pos_kind = COLO_CP_POS_STREAM,
+						  .pos = 1999743,
+						  .waited_ns = 3100 * MS});
+	assert_string_equal(buf, "side=secondary at=1999743 waited=3.1s");
+	colo_cp_where_str(buf, sizeof(buf), &(struct colo_cp_where){.side = COLO_SIDE_PRIMARY});
+	assert_string_equal(buf, "side=primary");
+	colo_cp_where_str(buf, sizeof(buf),
+			  &(struct colo_cp_where){.pos_kind = COLO_CP_POS_SEQ, .pos = 4294967295u});
+	assert_string_equal(buf, "side=primary seq=4294967295");
 }
 
 static void test_truncation_reports_full_length(void **state)
@@ -151,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_next_tick_steps_within_horizon),
 		cmocka_unit_test(test_next_tick_count_bounded),
 		cmocka_unit_test(test_json_events),
+		cmocka_unit_test(test_checkpoint_where_text),
 		cmocka_unit_test(test_truncation_reports_full_length),
 		cmocka_unit_test(test_summary),
 	};

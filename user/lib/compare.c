@@ -209,22 +209,31 @@ static void drop_raw(struct colo_cmp *cmp, const struct colo_frame_in *in,
 /* ---- checkpoint requests ---- */
 
 void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
-		 uint64_t time_ns)
+		 const struct colo_cp_where *where, uint64_t time_ns)
 {
 	cmp->st.triggers[reason]++;
 	if (cmp->pending)
 		return;
 	cmp->pending = true;
 	cmp->st.checkpoints[reason]++;
-	cmp->ops.checkpoint(cmp->ctx, reason, key, time_ns);
+	cmp->ops.checkpoint(cmp->ctx, reason, key, where, time_ns);
 }
 
-void cmp_diverge(struct colo_cmp *cmp, struct conn *c, uint64_t time_ns)
+void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
+		 uint64_t time_ns)
 {
 	if (c->diverged)
 		return;
 	c->diverged = true;
-	cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, time_ns);
+	cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, where, time_ns);
+}
+
+/* Where frame f stands: its stream position for TCP data, else its side only. */
+static struct colo_cp_where frame_where(const struct conn *c, const struct cframe *f)
+{
+	if (c->is_tcp)
+		return tcp_frame_where(c, f);
+	return (struct colo_cp_where){.side = f->side};
 }
 
 /*
@@ -233,9 +242,12 @@ void cmp_diverge(struct colo_cmp *cmp, struct conn *c, uint64_t time_ns)
  */
 bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 {
+	struct colo_cp_where where;
+
 	if (c->nq[f->side] < cmp->lim.max_queue)
 		return false;
-	cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, f->time_ns);
+	where = frame_where(c, f);
+	cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, &where, f->time_ns);
 	if (f->side == SIDE_P) {
 		cmp->st.held_over_limit++;
 		return false;
@@ -467,7 +479,7 @@ static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 			cmp_drop(cmp, s, COLO_DROP_COMPARED);
 			return;
 		}
-		cmp_diverge(cmp, c, f->time_ns);
+		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = f->side}, f->time_ns);
 	}
 	if (!cmp_over_limit(cmp, c, f))
 		cmp_hold(cmp, f, NULL);
@@ -535,7 +547,8 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 	if (!c) {
 		/* No slot: drop rather than release uncompared; TCP retransmits. */
 		cmp->st.conns_refused++;
-		cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key, in->time_ns);
+		cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key,
+			    &(struct colo_cp_where){.side = in->side}, in->time_ns);
 		drop_raw(cmp, in, COLO_DROP_REFUSED);
 		return 0;
 	}
@@ -560,12 +573,15 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 static void tick_timeout(struct colo_cmp *cmp, uint64_t now)
 {
 	struct cframe *f = TAILQ_FIRST(&cmp->age);
+	struct colo_cp_where where;
 
 	if (!f || f->time_ns + cmp->lim.compare_timeout_ns > now)
 		return;
 	if (!f->timed_out || !cmp->pending) {
 		f->timed_out = 1;
-		cmp_trigger(cmp, COLO_CP_TIMEOUT, &f->conn->key, now);
+		where = frame_where(f->conn, f);
+		where.waited_ns = now - f->time_ns;
+		cmp_trigger(cmp, COLO_CP_TIMEOUT, &f->conn->key, &where, now);
 	}
 }
 

@@ -94,14 +94,37 @@ struct colo_frame_in {
 	const struct colo_rec *rec;
 };
 
+/* Where a checkpoint request comes from, for logs and tools. */
+struct colo_cp_where {
+	/*
+	 * Timeout: the side of the frame that waited; queue_full, table_full: of the frame over
+	 * the limit; mismatch: primary.
+	 */
+	enum colo_side side;
+	enum colo_cp_pos {
+		COLO_CP_POS_NONE = 0, /* no stream position (datagrams, handshakes, table_full) */
+		COLO_CP_POS_STREAM,   /* pos: TCP byte offset from the primary's first data byte */
+		COLO_CP_POS_SEQ,      /* pos: primary-space TCP sequence (no handshake seen) */
+	} pos_kind;
+	/*
+	 * Mismatch: the first byte found different (for a retransmission, the start of the
+	 * segment range that differed). Timeout and queue_full: the first byte of the frame.
+	 */
+	uint32_t pos;
+	uint64_t waited_ns; /* timeout: how long that frame had been held */
+};
+
 struct colo_cmp_ops {
 	/* A primary frame may leave now. Called in per-flow primary send order. */
 	void (*release)(void *ctx, void *cookie, const uint8_t *data, uint32_t len);
 	/* A frame is done with and will not be released. */
 	void (*drop)(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason);
-	/* A checkpoint is needed. At most one outstanding until colo_cmp_commit/abort. */
+	/*
+	 * A checkpoint is needed (where: what asked, valid during the call). At most one
+	 * outstanding until colo_cmp_commit/abort.
+	 */
 	void (*checkpoint)(void *ctx, enum colo_cp_reason reason, const struct colo_flow_key *flow,
-			   uint64_t time_ns);
+			   const struct colo_cp_where *where, uint64_t time_ns);
 	/*
 	 * Offsets learned for a TCP connection (secondary = primary + offset). Called before the
 	 * primary SYN/SYN-ACK that revealed them is released. Optional (NULL: not reported).

@@ -149,8 +149,9 @@ static inline uint32_t seq_min(uint32_t a, uint32_t b)
 
 /* compare.c */
 void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+		 const struct colo_cp_where *where, uint64_t time_ns);
+void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
 		 uint64_t time_ns);
-void cmp_diverge(struct colo_cmp *cmp, struct conn *c, uint64_t time_ns);
 /* Holds f on its side queue before `before` (NULL: at the tail). */
 void cmp_hold(struct colo_cmp *cmp, struct cframe *f, struct cframe *before);
 void cmp_release(struct colo_cmp *cmp, struct cframe *f);
@@ -164,5 +165,9 @@ void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	      const struct colo_frame_info *fi);
 void tcp_commit(struct colo_cmp *cmp, struct conn *c, bool keep);
 void tcp_fini(struct colo_cmp *cmp, struct conn *c);
+/* A checkpoint's origin at primary-space sequence seq of c, from side. */
+struct colo_cp_where tcp_where(const struct conn *c, enum colo_side side, uint32_t seq);
+/* ... at frame f's first byte, when its sequence maps to the primary's. */
+struct colo_cp_where tcp_frame_where(const struct conn *c, const struct cframe *f);
 
 #endif /* COLO_COMPARE_INT_H */

@@ -51,6 +51,36 @@ void tcp_fini(struct colo_cmp *cmp, struct conn *c)
 	c->tcp.hist_cap = 0;
 }
 
+struct colo_cp_where tcp_where(const struct conn *c, enum colo_side side, uint32_t seq)
+{
+	const struct tcp_stream *t = &c->tcp;
+
+	if (!t->syn_seen[SIDE_P])
+		return (struct colo_cp_where){
+			.side = side, .pos_kind = COLO_CP_POS_SEQ, .pos = seq};
+	return (struct colo_cp_where){
+		.side = side, .pos_kind = COLO_CP_POS_STREAM, .pos = seq - t->isn[SIDE_P] - 1};
+}
+
+struct colo_cp_where tcp_frame_where(const struct conn *c, const struct cframe *f)
+{
+	const struct tcp_stream *t = &c->tcp;
+
+	if (f->kind != CF_DATA || (f->side == SIDE_S && !t->off_known))
+		return (struct colo_cp_where){.side = f->side};
+	return tcp_where(c, f->side, f->side == SIDE_S ? f->seq - t->off : f->seq);
+}
+
+/* Index of the first byte where a and b differ (n if none). */
+static uint32_t first_diff(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
 static void pend_remove(struct conn *c, struct cframe *f)
 {
 	if (f->in_pend) {
@@ -317,9 +347,12 @@ static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe 
 {
 	struct tcp_stream *t = &c->tcp;
 
+	struct colo_cp_where where;
+
 	switch (verify(c, f, seq_min(f->end, t->next))) {
 	case V_MISMATCH:
-		cmp_diverge(cmp, c, f->time_ns);
+		where = tcp_where(c, SIDE_P, f->vpos);
+		cmp_diverge(cmp, c, &where, f->time_ns);
 		return false;
 	case V_UNVERIFIABLE:
 		pend_remove(c, f);
@@ -364,8 +397,9 @@ static bool compare_bytes(struct colo_cmp *cmp, struct tcp_stream *t, struct cfr
 	return true;
 }
 
-/* Primary head f at t->next against secondary s. False on mismatch. */
-static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f, struct cframe *s)
+/* Primary head f at t->next against secondary s. False on mismatch, at the byte *bad. */
+static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f, struct cframe *s,
+			 uint32_t *bad)
 {
 	struct tcp_stream *t = &c->tcp;
 	uint32_t ms = s->seq - t->off, n = t->next, pe = f->seq + f->plen;
@@ -377,15 +411,20 @@ static bool walk_compare(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 		f->cmp_from = n;
 	}
 	if (pr && sr) {
-		if (!compare_bytes(cmp, t, f, s, ms, pr < sr ? pr : sr))
+		uint32_t len = pr < sr ? pr : sr;
+
+		if (!compare_bytes(cmp, t, f, s, ms, len)) {
+			*bad = n + first_diff(f->pl + (n - f->seq), s->pl + (n - ms), len);
 			return false;
+		}
 	} else if (!pr && !sr) {
 		/* Both are at their FIN (each segment still ends beyond next). */
 		t->fin_cmp = true;
 		t->fin_seq = n;
 		t->next++;
 	} else {
-		return false; /* FIN against a data byte */
+		*bad = n; /* FIN against a data byte */
+		return false;
 	}
 	f->vpos = t->next;
 	if (seq_le(s->end - t->off, t->next))
@@ -435,7 +474,9 @@ static struct cframe *walk_at_next(struct tcp_stream *t)
 static void tcp_walk(struct colo_cmp *cmp, struct conn *c)
 {
 	struct tcp_stream *t = &c->tcp;
+	struct colo_cp_where where;
 	struct cframe *f, *s;
+	uint32_t bad;
 
 	if (c->diverged || !t->off_known || !t->pos_valid)
 		return;
@@ -443,8 +484,9 @@ static void tcp_walk(struct colo_cmp *cmp, struct conn *c)
 		s = sec_head(cmp, c);
 		if (!s || seq_lt(t->next, s->seq - t->off))
 			return; /* the secondary is behind or has a gap */
-		if (!walk_compare(cmp, c, f, s)) {
-			cmp_diverge(cmp, c, f->time_ns);
+		if (!walk_compare(cmp, c, f, s, &bad)) {
+			where = tcp_where(c, SIDE_P, bad);
+			cmp_diverge(cmp, c, &where, f->time_ns);
 			return;
 		}
 	}
@@ -499,7 +541,7 @@ static void tcp_learn(struct colo_cmp *cmp, struct conn *c, uint64_t now)
 
 	if (t->syn_flags[SIDE_P] != t->syn_flags[SIDE_S] ||
 	    ((t->syn_flags[SIDE_P] & COLO_TCP_ACK) && t->syn_ack[SIDE_P] != t->syn_ack[SIDE_S])) {
-		cmp_diverge(cmp, c, now);
+		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = SIDE_P}, now);
 		return;
 	}
 	t->off = t->isn[SIDE_S] - t->isn[SIDE_P];
@@ -638,7 +680,9 @@ static bool match_stuck(struct colo_cmp *cmp, struct conn *c, const struct cfram
 	TAILQ_FOREACH_SAFE(f, &t->stuck, pend, tmp)
 	{
 		if (!match_one(t, f, s, &used)) {
-			cmp_diverge(cmp, c, s->time_ns);
+			struct colo_cp_where where = tcp_where(c, SIDE_P, f->vpos);
+
+			cmp_diverge(cmp, c, &where, s->time_ns);
 			return used;
 		}
 		if (f->vpos != seq_min(f->end, t->next))

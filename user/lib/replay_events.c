@@ -80,6 +80,24 @@ const char *colo_side_name(enum colo_side side)
 	}
 }
 
+/* "at" for a stream offset, "seq" for a raw sequence number. */
+static const char *pos_name(const struct colo_cp_where *w)
+{
+	return w->pos_kind == COLO_CP_POS_STREAM ? "at" : "seq";
+}
+
+int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *w)
+{
+	struct out o = {buf, size, 0};
+
+	put(&o, "side=%s", colo_side_name(w->side));
+	if (w->pos_kind != COLO_CP_POS_NONE)
+		put(&o, " %s=%u", pos_name(w), w->pos);
+	if (w->waited_ns)
+		put(&o, " waited=%.1fs", w->waited_ns / 1e9);
+	return done(&o);
+}
+
 const char *colo_drop_reason_name(enum colo_drop_reason reason)
 {
 	static const char *const names[COLO_DROP_REASON_MAX] = {
@@ -129,7 +147,8 @@ int colo_json_release(char *buf, size_t size, uint64_t index, uint64_t time_ns, 
 }
 
 int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reason reason,
-			 const struct colo_flow_key *flow, uint64_t time_ns)
+			 const struct colo_flow_key *flow, const struct colo_cp_where *where,
+			 uint64_t time_ns)
 {
 	struct out o = {buf, size, 0};
 
@@ -137,6 +156,14 @@ int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reaso
 	put_str(&o, colo_cp_reason_name(reason));
 	put(&o, ",\"flow\":");
 	put_flow(&o, flow);
+	put(&o, ",\"side\":");
+	put_str(&o, colo_side_name(where->side));
+	if (where->pos_kind != COLO_CP_POS_NONE)
+		put(&o, ",\"%s\":%u", pos_name(where), where->pos);
+	if (where->waited_ns) {
+		put(&o, ",\"waited\":");
+		put_time(&o, where->waited_ns);
+	}
 	put(&o, ",\"time\":");
 	put_time(&o, time_ns);
 	put(&o, "}");

@@ -20,6 +20,8 @@
 
 /* "primary", "secondary". */
 const char *colo_side_name(enum colo_side side);
+/* A checkpoint's origin as text: "side=secondary at=1999743 waited=3.0s" (the fields known). */
+int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *where);
 /* "compared", "commit", "malformed", "duplicate", "refused", "shutdown", "overflow". */
 const char *colo_drop_reason_name(enum colo_drop_reason reason);
 
@@ -53,9 +55,14 @@ struct colo_replay_summary {
 /* {"event":"release","index":N,"time":T,"len":L,"flow":"..."} */
 int colo_json_release(char *buf, size_t size, uint64_t index, uint64_t time_ns, uint32_t len,
 		      const struct colo_flow_key *flow);
-/* {"event":"checkpoint","id":K,"reason":"mismatch","flow":"...","time":T} (flow may be NULL) */
+/*
+ * {"event":"checkpoint","id":K,"reason":"mismatch","flow":"...","side":"primary","at":N,
+ * "time":T} (flow may be NULL; "at" or "seq" when the stream position is known, "waited":T for
+ * a timeout).
+ */
 int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reason reason,
-			 const struct colo_flow_key *flow, uint64_t time_ns);
+			 const struct colo_flow_key *flow, const struct colo_cp_where *where,
+			 uint64_t time_ns);
 /* {"event":"commit","id":K,"time":T} */
 int colo_json_commit(char *buf, size_t size, uint64_t id, uint64_t time_ns);
 /* {"event":"offset","flow":"...","seq_offset":S,"ts_offset":O,"ts_valid":B,"time":T} */
