@@ -100,6 +100,8 @@ check_eq "segmentation: every payload byte compared" "2000" \
 
 golden diverge "0,1,2,3,4,5" "mismatch"
 check_eq "diverge: the commit follows the request" "1" "$(jfield 'select(.event=="commit") | .id')"
+check_eq "diverge: the request names the first differing byte (750)" "primary 750" \
+	"$(jfield 'select(.event=="checkpoint") | "\(.side) \(.at)"')"
 golden diverge "0,1" "mismatch" --on-checkpoint hold
 check_eq "diverge hold: the diverging frame and what follows stay held" "4" \
 	"$(jfield 'select(.event=="summary") | .held.primary')"
@@ -111,6 +113,9 @@ check_eq "timeout: requested within one tick of the timeout" "true" \
 golden timeout "0,1,2,3,4,5" "timeout"
 check_eq "timeout: the default timeout is 3 s" "true" \
 	"$(jfield 'select(.event=="checkpoint") | (.time - 1700000000.030) | (. >= 3.0 and . <= 3.1)')"
+check_eq "timeout: the request names the frame that waited (primary, byte 1000, >= 3 s)" \
+	"primary 1000 true" \
+	"$(jfield 'select(.event=="checkpoint") | "\(.side) \(.at) \(.waited >= 3.0)"')"
 golden timeout "0,1,2" "timeout" --on-checkpoint hold
 golden timeout "0,1,2,3,4,5" "queue_full" --max-queue 2
 

@@ -346,7 +346,6 @@ static struct cframe *sec_head(struct colo_cmp *cmp, struct conn *c)
 static bool walk_retransmit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 {
 	struct tcp_stream *t = &c->tcp;
-
 	struct colo_cp_where where;
 
 	switch (verify(c, f, seq_min(f->end, t->next))) {
