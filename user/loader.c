@@ -660,7 +660,8 @@ static int check_attach_opts(struct colo_attach_opts *o)
 	if (!o->instance)
 		o->instance = COLO_DEFAULT_INSTANCE;
 	if (!o->ring_bytes)
-		o->ring_bytes = COLO_RING_BYTES_DEFAULT;
+		o->ring_bytes =
+			colo_ring_bytes_default(o->nshards ? o->nshards : colo_default_shards());
 	if (!colo_instance_name_valid(o->instance)) {
 		loader_err("invalid instance name '%s'", o->instance);
 		return -EINVAL;

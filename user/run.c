@@ -46,6 +46,7 @@ struct run_opts {
 	enum colo_hook hook;
 	enum colo_release_mode release;
 	__u32 shards;
+	__u32 ring_bytes; /* 0: the default for the shard count */
 	struct colo_cmp_limits limits;
 	unsigned int stats_interval_s;
 	unsigned int split_segs;
@@ -375,6 +376,7 @@ static int attach_roles(const struct run_opts *o)
 			.hook = o->hook,
 			.xdp_mode = COLO_XDP_SKB,
 			.nshards = o->shards,
+			.ring_bytes = o->ring_bytes,
 		};
 
 		/* A previous run (killed, or --keep) left it attached: reuse its pins. */
@@ -397,9 +399,9 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs("colo-xdp run: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
-	      "[--agent PATH] [--shards N] [--compare-timeout MS] [--max-queue N] "
-	      "[--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] [--split-segs N] "
-	      "[--max-held MB] [--stats-interval S] [--keep])\n",
+	      "[--agent PATH] [--shards N] [--ring-size BYTES] [--compare-timeout MS] "
+	      "[--max-queue N] [--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] "
+	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -429,6 +431,7 @@ enum {
 	OPT_RETX,
 	OPT_SPLIT,
 	OPT_MAX_HELD,
+	OPT_RING_SIZE,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -449,6 +452,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"retx-window", required_argument, NULL, OPT_RETX},
 		{"split-segs", required_argument, NULL, OPT_SPLIT},
 		{"max-held", required_argument, NULL, OPT_MAX_HELD},
+		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -541,6 +545,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return usage_error("--max-held takes 16..1048576 MiB, not '%s'",
 						   optarg);
 			o->max_held_bytes = (uint64_t)v << 20;
+			break;
+		case OPT_RING_SIZE:
+			if (!parse_uint(optarg, COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX, &v) ||
+			    !colo_ring_size_valid(v))
+				return usage_error(
+					"--ring-size takes a power of 2 of 4096..1073741824 bytes, "
+					"not '%s'",
+					optarg);
+			o->ring_bytes = v;
 			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);

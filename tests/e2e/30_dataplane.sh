@@ -28,6 +28,8 @@ check "run with an unknown interface: usage error (exit 2)" [ "$(exit_code ns pr
 	--outside nosuch --primary primary --secondary secondary --instance "$INST")" -eq 2 ]
 check "run --shards 99: usage error (exit 2)" [ "$(exit_code ns proxy "$BIN" run \
 	--outside outside --primary primary --secondary secondary --shards 99)" -eq 2 ]
+check "run --ring-size 5000 (not a power of 2): usage error (exit 2)" [ "$(exit_code ns proxy \
+	"$BIN" run --outside outside --primary primary --secondary secondary --ring-size 5000)" -eq 2 ]
 check "usage errors attached nothing" [ ! -e "$PIN" ]
 
 servers 5001 "$BULK"
@@ -37,6 +39,7 @@ bg secondary "$SERVE" echo --port 5002
 wait_listen primary 5002 udp && wait_listen secondary 5002 udp
 check "colo-xdp run starts with 2 shards (release ${COLO_RELEASE:-default})" start_daemon --shards 2 ${COLO_RELEASE:+--release "$COLO_RELEASE"} || { show "$RUNLOG"; exit 1; }
 check "reference agent connects" start_agent commit || show "$AGENTLOG"
+check "2 shards: rings of the default 128 MiB ($(ring_sizes))" [ "$(ring_sizes)" = 134217728 ]
 
 # fetch ADDR PORT OUT: prints the seconds the download took.
 fetch() {

@@ -4,7 +4,7 @@
 # The AF_XDP release path (--release afxdp: copy mode, software segmentation and checksums):
 # bulk downloads over IPv4 and IPv6 and UDP request/response arrive intact, no checkpoint.
 # Then XDP capture (--hook xdp, generic mode: frames without skb GSO metadata) with the default
-# release path: the same downloads intact.
+# release path and rings of a given --ring-size: the same downloads intact.
 # TAP output; needs root.
 . "$(dirname "$0")/lib_dataplane.bash"
 
@@ -38,7 +38,9 @@ check "no send errors" [ "$(summary_field send_errors)" = 0 ]
 check "instance detached and unpinned" [ ! -e "$PIN" ]
 
 stop_agent
-check "colo-xdp run --hook xdp starts" start_daemon --shards 2 --hook xdp || show "$RUNLOG"
+check "colo-xdp run --hook xdp --ring-size 64 MiB starts" start_daemon --shards 2 --hook xdp \
+	--ring-size $((64 << 20)) || show "$RUNLOG"
+check "--ring-size: rings of 64 MiB ($(ring_sizes))" [ "$(ring_sizes)" = $((64 << 20)) ]
 check "reference agent connects" start_agent commit || show "$AGENTLOG"
 for addr in "$SERVICE4" "$SERVICE6"; do
 	timeout 20 nsenter --net="/run/netns/${PFX}client" -- "$SERVE" fetch --connect "$addr" \

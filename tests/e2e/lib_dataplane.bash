@@ -157,6 +157,16 @@ file_sha() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
+# ring_sizes: the distinct sizes of the instance's shard rings, comma-separated (the outer map
+# has no BTF: its values are the inner map ids as little-endian bytes).
+ring_sizes() {
+	local id
+	for id in $(bpftool -j map dump pinned "$PIN/colo_rings" |
+		jq -r '.[].value | reverse | map(ltrimstr("0x")) | join("")'); do
+		bpftool -j map show id "$((16#$id))" | jq .max_entries
+	done | sort -u | paste -sd,
+}
+
 # A field of the daemon's last summary line ("final" or "stats"), e.g. summary_field checkpoints;
 # primary/secondary pairs come as P/S (summary_field held: 0/0).
 summary_field() {

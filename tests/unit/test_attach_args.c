@@ -116,6 +116,23 @@ static void test_numbers(void **state)
 	assert_false(colo_ring_size_valid(2u << 30));
 }
 
+/* Default rings share 256 MiB, each a power of 2 of 32..128 MiB. */
+static void test_ring_bytes_default(void **state)
+{
+	__u32 n;
+
+	(void)state;
+	assert_int_equal(colo_ring_bytes_default(1), 128u << 20);
+	assert_int_equal(colo_ring_bytes_default(2), 128u << 20);
+	assert_int_equal(colo_ring_bytes_default(3), 64u << 20);
+	assert_int_equal(colo_ring_bytes_default(4), 64u << 20);
+	assert_int_equal(colo_ring_bytes_default(5), 32u << 20);
+	assert_int_equal(colo_ring_bytes_default(16), 32u << 20);
+	assert_int_equal(colo_ring_bytes_default(0), 128u << 20);
+	for (n = 1; n <= COLO_MAX_SHARDS; n++)
+		assert_true(colo_ring_size_valid(colo_ring_bytes_default(n)));
+}
+
 static void test_names(void **state)
 {
 	char longname[COLO_INSTANCE_NAME_MAX + 1];
@@ -149,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal), cmocka_unit_test(test_all_options_any_order),
 		cmocka_unit_test(test_rejects), cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_ring_bytes_default),
 		cmocka_unit_test(test_names),
 	};
 

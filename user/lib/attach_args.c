@@ -65,6 +65,16 @@ bool colo_ring_size_valid(__u32 bytes)
 	       !(bytes & (bytes - 1));
 }
 
+__u32 colo_ring_bytes_default(__u32 nshards)
+{
+	__u32 share = COLO_RING_BUDGET_DEFAULT / (nshards ? nshards : 1), bytes;
+
+	for (bytes = COLO_RING_BYTES_DEFAULT_MIN; bytes < COLO_RING_BYTES_DEFAULT_MAX; bytes <<= 1)
+		if (bytes << 1 > share)
+			break;
+	return bytes;
+}
+
 static int __attribute__((format(printf, 3, 4))) fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

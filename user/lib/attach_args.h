@@ -15,6 +15,13 @@
 #define COLO_INSTANCE_NAME_MAX 64
 #define COLO_RING_BYTES_MIN    4096u
 #define COLO_RING_BYTES_MAX    (1u << 30)
+/*
+ * Default rings: 256 MiB in all, each 32..128 MiB. The windows of 100 bulk connections overran
+ * 32 MiB rings here, and a capture drop costs a retransmission timeout, not a fast retransmit.
+ */
+#define COLO_RING_BUDGET_DEFAULT    (256u << 20)
+#define COLO_RING_BYTES_DEFAULT_MIN (32u << 20)
+#define COLO_RING_BYTES_DEFAULT_MAX (128u << 20)
 
 struct colo_attach_opts {
 	const char *ifname;
@@ -23,7 +30,7 @@ struct colo_attach_opts {
 	enum colo_hook hook;	     /* capture hook of primary/secondary; outside is always tc */
 	enum colo_xdp_mode xdp_mode; /* when hook is COLO_HOOK_XDP */
 	__u32 nshards;		     /* 0: instance's value, or the default when creating it */
-	__u32 ring_bytes; /* per shard, power of 2 >= page size; 0: COLO_RING_BYTES_DEFAULT */
+	__u32 ring_bytes; /* per shard, power of 2 >= page size; 0: colo_ring_bytes_default() */
 };
 
 const char *colo_role_name(enum colo_role role);
@@ -38,6 +45,8 @@ bool colo_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 
 /* A ring size the kernel accepts: a power of 2 in [COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX]. */
 bool colo_ring_size_valid(__u32 bytes);
+/* Each of nshards rings' default size: its share of the budget, a power of 2 within bounds. */
+__u32 colo_ring_bytes_default(__u32 nshards);
 
 /*
  * Parses `attach <iface> --role R [--instance N] [--hook tc|xdp] [--mode native|skb]
