@@ -39,7 +39,7 @@ struct {
 /* Template of one shard's ring; userspace creates the real rings (any size) and inserts them. */
 struct colo_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, COLO_RING_BYTES_DEFAULT);
+	__uint(max_entries, COLO_RING_BYTES_TEMPLATE);
 };
 
 struct {

@@ -20,9 +20,10 @@
 #define COLO_MAP_RINGS	      "colo_rings"
 #define COLO_MAP_IFACES	      "colo_ifaces"
 
-#define COLO_MAX_SHARDS		16
-#define COLO_CONNTRACK_MAX	65536
-#define COLO_RING_BYTES_DEFAULT (32u << 20)
+#define COLO_MAX_SHARDS	   16
+#define COLO_CONNTRACK_MAX 65536
+/* Size of the BPF object's ring template; the loader creates the real rings (--ring-size). */
+#define COLO_RING_BYTES_TEMPLATE (32u << 20)
 
 /* Largest frame a ring record carries: a 64 KiB GSO super-frame plus its headers. */
 #define COLO_MAX_FRAME 65792

@@ -134,7 +134,7 @@ static void on_worker_checkpoint(void *ctx, unsigned int shard, enum colo_cp_rea
 static void send_trigger(struct run_state *st)
 {
 	struct run_trigger t;
-	char flow[COLO_AGENT_FLOW_STR_LEN], where[96];
+	char flow[COLO_AGENT_FLOW_STR_LEN], where[COLO_CP_WHERE_STR_LEN];
 	int r;
 
 	pthread_mutex_lock(&st->lock);

@@ -254,7 +254,7 @@ static void on_checkpoint(void *ctx, enum colo_cp_reason reason, const struct co
 			  const struct colo_cp_where *where, uint64_t time_ns)
 {
 	struct fz *z = ctx;
-	char text[96];
+	char text[COLO_CP_WHERE_STR_LEN];
 
 	(void)flow;
 	trace("checkpoint %s\n", colo_cp_reason_name(reason));

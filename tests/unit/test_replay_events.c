@@ -113,7 +113,7 @@ static void test_json_events(void **state)
 /* The daemon's log names a checkpoint's origin with the fields it knows. */
 static void test_checkpoint_where_text(void **state)
 {
-	char buf[96];
+	char buf[COLO_CP_WHERE_STR_LEN];
 
 	(void)state;
 	colo_cp_where_str(buf, sizeof(buf),
@@ -127,6 +127,13 @@ static void test_checkpoint_where_text(void **state)
 	colo_cp_where_str(buf, sizeof(buf),
 			  &(struct colo_cp_where){.pos_kind = COLO_CP_POS_SEQ, .pos = 4294967295u});
 	assert_string_equal(buf, "side=primary seq=4294967295");
+	/* The longest text fits the buffer the daemon gives it. */
+	assert_true(colo_cp_where_str(buf, sizeof(buf),
+				      &(struct colo_cp_where){.side = COLO_SIDE_SECONDARY,
+							      .pos_kind = COLO_CP_POS_SEQ,
+							      .pos = 4294967295u,
+							      .waited_ns = UINT64_MAX}) <
+		    (int)sizeof(buf));
 }
 
 static void test_truncation_reports_full_length(void **state)

@@ -479,7 +479,7 @@ static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 			cmp_drop(cmp, s, COLO_DROP_COMPARED);
 			return;
 		}
-		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = f->side}, f->time_ns);
+		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = SIDE_P}, f->time_ns);
 	}
 	if (!cmp_over_limit(cmp, c, f))
 		cmp_hold(cmp, f, NULL);
