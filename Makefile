@@ -69,7 +69,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build
+.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build test-kernel \
+	test-vmm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -136,6 +137,13 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
+
+# The kernel floor: the BPF_PROG_TEST_RUN and attach suites on Debian 12's own kernel (6.1) in
+# QEMU (TCG), from a guest image of Debian packages (scripts/guest-image.sh, build/guest/).
+test-kernel:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/kernel.sh
 
 # The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.
 demo: deps

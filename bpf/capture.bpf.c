@@ -157,7 +157,7 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 				     const __u32 size)
 {
 	struct colo_rec *rec = bpf_ringbuf_reserve(ring, size, 0);
-	__u32 len = p->frame_len;
+	__u32 len = p->frame_len, last;
 
 	if (!rec)
 		return COLO_EMIT_RING_FULL;
@@ -179,15 +179,20 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 	__builtin_memset(rec->pad, 0, sizeof(rec->pad));
 	if (hook == COLO_HOOK_TC)
 		colo_skb_offload(ctx, rec);
-	/* clang 14 may drop this clamp before the helper call without the barrier. */
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > size - COLO_REC_HDR ||
-	    colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
-		bpf_ringbuf_discard(rec, 0);
-		return COLO_EMIT_COPY_FAILED;
-	}
+	/*
+	 * The copy length is bounded as len - 1 < room: Linux 6.1's verifier learns no lower bound
+	 * from len != 0, and clang 14 may drop a clamp on len itself before the helper call. The
+	 * barrier keeps clang from folding last + 1 back into len.
+	 */
+	last = len - 1;
+	asm volatile("" : "+r"(last));
+	if (last >= size - COLO_REC_HDR || colo_load(ctx, hook, 0, (void *)(rec + 1), last + 1))
+		goto copy_failed;
 	bpf_ringbuf_submit(rec, 0);
 	return COLO_EMIT_OK;
+copy_failed:
+	bpf_ringbuf_discard(rec, 0);
+	return COLO_EMIT_COPY_FAILED;
 }
 
 /* Picks the smallest size class that holds header + frame (frame_len <= COLO_MAX_FRAME). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
+# Usage: deps.sh [vmm]   vmm: also what the QEMU tests need (make test-kernel, make test-vmm)
 set -euo pipefail
 
 PKGS=(
@@ -9,6 +10,11 @@ PKGS=(
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq
 )
+case ${1:-} in
+'') ;;
+vmm) PKGS+=(qemu-system-x86 binutils) ;;
+*) echo "usage: deps.sh [vmm]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
