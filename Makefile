@@ -2,6 +2,8 @@
 #
 # colo-xdp build. Globs do the bookkeeping, so adding a file needs no edit here:
 #   bpf/*.bpf.c          -> $(BUILD)/<name>.bpf.o and $(BUILD)/<name>.skel.h
+#   tests/bpf/progs/*.bpf.c, tests/faults/*.bpf.c
+#                        -> test-only BPF objects and skeletons under $(BUILD)/tests/
 #   user/lib/*.c         -> $(BUILD)/libcolo.a   (pure logic: no BPF, no sockets, no clock)
 #   user/*.c             -> $(BUILD)/colo-xdp    (links libcolo.a, libbpf, libxdp, libpcap)
 #   user/agents/*.c      -> the checkpoint-engine adapters, `colo-xdp agent <kind>` (same binary)
@@ -48,6 +50,9 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
+# BPF programs of the tests themselves (helpers for test_run, the fault injector).
+TEST_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c tests/faults/*.bpf.c)
+TEST_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -84,11 +89,16 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/tests/%.bpf.o: tests/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
 
-$(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS)
+$(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
