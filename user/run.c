@@ -135,6 +135,7 @@ static void send_trigger(struct run_state *st)
 {
 	struct run_trigger t;
 	char flow[COLO_AGENT_FLOW_STR_LEN], where[COLO_CP_WHERE_STR_LEN];
+	struct colo_agent_origin origin;
 	int r;
 
 	pthread_mutex_lock(&st->lock);
@@ -147,8 +148,10 @@ static void send_trigger(struct run_state *st)
 	pthread_mutex_unlock(&st->lock);
 
 	st->request_ns = mono_ns();
-	r = colo_agent_request(st->agent, (enum colo_agent_reason)t.reason, &t.flow, t.time_ns,
-			       &st->request_id);
+	origin = (struct colo_agent_origin){t.where.side, t.where.pos_kind, t.where.pos,
+					    t.where.waited_ns};
+	r = colo_agent_request(st->agent, (enum colo_agent_reason)t.reason, &t.flow, &origin,
+			       t.time_ns, &st->request_id);
 	colo_agent_flow_str(&t.flow, flow, sizeof(flow));
 	if (r && r != -ENOTCONN && r != -EBUSY) {
 		logf_line("checkpoint request failed (%s): reason=%s flow=%s", strerror(-r),
