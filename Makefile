@@ -158,6 +158,13 @@ test-kernel:
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)tests/vm/kernel.sh
 
+# The whole COLO loop with real VMs: two QEMU (TCG) replicas on taps, colo-xdp run, and the QEMU
+# adapter in migration mode as checkpoint engine; figures into bench/results/<date>-vmm.md.
+test-vmm:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/checkpoint.sh
+
 # The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

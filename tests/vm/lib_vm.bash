@@ -9,9 +9,11 @@ GUEST_DIR=${GUEST_DIR:-$PWD/build/guest}
 REPLICA_MAC=02:77:00:00:00:02
 
 # vm_cmd NAME TAP: the VM's shell command line (the migration adapter relaunches it as given,
-# with " -incoming defer" appended). nsenter execs QEMU: the command's pid is QEMU's.
+# with " -incoming defer" appended, by sh -c). The shell execs nsenter, which execs QEMU: the
+# process the adapter waits for is QEMU itself, so its exit means the tap and the QMP socket are
+# free (a shell that outlives it for a moment would let the next QEMU race the dying one).
 vm_cmd() {
-	printf '%s' "nsenter --net=/run/netns/${PFX}proxy qemu-system-x86_64 -accel tcg -m 128" \
+	printf '%s' "exec nsenter --net=/run/netns/${PFX}proxy qemu-system-x86_64 -accel tcg -m 128" \
 		" -smp 1 -nodefaults -no-user-config -display none -no-reboot" \
 		" -kernel $GUEST_DIR/vmlinuz -initrd $GUEST_DIR/replica.initrd" \
 		" -append 'console=ttyS0 panic=-1 quiet colo_root=$PWD'" \
@@ -23,7 +25,7 @@ vm_cmd() {
 
 # vm_start NAME TAP: boots it in the background (pid in PIDS).
 vm_start() {
-	(eval "exec $(vm_cmd "$1" "$2")") &
+	(eval "$(vm_cmd "$1" "$2")") &
 	PIDS+=($!)
 }
 
@@ -45,7 +47,7 @@ vm_stop_all() {
 	for f in "$WORK"/*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
-		[ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$WORK/" ||
+		[ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$WORK/" ||
 			continue
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < 50; i++)); do

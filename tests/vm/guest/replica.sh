@@ -7,7 +7,8 @@
 #   7001  this boot's id (/proc/sys/kernel/random/boot_id): diverges between two fresh boots,
 #         equal once the secondary runs the primary's migrated state
 #   7002  echo, one process per connection: long-lived connections across a checkpoint
-#   7003  16 fresh random bytes per connection: diverges every time (forced checkpoints)
+#   7003  the kernel's clock in ns (/proc/timer_list): diverges every time (forced checkpoints);
+#         not /dev/urandom, whose output after a migration is the same on both replicas
 # Prints "guest: ready BOOT_ID" on the console when all listen, then idles.
 root=$(sed -n 's/.*colo_root=\([^ ]*\).*/\1/p' /proc/cmdline)
 boot_id=$(cat /proc/sys/kernel/random/boot_id)
@@ -21,7 +22,7 @@ ip addr add fd77::2/64 dev eth0 # no DAD: accept_dad is 0 (busybox ip has no nod
 "$root/build/tools/colo_serve" serve --port 7000 --bytes 4194304 &
 nc -ll -p 7001 -e cat /proc/sys/kernel/random/boot_id &
 nc -ll -p 7002 -e cat &
-nc -ll -p 7003 -e head -c 16 /dev/urandom &
+nc -ll -p 7003 -e grep -m 1 "now at" /proc/timer_list &
 for port in 7000 7001 7002 7003; do
 	until netstat -ltn | grep -q ":$port "; do
 		sleep 0.1
