@@ -40,7 +40,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
 USER_LDFLAGS := $(SANFLAGS)
-LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -lpthread
+LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -ljansson -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Iinclude -Ivmlinux -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

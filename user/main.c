@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"status", cmd_status, "status [--json] [--instance NAME]"},
 	{"run", cmd_run, "run --outside IF --primary IF --secondary IF [options]"},
 	{"replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]"},
+	{"state", cmd_state, "state show FILE [--json]"},
 };
 
 static void usage(FILE *f)
