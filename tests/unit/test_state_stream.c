@@ -639,6 +639,8 @@ static const struct bad_case bad_cases[] = {
 	{2, 5, 1, 0x80 | COLO_REC_CSUM_PARTIAL, 2, "rec_flags", "unknown bits"},
 	{2, 5, 1, COLO_REC_QINQ | COLO_REC_CSUM_PARTIAL, 2, "rec_flags", "qinq without vlan"},
 	{2, 6, 2, 1448, 2, "gso_size", "without the gso flag"},
+	{2, 5, 1, COLO_REC_GSO | COLO_REC_CSUM_PARTIAL, 2, "gso_size", "0 with the gso flag"},
+	{2, 5, 1, 0, 2, "csum_start", "without the csum_partial flag"},
 	{2, 8, 8, WRITTEN_NS + 1, 2, "time_ns", "after the snapshot"},
 	{2, 16, 4, 10, 2, "frame_len", "shorter than len"},
 	{2, 16, 4, 1000, 2, "frame_len", "truncated flag"},
@@ -672,6 +674,7 @@ static const struct bad_case bad_cases[] = {
 	/* agent */
 	{8, 0, 4, 1, 8, "listen_fd", "not -1 or 3.."},
 	{8, 4, 4, 5, 8, "conn_fd", "the same as listen_fd"},
+	{8, 4, 4, 0xffffffff, 8, "state", "not 0 without a connection"},
 	{8, 8, 4, 5, 8, "state", "out of range 0..4"},
 	{8, 8, 4, COLO_AGENT_ST_IDLE, 8, "state", "the session has none in flight"},
 	{8, 12, 4, 8, 8, "txid", "the checkpoint record's id is 7"},

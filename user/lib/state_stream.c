@@ -26,6 +26,9 @@
 
 _Static_assert(COLO_STATE_INSTANCE_LEN == COLO_INSTANCE_NAME_MAX, "instance field");
 _Static_assert(sizeof(struct colo_flow_key) == KEY_LEN, "flow key layout");
+_Static_assert(AGENT_FIXED ==
+		       48 + COLO_AGENT_MAX_UNACKED * UNACKED_LEN + 8 * COLO_STATE_NAGENT_COUNTERS,
+	       "agent layout");
 _Static_assert(COLO_AGENT_ST_FAILOVER == 4 && COLO_AGENT_REASON_MAX == 4, "wire values");
 _Static_assert(COLO_TCP_CLOSED == 5 && COLO_HOOK_XDP == 1 && COLO_XDP_SKB == 1, "wire values");
 
@@ -280,6 +283,9 @@ static void put64(struct put *o, uint64_t v)
 	o->off += sizeof(v);
 }
 
+/* Encodes one record's body; n: how much of its variable part (meaning per type). */
+typedef void (*put_fn)(struct put *o, const void *rec, uint32_t n);
+
 static void put_bytes(struct put *o, const void *src, size_t n)
 {
 	if (n)
@@ -351,6 +357,17 @@ static int check_time(struct check *k, const char *field, uint64_t t)
 	return 0;
 }
 
+/* Field pfx.name (name alone when pfx is "") must be 0 unless ok: "not 0 <why>". */
+static int zero_unless(struct check *k, const char *pfx, const char *name, uint64_t v, bool ok,
+		       const char *why)
+{
+	char f[40];
+
+	snprintf(f, sizeof(f), "%s%s%s", pfx, *pfx ? "." : "", name);
+	CHECK(ok || !v, f, v, "not 0 %s", why);
+	return 0;
+}
+
 /* ---- header -------------------------------------------------------------------------------- */
 
 static void put_header(uint8_t *p)
@@ -394,11 +411,13 @@ static int read_header(struct check *k, const uint8_t *buf, size_t len)
 
 /* ---- global ------------------------------------------------------------------------------- */
 
-static void put_global(struct put *o, const struct colo_state_global *g)
+static void put_global(struct put *o, const void *rec, uint32_t n)
 {
+	const struct colo_state_global *g = rec;
 	const struct colo_state_options *op = &g->opts;
 	unsigned int i;
 
+	(void)n;
 	put_bytes(o, g->instance, COLO_STATE_INSTANCE_LEN);
 	put_bytes(o, g->boot_id, 16);
 	put64(o, g->written_ns);
@@ -559,11 +578,12 @@ static void put_side(struct put *o, const struct colo_state_side *s)
 }
 
 /* Writes the first nhist history entries (all but when hist_len is out of range). */
-static void put_conn(struct put *o, const struct colo_state_conn *cn, uint32_t id, uint32_t nhist)
+static void put_conn(struct put *o, const void *rec, uint32_t nhist)
 {
+	const struct colo_state_conn *cn = rec;
 	unsigned int i;
 
-	put32(o, id);
+	put32(o, cn->id);
 	put32(o, cn->shard);
 	put_key(o, &cn->key);
 	put32(o, cn->flags);
@@ -609,60 +629,46 @@ static uint32_t get_side(struct cur *c, struct colo_state_side *s)
 static int check_side(struct check *k, const struct colo_state_side *s, bool tcp, int i)
 {
 	static const char *const pfx[COLO_SIDE_MAX] = {"primary", "secondary"};
+	bool syn = s->flags & COLO_STATE_SIDE_SYN_SEEN, ts = s->flags & COLO_STATE_SIDE_SYN_TS;
+	const char *p = pfx[i];
 	char f[32];
+	int r;
 
-	snprintf(f, sizeof(f), "%s.tcp_state", pfx[i]);
+	snprintf(f, sizeof(f), "%s.tcp_state", p);
 	CHECK(s->tcp_state <= COLO_TCP_CLOSED, f, s->tcp_state, "out of range 0..%u",
 	      COLO_TCP_CLOSED);
-	CHECK(tcp || !s->tcp_state, f, s->tcp_state, "not 0 for a non-TCP flow");
-	snprintf(f, sizeof(f), "%s.flags", pfx[i]);
+	snprintf(f, sizeof(f), "%s.flags", p);
 	CHECK(!(s->flags & ~COLO_STATE_SIDE_ALL), f, s->flags, "unknown bits");
-	CHECK(tcp || !s->flags, f, s->flags, "not 0 for a non-TCP flow");
-	CHECK((s->flags & COLO_STATE_SIDE_SYN_SEEN) || !(s->flags & COLO_STATE_SIDE_SYN_TS), f,
-	      s->flags, "syn_ts without syn_seen");
-	snprintf(f, sizeof(f), "%s.syn_flags", pfx[i]);
-	CHECK((s->flags & COLO_STATE_SIDE_SYN_SEEN) || !s->syn_flags, f, s->syn_flags,
-	      "not 0 without syn_seen");
-	snprintf(f, sizeof(f), "%s.isn", pfx[i]);
-	CHECK((s->flags & COLO_STATE_SIDE_SYN_SEEN) || !s->isn, f, s->isn,
-	      "not 0 without syn_seen");
-	snprintf(f, sizeof(f), "%s.syn_ack", pfx[i]);
-	CHECK((s->flags & COLO_STATE_SIDE_SYN_SEEN) || !s->syn_ack, f, s->syn_ack,
-	      "not 0 without syn_seen");
-	snprintf(f, sizeof(f), "%s.syn_tsval", pfx[i]);
-	CHECK((s->flags & COLO_STATE_SIDE_SYN_TS) || !s->syn_tsval, f, s->syn_tsval,
-	      "not 0 without syn_ts");
-	snprintf(f, sizeof(f), "%s.max_ack", pfx[i]);
-	CHECK((s->flags & COLO_STATE_SIDE_ACK_VALID) || !s->max_ack, f, s->max_ack,
-	      "not 0 without ack_valid");
-	snprintf(f, sizeof(f), "%s.rst", pfx[i]);
-	CHECK(tcp || !s->rst, f, s->rst, "not 0 for a non-TCP flow");
-	return 0;
-}
-
-/* A field valid only with flag (and only for TCP) is 0 otherwise. */
-static int check_flagged(struct check *k, const struct colo_state_conn *cn, uint32_t flag,
-			 const char *field, uint32_t v)
-{
-	CHECK((cn->flags & flag) || !v, field, v, "not 0 while its flag is clear");
-	return 0;
+	CHECK(syn || !ts, f, s->flags, "syn_ts without syn_seen");
+	r = zero_unless(k, p, "tcp_state", s->tcp_state, tcp, "for a non-TCP flow");
+	r = r ?: zero_unless(k, p, "flags", s->flags, tcp, "for a non-TCP flow");
+	r = r ?: zero_unless(k, p, "syn_flags", s->syn_flags, syn, "without syn_seen");
+	r = r ?: zero_unless(k, p, "isn", s->isn, syn, "without syn_seen");
+	r = r ?: zero_unless(k, p, "syn_ack", s->syn_ack, syn, "without syn_seen");
+	r = r ?: zero_unless(k, p, "syn_tsval", s->syn_tsval, ts, "without syn_ts");
+	r = r
+		    ?: zero_unless(k, p, "max_ack", s->max_ack,
+				   s->flags & COLO_STATE_SIDE_ACK_VALID, "without ack_valid");
+	return r ?: zero_unless(k, p, "rst", s->rst, tcp, "for a non-TCP flow");
 }
 
 static int check_tcp_fields(struct check *k, const struct colo_state_conn *cn, bool tcp)
 {
+	static const char why[] = "while its flag is clear";
+	uint32_t fl = cn->flags;
 	int r;
 
-	r = check_flagged(k, cn, COLO_STATE_CONN_OFF_KNOWN, "seq_offset", cn->seq_offset);
-	r = r ?: check_flagged(k, cn, COLO_STATE_CONN_TS_KNOWN, "ts_offset", cn->ts_offset);
-	r = r ?: check_flagged(k, cn, COLO_STATE_CONN_POS_VALID, "next", cn->next);
-	r = r ?: check_flagged(k, cn, COLO_STATE_CONN_POS_VALID, "start", cn->start);
-	r = r ?: check_flagged(k, cn, COLO_STATE_CONN_FLOOR_VALID, "floor", cn->floor);
-	r = r ?: check_flagged(k, cn, COLO_STATE_CONN_P_HIGH_VALID, "p_high", cn->p_high);
+	r = zero_unless(k, "", "seq_offset", cn->seq_offset, fl & COLO_STATE_CONN_OFF_KNOWN, why);
+	r = r ?: zero_unless(k, "", "ts_offset", cn->ts_offset, fl & COLO_STATE_CONN_TS_KNOWN, why);
+	r = r ?: zero_unless(k, "", "next", cn->next, fl & COLO_STATE_CONN_POS_VALID, why);
+	r = r ?: zero_unless(k, "", "start", cn->start, fl & COLO_STATE_CONN_POS_VALID, why);
+	r = r ?: zero_unless(k, "", "floor", cn->floor, fl & COLO_STATE_CONN_FLOOR_VALID, why);
+	r = r ?: zero_unless(k, "", "p_high", cn->p_high, fl & COLO_STATE_CONN_P_HIGH_VALID, why);
+	r = r ?: zero_unless(k, "", "fin_seq", cn->fin_seq, tcp, "for a non-TCP flow");
 	if (r)
 		return r;
-	CHECK(tcp || !cn->fin_seq, "fin_seq", cn->fin_seq, "not 0 for a non-TCP flow");
-	CHECK(!(cn->flags & COLO_STATE_CONN_POS_VALID) || seq_le(cn->start, cn->next), "next",
-	      cn->next, "before start %u", cn->start);
+	CHECK(!(fl & COLO_STATE_CONN_POS_VALID) || seq_le(cn->start, cn->next), "next", cn->next,
+	      "before start %u", cn->start);
 	return 0;
 }
 
@@ -857,8 +863,9 @@ static int read_conn(struct check *k, struct cur *c, uint32_t len, struct colo_s
 /* ---- frame -------------------------------------------------------------------------------- */
 
 /* Writes n bytes of data (f->len, or 0 when it is out of range). */
-static void put_frame(struct put *o, const struct colo_state_frame *f, uint32_t n)
+static void put_frame(struct put *o, const void *rec, uint32_t n)
 {
+	const struct colo_state_frame *f = rec;
 	put32(o, f->conn);
 	put8(o, f->side);
 	put8(o, f->rec_flags);
@@ -907,7 +914,9 @@ static int check_frame(struct check *k, const struct colo_state_frame *f)
 	CHECK(!(f->rec_flags & ~REC_FLAGS_ALL), "rec_flags", f->rec_flags, "unknown bits");
 	CHECK(!(f->rec_flags & COLO_REC_QINQ) || (f->rec_flags & COLO_REC_VLAN), "rec_flags",
 	      f->rec_flags, "qinq without vlan");
-	CHECK(gso || !f->gso_size, "gso_size", f->gso_size, "not 0 without the gso flag");
+	r = zero_unless(k, "", "gso_size", f->gso_size, gso, "without the gso flag");
+	if (r)
+		return r;
 	CHECK(!gso || f->gso_size, "gso_size", f->gso_size, "0 with the gso flag");
 	r = check_time(k, "time_ns", f->time_ns);
 	if (r)
@@ -915,14 +924,18 @@ static int check_frame(struct check *k, const struct colo_state_frame *f)
 	CHECK(f->frame_len >= f->len, "frame_len", f->frame_len, "shorter than len %u", f->len);
 	CHECK(!(f->rec_flags & COLO_REC_TRUNCATED) == (f->frame_len == f->len), "frame_len",
 	      f->frame_len, "the truncated flag says otherwise (len %u)", f->len);
-	CHECK(gso || !f->gso_type, "gso_type", f->gso_type, "not 0 without the gso flag");
-	CHECK(partial || !f->csum_start, "csum_start", f->csum_start,
-	      "not 0 without the csum_partial flag");
+	r = zero_unless(k, "", "gso_type", f->gso_type, gso, "without the gso flag");
+	r = r
+		    ?: zero_unless(k, "", "csum_start", f->csum_start, partial,
+				   "without the csum_partial flag");
+	r = r
+		    ?: zero_unless(k, "", "csum_offset", f->csum_offset, partial,
+				   "without the csum_partial flag");
+	if (r)
+		return r;
 	CHECK(!partial || (uint32_t)f->csum_start + f->csum_offset + 2 <= f->len, "csum_offset",
 	      f->csum_offset, "checksum at %u+%u past the frame's %u bytes", f->csum_start,
 	      f->csum_offset, f->len);
-	CHECK(partial || !f->csum_offset, "csum_offset", f->csum_offset,
-	      "not 0 without the csum_partial flag");
 	r = check_offsets(k, f);
 	if (r)
 		return r;
@@ -967,8 +980,11 @@ static int read_frame(struct check *k, struct cur *c, uint32_t len, struct colo_
 
 /* ---- checkpoint in flight ---------------------------------------------------------------- */
 
-static void put_checkpoint(struct put *o, const struct colo_state_checkpoint *cp)
+static void put_checkpoint(struct put *o, const void *rec, uint32_t n)
 {
+	const struct colo_state_checkpoint *cp = rec;
+
+	(void)n;
 	put32(o, cp->id);
 	put32(o, cp->reason);
 	put32(o, cp->state);
@@ -1048,8 +1064,9 @@ static int read_checkpoint(struct check *k, struct cur *c, uint32_t len,
 /* ---- agent session ------------------------------------------------------------------------ */
 
 /* Writes the rx and tx bytes when their lengths are in range (with_bytes). */
-static void put_agent(struct put *o, const struct colo_state_agent *a, bool with_bytes)
+static void put_agent(struct put *o, const void *rec, uint32_t with_bytes)
 {
+	const struct colo_state_agent *a = rec;
 	unsigned int i;
 
 	put32(o, (uint32_t)a->listen_fd);
@@ -1135,6 +1152,24 @@ static int check_agent_cp(struct check *k, const struct colo_state_agent *a)
 	return 0;
 }
 
+/* Without a connection, every session field but txid is 0. */
+static int check_disconnected(struct check *k, const struct colo_state_agent *a)
+{
+	static const char why[] = "without a connection";
+	bool c = a->conn_fd >= 0;
+	int r;
+
+	r = zero_unless(k, "", "state", a->state, c, why);
+	r = r ?: zero_unless(k, "", "tx_seq", a->tx_seq, c, why);
+	r = r ?: zero_unless(k, "", "rx_seq", a->rx_seq, c, why);
+	r = r ?: zero_unless(k, "", "peer_version", a->peer_version, c, why);
+	r = r ?: zero_unless(k, "", "hello_sent", a->hello_sent, c, why);
+	r = r ?: zero_unless(k, "", "peer_features", a->peer_features, c, why);
+	r = r ?: zero_unless(k, "", "unacked_count", a->unacked_count, c, why);
+	r = r ?: zero_unless(k, "", "rx_len", a->rx_len, c, why);
+	return r ?: zero_unless(k, "", "tx_len", a->tx_len, c, why);
+}
+
 static int check_agent(struct check *k, const struct colo_state_agent *a)
 {
 	bool connected = a->conn_fd >= 0;
@@ -1149,25 +1184,13 @@ static int check_agent(struct check *k, const struct colo_state_agent *a)
 	      "the same as listen_fd");
 	CHECK(a->state <= COLO_AGENT_ST_FAILOVER, "state", a->state, "out of range 0..%u",
 	      COLO_AGENT_ST_FAILOVER);
-	CHECK(connected || !a->state, "state", a->state, "not 0 (hello) without a connection");
-	CHECK(connected || !a->tx_seq, "tx_seq", a->tx_seq, "not 0 without a connection");
-	CHECK(connected || !a->rx_seq, "rx_seq", a->rx_seq, "not 0 without a connection");
-	CHECK(connected || !a->peer_version, "peer_version", a->peer_version,
-	      "not 0 without a connection");
-	CHECK(connected || !a->peer_features, "peer_features", a->peer_features,
-	      "not 0 without a connection");
 	CHECK(a->hello_sent <= 1, "hello_sent", a->hello_sent, "not 0 or 1");
 	CHECK(a->hello_sent || a->state == COLO_AGENT_ST_HELLO, "hello_sent", a->hello_sent,
 	      "0 in state %s", colo_agent_state_name(a->state));
-	CHECK(connected || !a->hello_sent, "hello_sent", a->hello_sent,
-	      "not 0 without a connection");
 	CHECK(a->unacked_count <= COLO_AGENT_MAX_UNACKED, "unacked_count", a->unacked_count,
 	      "out of range 0..%u", COLO_AGENT_MAX_UNACKED);
-	CHECK(connected || !a->unacked_count, "unacked_count", a->unacked_count,
-	      "not 0 without a connection");
-	CHECK(connected || !a->rx_len, "rx_len", a->rx_len, "not 0 without a connection");
-	CHECK(connected || !a->tx_len, "tx_len", a->tx_len, "not 0 without a connection");
-	r = check_unacked(k, a);
+	r = check_disconnected(k, a);
+	r = r ?: check_unacked(k, a);
 	return r ?: check_agent_cp(k, a);
 }
 
@@ -1449,15 +1472,22 @@ static int commit(struct colo_state_writer *w, uint32_t type, uint32_t len)
 	return 0;
 }
 
-int colo_state_write_global(struct colo_state_writer *w, const struct colo_state_global *g)
+/* Encodes rec with put (n: how much of its variable part) as a body of len bytes, and keeps it. */
+static int write_record(struct colo_state_writer *w, uint32_t type, uint64_t len, put_fn put,
+			const void *rec, uint32_t n)
 {
 	struct put o;
-	int r = begin(w, GLOBAL_LEN, &o);
+	int r = begin(w, len, &o);
 
 	if (r)
 		return r;
-	put_global(&o, g);
-	return commit(w, COLO_STATE_GLOBAL, GLOBAL_LEN);
+	put(&o, rec, n);
+	return commit(w, type, (uint32_t)len);
+}
+
+int colo_state_write_global(struct colo_state_writer *w, const struct colo_state_global *g)
+{
+	return write_record(w, COLO_STATE_GLOBAL, GLOBAL_LEN, put_global, g, 0);
 }
 
 int colo_state_write_conn(struct colo_state_writer *w, const struct colo_state_conn *c,
@@ -1465,52 +1495,36 @@ int colo_state_write_conn(struct colo_state_writer *w, const struct colo_state_c
 {
 	/* An hist_len the reader refuses is written with no entries: the check names it. */
 	uint32_t n = c->hist_len <= COLO_STATE_MAX_HIST ? c->hist_len : 0;
-	struct put o;
-	int r = begin(w, CONN_FIXED + (uint64_t)n * RETX_LEN, &o);
+	struct colo_state_conn numbered = *c;
+	int r;
 
-	if (r)
-		return r;
-	put_conn(&o, c, w->chk.nconns + 1, n);
-	r = commit(w, COLO_STATE_CONN, CONN_FIXED + n * RETX_LEN);
+	numbered.id = w->chk.nconns + 1;
+	r = write_record(w, COLO_STATE_CONN, CONN_FIXED + (uint64_t)n * RETX_LEN, put_conn,
+			 &numbered, n);
 	if (!r)
-		*id = w->chk.nconns;
+		*id = numbered.id;
 	return r;
 }
 
 int colo_state_write_frame(struct colo_state_writer *w, const struct colo_state_frame *f)
 {
 	uint32_t n = f->len <= COLO_MAX_FRAME ? f->len : 0;
-	struct put o;
-	int r = begin(w, FRAME_FIXED + n, &o);
 
-	if (r)
-		return r;
-	put_frame(&o, f, n);
-	return commit(w, COLO_STATE_FRAME, FRAME_FIXED + n);
+	return write_record(w, COLO_STATE_FRAME, FRAME_FIXED + n, put_frame, f, n);
 }
 
 int colo_state_write_checkpoint(struct colo_state_writer *w, const struct colo_state_checkpoint *cp)
 {
-	struct put o;
-	int r = begin(w, CHECKPOINT_LEN, &o);
-
-	if (r)
-		return r;
-	put_checkpoint(&o, cp);
-	return commit(w, COLO_STATE_CHECKPOINT, CHECKPOINT_LEN);
+	return write_record(w, COLO_STATE_CHECKPOINT, CHECKPOINT_LEN, put_checkpoint, cp, 0);
 }
 
 int colo_state_write_agent(struct colo_state_writer *w, const struct colo_state_agent *a)
 {
 	bool fits = a->rx_len < COLO_AGENT_MAX_MSG && a->tx_len <= COLO_STATE_AGENT_MAX_OUT;
-	uint32_t n = fits ? a->rx_len + a->tx_len : 0;
-	struct put o;
-	int r = begin(w, AGENT_FIXED + n, &o);
 
-	if (r)
-		return r;
-	put_agent(&o, a, fits);
-	return commit(w, COLO_STATE_AGENT, AGENT_FIXED + n);
+	return write_record(w, COLO_STATE_AGENT,
+			    AGENT_FIXED + (fits ? (uint64_t)a->rx_len + a->tx_len : 0), put_agent,
+			    a, fits);
 }
 
 int colo_state_writer_finish(struct colo_state_writer *w, const uint8_t **buf, size_t *len)
