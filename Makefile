@@ -83,9 +83,10 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# The Makefile too: it names the skeletons.
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name colo_$(notdir $*)_bpf > $@
 
 $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "worker.h"
 
 #define WORKER_TICK_MS	  50
@@ -55,15 +55,6 @@ struct colo_worker {
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	/* The same clock as bpf_ktime_get_ns(), which stamps the records. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* Offsets are 0 ("not parsed") or inside the captured bytes, in header order. */
 static bool rec_valid(const struct colo_rec *r, size_t size)
@@ -274,7 +265,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		w->stats.bad_records++;
 		goto next;
 	}
-	w->now = now_ns();
+	w->now = colo_mono_ns();
 	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(w, r));
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
@@ -301,7 +292,7 @@ static void worker_commands(struct colo_worker *w)
 
 	if (!cmds)
 		return;
-	w->now = now_ns();
+	w->now = colo_mono_ns();
 
 	if (cmds & COLO_WORKER_ABORT && !w->failover)
 		colo_cmp_abort(w->cmp, w->now);
@@ -345,7 +336,7 @@ static void *worker_main(void *arg)
 			r = ring_buffer__consume(w->rb);
 			colo_release_flush(w->rel);
 			worker_commands(w);
-			w->now = now_ns();
+			w->now = colo_mono_ns();
 			if (w->now - last_tick >= WORKER_TICK_MS * 1000000ull) {
 				colo_cmp_tick(w->cmp, w->now);
 				colo_release_flush(w->rel);
