@@ -61,7 +61,7 @@ static int ring_template(struct attach_ctx *c)
 	if (c->ring_tmpl_fd < 0) {
 		err = -errno;
 		colo_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
-			   strerror(-err));
+			 strerror(-err));
 		return err;
 	}
 	return 0;
@@ -73,7 +73,7 @@ static int ring_template(struct attach_ctx *c)
 		(ctx)->field = skel##__open_opts(&oo);                                             \
 		if (!(ctx)->field) {                                                               \
 			err_out = -errno;                                                          \
-			colo_lib_err(errno, "cannot open BPF object " #skel);                           \
+			colo_lib_err(errno, "cannot open BPF object " #skel);                      \
 			break;                                                                     \
 		}                                                                                  \
 		err_out = (ctx)->ring_tmpl_fd < 0                                                  \
@@ -137,8 +137,7 @@ static int check_instance_shape(const struct attach_ctx *c, __u32 nshards)
 	int fd;
 
 	if (c->o->nshards && c->o->nshards != nshards) {
-		colo_err("instance %s has %u shards, not %u", c->instance, nshards,
-			   c->o->nshards);
+		colo_err("instance %s has %u shards, not %u", c->instance, nshards, c->o->nshards);
 		return -EINVAL;
 	}
 	if (!c->ring_bytes_given)
@@ -147,7 +146,7 @@ static int check_instance_shape(const struct attach_ctx *c, __u32 nshards)
 	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	    info.max_entries != c->o->ring_bytes) {
 		colo_err("instance %s has %u-byte rings, not %u", c->instance, info.max_entries,
-			   c->o->ring_bytes);
+			 c->o->ring_bytes);
 		close(fd);
 		return -EINVAL;
 	}
@@ -174,7 +173,7 @@ static int setup_instance(struct attach_ctx *c)
 		if (fd < 0) {
 			err = -errno;
 			colo_err("cannot create a %u-byte ring buffer: %s", c->o->ring_bytes,
-				   strerror(errno));
+				 strerror(errno));
 			return err;
 		}
 		err = bpf_map_update_elem(c->inst->rings_fd, &shard, &fd, BPF_ANY) ? -errno : 0;
@@ -200,12 +199,11 @@ static int other_iface_conflict(__u32 ifindex, const struct colo_iface *ifc, voi
 	}
 	if (ifc->role == c->ifc.role) {
 		colo_err("instance %s already has a %s interface (%.16s)", c->instance,
-			   colo_role_name(ifc->role), ifc->name);
+			 colo_role_name(ifc->role), ifc->name);
 		return -EEXIST;
 	}
 	return 0;
 }
-
 
 static int config_set_ifindex(const struct colo_instance *inst, enum colo_role role, __u32 ifindex)
 {
@@ -217,7 +215,6 @@ static int config_set_ifindex(const struct colo_instance *inst, enum colo_role r
 	cfg.ifindex[role] = ifindex;
 	return colo_config_write(inst, &cfg);
 }
-
 
 static int check_attach_opts(struct colo_attach_opts *o)
 {
@@ -296,7 +293,7 @@ static int attach_locked(struct attach_ctx *c)
 	if (bpf_map_update_elem(c->inst->ifaces_fd, &c->ifindex, &c->ifc, BPF_NOEXIST)) {
 		err = -errno;
 		colo_err("cannot record %s in %s: %s", c->o->ifname, COLO_MAP_IFACES,
-			   strerror(errno));
+			 strerror(errno));
 		goto rollback;
 	}
 	recorded = true;
@@ -363,4 +360,3 @@ int colo_attach(const struct colo_attach_opts *opts)
 	colo_lock_drop(lock);
 	return err;
 }
-

@@ -82,7 +82,8 @@ void colo_coord_send_trigger(struct colo_coord *co)
 	colo_cp_where_str(where, sizeof(where), &t.where);
 	colo_info("checkpoint %u requested%s: reason=%s flow=%s %s shard=%u t=%.3fs",
 		  co->request_id, r == -ENOTCONN ? " (agent not connected: pending)" : "",
-		  colo_cp_reason_name(t.reason), flow, where, t.shard, colo_coord_secs(co, t.time_ns));
+		  colo_cp_reason_name(t.reason), flow, where, t.shard,
+		  colo_coord_secs(co, t.time_ns));
 }
 
 void colo_coord_post_all(struct colo_coord *co, unsigned int cmds)
@@ -112,7 +113,7 @@ static void on_agent_commit(void *ctx, uint32_t id, uint32_t flags)
 	uint64_t covered = clear_outstanding(co);
 
 	colo_coord_post_all(co, flags & COLO_AGENT_COMMIT_KEEP_STREAMS ? COLO_WORKER_COMMIT_KEEP
-							    : COLO_WORKER_COMMIT);
+								       : COLO_WORKER_COMMIT);
 	if (id)
 		colo_info("checkpoint %u committed after %.1f ms (%lu more triggers covered)", id,
 			  (double)(colo_mono_ns() - co->request_ns) / 1e6, (unsigned long)covered);

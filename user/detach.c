@@ -50,7 +50,7 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 	if (bpf_map_delete_elem(inst->ifaces_fd, &ifindex) && errno != ENOENT) {
 		err = -errno;
 		colo_err("cannot delete %.16s from %s: %s", ifc->name, COLO_MAP_IFACES,
-			   strerror(errno));
+			 strerror(errno));
 		return err;
 	}
 	if (!colo_instance_has_ifaces(inst))
@@ -90,7 +90,7 @@ static int detach_locked(const char *ifname, const char *instance)
 		/* The interface is gone or was recreated: find the record by its name. */
 		if (colo_iface_find(0, ifname, instance, &m) <= 0) {
 			colo_err("%s: not attached%s%s", ifname, instance ? " in instance " : "",
-				   instance ? instance : "");
+				 instance ? instance : "");
 			return -ENOENT;
 		}
 	}
@@ -167,8 +167,8 @@ int colo_detach_instance(const char *instance)
 	d.inst = colo_instance_open(instance);
 	if (!d.inst) {
 		err = -errno;
-		colo_err("cannot open instance %s: %s",
-			   instance ? instance : COLO_DEFAULT_INSTANCE, strerror(errno));
+		colo_err("cannot open instance %s: %s", instance ? instance : COLO_DEFAULT_INSTANCE,
+			 strerror(errno));
 	} else {
 		/* A deleted key makes the hash walk restart at the first remaining key. */
 		colo_ifaces_foreach(d.inst, detach_one_of_all, &d);

@@ -63,13 +63,13 @@ int colo_hooks_check(const char *ifname, int ifindex, enum colo_hook hook)
 	for (i = 0; i < 4; i++) {
 		if (ids[i] && (prog_is_ours(ids[i]) || i >= 2)) {
 			colo_err("%s: already attached (%s program id %u)", ifname,
-				   i < 2 ? "XDP" : "tc", ids[i]);
+				 i < 2 ? "XDP" : "tc", ids[i]);
 			return -EEXIST;
 		}
 	}
 	if (hook == COLO_HOOK_XDP && (ids[0] || ids[1])) {
 		colo_err("%s: another XDP program (id %u) is attached", ifname,
-			   ids[0] ? ids[0] : ids[1]);
+			 ids[0] ? ids[0] : ids[1]);
 		return -EEXIST;
 	}
 	return 0;
@@ -95,7 +95,7 @@ static int tc_attach_one(const struct colo_hooks_req *r, struct colo_iface *ifc,
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		colo_lib_err(err, "%s: cannot attach tc %s program", r->ifname,
-			point == BPF_TC_INGRESS ? "ingress" : "egress");
+			     point == BPF_TC_INGRESS ? "ingress" : "egress");
 		return err;
 	}
 	ifc->tc_handle = opts.handle;
@@ -124,7 +124,7 @@ static int xdp_attach_one(const struct colo_hooks_req *r)
 	xdp_program__close(xp);
 	if (err)
 		colo_lib_err(err, "%s: cannot attach XDP program (%s mode)", r->ifname,
-			r->xdp_mode == COLO_XDP_SKB ? "skb" : "native");
+			     r->xdp_mode == COLO_XDP_SKB ? "skb" : "native");
 	return err;
 }
 

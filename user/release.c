@@ -20,8 +20,9 @@ static const struct colo_release_ops *const backends[] = {
 
 static const struct colo_release_ops *backend_of(enum colo_release_mode mode)
 {
-	return (unsigned int)mode < sizeof(backends) / sizeof(backends[0]) ? backends[mode]
-									 : backends[0];
+	if ((unsigned int)mode >= sizeof(backends) / sizeof(backends[0]))
+		return backends[COLO_RELEASE_AFPACKET];
+	return backends[mode];
 }
 
 int colo_release_mode_parse(const char *name, enum colo_release_mode *mode)

@@ -35,7 +35,7 @@ struct colo_release {
 	void *cookies[RELEASE_BATCH];
 	uint8_t *frames[RELEASE_BATCH];
 	uint32_t lens[RELEASE_BATCH];
-	const struct colo_rec *recs[RELEASE_BATCH];	   /* valid until done() */
+	const struct colo_rec *recs[RELEASE_BATCH];	  /* valid until done() */
 	const struct colo_l4_layout *lays[RELEASE_BATCH]; /* valid until done() */
 	struct colo_release_stats stats;
 };

@@ -155,7 +155,7 @@ size_t frame_build(const struct frame_spec *s, uint8_t *buf, struct frame_layout
 	}
 	if (l4_header_len(s)) {
 		be16_put(buf + l4 + csum_field_off(s->proto),
-		      colo_csum_l4(ip, s->family, s->proto, buf + l4, (uint32_t)l4_len));
+			 colo_csum_l4(ip, s->family, s->proto, buf + l4, (uint32_t)l4_len));
 	}
 	lay->l3_off = (uint16_t)l3;
 	lay->l4_off = (uint16_t)l4;
@@ -268,8 +268,8 @@ bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int fa
 	const uint8_t *ip = buf + lay->l3_off;
 	uint32_t ip_end, l4_len;
 
-	ip_end = family == 4 ? lay->l3_off + be16_get(ip + 2)
-			     : lay->l3_off + 40u + be16_get(ip + 4);
+	ip_end =
+		family == 4 ? lay->l3_off + be16_get(ip + 2) : lay->l3_off + 40u + be16_get(ip + 4);
 	l4_len = ip_end - lay->l4_off;
 	return colo_csum_fold(colo_csum_add(colo_csum_pseudo(ip, family, proto, l4_len),
 					    buf + lay->l4_off, l4_len)) == 0xffff;

@@ -135,7 +135,8 @@ static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cf
 		uint32_t end = seg ? f->seq + ((x - f->seq) / seg + 1) * seg : pe;
 		uint32_t n = seq_min(end, pe) - x;
 
-		retx_hist_push(&t->hist, &cmp->hist_budget, x, n, retx_hash(f->pl + (x - f->seq), n));
+		retx_hist_push(&t->hist, &cmp->hist_budget, x, n,
+			       retx_hash(f->pl + (x - f->seq), n));
 		x += n;
 	}
 }

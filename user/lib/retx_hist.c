@@ -26,7 +26,8 @@ uint64_t retx_hash(const uint8_t *p, uint32_t n)
 
 static uint64_t extra_bytes(uint32_t cap)
 {
-	return cap > RETX_HIST_MIN ? (uint64_t)(cap - RETX_HIST_MIN) * sizeof(struct retx_entry) : 0;
+	return cap > RETX_HIST_MIN ? (uint64_t)(cap - RETX_HIST_MIN) * sizeof(struct retx_entry)
+				   : 0;
 }
 
 /*

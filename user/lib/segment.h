@@ -17,9 +17,9 @@
 struct colo_l4_layout {
 	uint16_t l3_off;
 	uint16_t l4_off;
-	uint16_t hdr_len; /* L2 + L3 + L4 headers (TCP with options) */
+	uint16_t hdr_len;     /* L2 + L3 + L4 headers (TCP with options) */
 	uint16_t csum_offset; /* checksum field offset inside the L4 header */
-	uint32_t ip_end;  /* end of the IP datagram inside the frame */
+	uint32_t ip_end;      /* end of the IP datagram inside the frame */
 	uint8_t family;
 	uint8_t proto;
 	bool valid; /* false: not a checksummed L4 frame, sent as it is */
