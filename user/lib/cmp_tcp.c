@@ -635,6 +635,18 @@ static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *
 	tcp_progress(cmp, c);
 }
 
+/* A RST or pure ACK: the secondary's is dropped, the primary's held until it may leave. */
+static void control_frame(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
+{
+	if (f->side == SIDE_S) {
+		cmp_drop(cmp, f, COLO_DROP_COMPARED);
+	} else {
+		tcp_over_limit(cmp, c, f);
+		cmp_hold(cmp, f, NULL);
+	}
+	tcp_release(cmp, c);
+}
+
 void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	      const struct colo_frame_info *fi)
 {
@@ -656,13 +668,7 @@ void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (flags & COLO_TCP_RST) {
 		f->kind = CF_RST;
 		f->vpos = ++t->rst[side];
-		if (side == SIDE_S) {
-			cmp_drop(cmp, f, COLO_DROP_COMPARED);
-		} else {
-			tcp_over_limit(cmp, c, f);
-			cmp_hold(cmp, f, NULL);
-		}
-		tcp_release(cmp, c);
+		control_frame(cmp, c, f);
 	} else if (flags & COLO_TCP_SYN) {
 		tcp_syn(cmp, c, f, fi);
 	} else if (f->end != f->seq) {
@@ -673,13 +679,7 @@ void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 			secondary_data(cmp, c, f);
 	} else {
 		f->kind = CF_ACK;
-		if (side == SIDE_S) {
-			cmp_drop(cmp, f, COLO_DROP_COMPARED);
-		} else {
-			tcp_over_limit(cmp, c, f);
-			cmp_hold(cmp, f, NULL);
-		}
-		tcp_release(cmp, c);
+		control_frame(cmp, c, f);
 	}
 }
 
