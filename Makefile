@@ -2,6 +2,8 @@
 #
 # colo-xdp build. Globs do the bookkeeping, so adding a file needs no edit here:
 #   bpf/*.bpf.c          -> $(BUILD)/<name>.bpf.o and $(BUILD)/<name>.skel.h
+#   tests/bpf/progs/*.bpf.c, tests/faults/*.bpf.c
+#                        -> test-only BPF objects and skeletons under $(BUILD)/tests/
 #   user/lib/*.c         -> $(BUILD)/libcolo.a   (pure logic: no BPF, no sockets, no clock)
 #   user/*.c             -> $(BUILD)/colo-xdp    (links libcolo.a, libbpf, libxdp, libpcap)
 #   tests/unit/test_*.c  -> cmocka binaries, linked with libcolo.a and tests/unit/*.c helpers
@@ -47,6 +49,9 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
+# BPF programs of the tests themselves (helpers for test_run, the fault injector).
+TEST_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c tests/faults/*.bpf.c)
+TEST_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -83,12 +88,22 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# The Makefile too: it names the skeletons.
+$(BUILD)/tests/%.bpf.o: tests/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Test programs' skeletons keep their object's name (vlan_push); the product's are colo_<obj>_bpf.
+# The Makefile is a prerequisite: it names the skeletons.
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o Makefile
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name colo_$(notdir $*)_bpf > $@
 
-$(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS)
+$(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
