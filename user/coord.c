@@ -59,6 +59,7 @@ void colo_coord_send_trigger(struct colo_coord *co)
 {
 	struct colo_coord_trigger t;
 	char flow[COLO_AGENT_FLOW_STR_LEN], where[COLO_CP_WHERE_STR_LEN];
+	struct colo_agent_origin origin;
 	int r;
 
 	pthread_mutex_lock(&co->lock);
@@ -71,8 +72,10 @@ void colo_coord_send_trigger(struct colo_coord *co)
 	pthread_mutex_unlock(&co->lock);
 
 	co->request_ns = colo_mono_ns();
-	r = colo_agent_request(co->agent, (enum colo_agent_reason)t.reason, &t.flow, t.time_ns,
-			       &co->request_id);
+	origin = (struct colo_agent_origin){t.where.side, t.where.pos_kind, t.where.pos,
+					    t.where.waited_ns};
+	r = colo_agent_request(co->agent, (enum colo_agent_reason)t.reason, &t.flow, &origin,
+			       t.time_ns, &co->request_id);
 	colo_agent_flow_str(&t.flow, flow, sizeof(flow));
 	if (r && r != -ENOTCONN && r != -EBUSY) {
 		colo_info("checkpoint request failed (%s): reason=%s flow=%s", strerror(-r),
