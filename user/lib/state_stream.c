@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/attach_args.h"
+#include "lib/seq.h"
 #include "lib/state_stream.h"
 
 /* Body sizes: fixed parts, then the variable parts their length fields give. */
@@ -117,11 +118,6 @@ const char *colo_state_cp_state_name(unsigned int state)
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
-}
-
-static bool seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
 }
 
 /* ---- what the checks remember between records -------------------------------------------- */

@@ -26,7 +26,8 @@
 #include <stdint.h>
 
 #include "colo_xdp.h"
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
+#include "lib/agent_wire.h"
 
 #define COLO_STATE_MAGIC	 "colostat" /* 8 bytes, no NUL in the stream */
 #define COLO_STATE_VERSION	 1u
