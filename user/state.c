@@ -184,13 +184,15 @@ static json_t *agent_json(const struct colo_state_agent *a, bool with_bytes)
 	for (i = 0; i < COLO_STATE_NAGENT_COUNTERS; i++)
 		json_object_set_new(c, colo_state_agent_counter_name(i),
 				    json_integer(a->counters[i]));
-	j = json_pack("{s:s, s:i, s:i, s:s, s:I, s:I, s:I, s:i, s:b, s:I, s:o, s:o, s:I, s:I}",
+	j = json_pack("{s:s, s:i, s:i, s:s, s:I, s:I, s:I, s:i, s:b, s:I, s:I, s:o, s:o, s:I, "
+		      "s:I}",
 		      "type", "agent", "listen_fd", a->listen_fd, "conn_fd", a->conn_fd, "state",
 		      colo_agent_state_name(a->state), "txid", (json_int_t)a->txid, "tx_seq",
 		      (json_int_t)a->tx_seq, "rx_seq", (json_int_t)a->rx_seq, "peer_version",
-		      a->peer_version, "hello_sent", a->hello_sent, "peer_features",
-		      (json_int_t)a->peer_features, "unacked", u, "counters", c, "rx_len",
-		      (json_int_t)a->rx_len, "tx_len", (json_int_t)a->tx_len);
+		      a->peer_version, "hello_sent", a->hello_sent, "features",
+		      (json_int_t)a->features, "peer_features", (json_int_t)a->peer_features,
+		      "unacked", u, "counters", c, "rx_len", (json_int_t)a->rx_len, "tx_len",
+		      (json_int_t)a->tx_len);
 	if (with_bytes) {
 		json_object_set_new(j, "rx", hex(a->rx, a->rx_len));
 		json_object_set_new(j, "tx", hex(a->tx, a->tx_len));

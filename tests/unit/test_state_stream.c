@@ -217,6 +217,8 @@ static void sample_agent(struct colo_state_agent *a)
 	a->rx_seq = 4;
 	a->peer_version = COLO_AGENT_VERSION;
 	a->hello_sent = 1;
+	a->features = COLO_AGENT_FEATURE_ORIGIN;
+	a->peer_features = COLO_AGENT_FEATURE_ORIGIN | 0x80;
 	a->unacked_count = 1;
 	a->unacked[0] = (struct colo_state_unacked){COLO_AGENT_CHECKPOINT_REQUEST, 6, 7};
 	for (i = 0; i < COLO_STATE_NAGENT_COUNTERS; i++)
@@ -684,7 +686,8 @@ static const struct bad_case bad_cases[] = {
 	{8, 36, 4, COLO_AGENT_MAX_MSG, 8, "rx_len", "not short of one message"},
 	{8, 40, 4, COLO_STATE_AGENT_MAX_OUT + 1, 8, "tx_len", "over 65536"},
 	{8, 40, 4, 0, 8, "length", "is 299 bytes"},
-	{8, 44, 4, 1, 8, "reserved", "not zero"},
+	{8, 44, 4, 2, 8, "features", "unknown bits (known: 0x1)"},
+	{8, 26, 1, 0, 8, "hello_sent", "0 in state requested"},
 	{8, 48, 2, COLO_AGENT_ACK, 8, "unacked[0].type", "acks of requests only"},
 	{8, 52, 4, 7, 8, "unacked[0].seq", "after tx_seq 6"},
 	{8, 56, 4, 0, 8, "unacked[0].txid", "not >= 1"},

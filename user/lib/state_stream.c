@@ -1078,7 +1078,7 @@ static void put_agent(struct put *o, const void *rec, uint32_t with_bytes)
 	put32(o, a->unacked_count);
 	put32(o, a->rx_len);
 	put32(o, a->tx_len);
-	put32(o, 0);
+	put32(o, a->features);
 	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++) {
 		const struct colo_state_unacked *u = &a->unacked[i];
 		bool used = i < a->unacked_count;
@@ -1183,6 +1183,11 @@ static int check_agent(struct check *k, const struct colo_state_agent *a)
 	CHECK(a->hello_sent <= 1, "hello_sent", a->hello_sent, "not 0 or 1");
 	CHECK(a->hello_sent || a->state == COLO_AGENT_ST_HELLO, "hello_sent", a->hello_sent,
 	      "0 in state %s", colo_agent_state_name(a->state));
+	CHECK(!(a->features & ~COLO_AGENT_FEATURES_KNOWN), "features", a->features,
+	      "unknown bits (known: 0x%x)", COLO_AGENT_FEATURES_KNOWN);
+	r = zero_unless(k, "", "features", a->features, a->hello_sent, "before the HELLO was sent");
+	if (r)
+		return r;
 	CHECK(a->unacked_count <= COLO_AGENT_MAX_UNACKED, "unacked_count", a->unacked_count,
 	      "out of range 0..%u", COLO_AGENT_MAX_UNACKED);
 	r = check_disconnected(k, a);
@@ -1210,7 +1215,7 @@ static int read_agent(struct check *k, struct cur *c, uint32_t len, struct colo_
 	a->unacked_count = get32(c);
 	a->rx_len = get32(c);
 	a->tx_len = get32(c);
-	reserved |= get32(c);
+	a->features = get32(c);
 	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++) {
 		struct colo_state_unacked *u = &a->unacked[i];
 

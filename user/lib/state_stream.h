@@ -265,6 +265,7 @@ struct colo_state_agent {
 	uint32_t tx_seq, rx_seq;
 	uint16_t peer_version;
 	uint8_t hello_sent; /* 0 or 1 */
+	uint32_t features; /* announced in the dataplane's HELLO (COLO_AGENT_FEATURES_KNOWN bits) */
 	uint32_t peer_features;
 	uint32_t unacked_count;					   /* 0..COLO_AGENT_MAX_UNACKED */
 	struct colo_state_unacked unacked[COLO_AGENT_MAX_UNACKED]; /* oldest first */
