@@ -129,7 +129,8 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 	rec->l4_proto = p->key.proto;
 	rec->family = p->key.family;
 	rec->flags = p->flags;
-	__builtin_memset(rec->pad, 0, sizeof(rec->pad));
+	rec->vlan[0] = p->vlan[0];
+	rec->vlan[1] = p->vlan[1];
 	if (hook == COLO_HOOK_TC)
 		colo_skb_offload(ctx, rec);
 	/* clang 14 may drop this clamp before the helper call without the barrier. */

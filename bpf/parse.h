@@ -4,10 +4,11 @@
  * hooks. It reads the frame only through bpf_skb_load_bytes / bpf_xdp_load_bytes (chosen by a
  * compile-time constant hook), so non-linear skbs and XDP fragments parse like linear frames.
  *
- * Ethernet, up to two VLAN tags (802.1Q / 802.1ad), ARP, IPv4 (options flagged, fragments not
- * parsed past L3), IPv6 (up to COLO_MAX_EXT_HDRS extension headers), TCP, UDP, ICMP, ICMPv6.
- * Anything inconsistent (a header cut short, bad IHL or data offset, an IP length beyond the
- * frame) is COLO_KIND_MALFORMED: the caller drops it, never passes it.
+ * Ethernet, up to two VLAN tags (802.1Q / 802.1ad; on tc an offloaded tag in skb metadata is the
+ * outer one), ARP, IPv4 (options flagged, fragments not parsed past L3), IPv6 (up to
+ * COLO_MAX_EXT_HDRS extension headers), TCP, UDP, ICMP, ICMPv6. Anything inconsistent (a header cut
+ * short, bad IHL or data offset, an IP length beyond the frame) is COLO_KIND_MALFORMED: the caller
+ * drops it, never passes it.
  */
 #ifndef COLO_BPF_PARSE_H
 #define COLO_BPF_PARSE_H
@@ -78,6 +79,8 @@ struct colo_parsed {
 	__u8 tcp_flags;	   /* TCP only */
 	__u8 tcp_hlen;	   /* TCP only: data offset in bytes */
 	__u8 l4_parsed;	   /* L4 header parsed (not a fragment) */
+	/* The VLAN tags, as in struct colo_rec. */
+	struct colo_vlan_tag vlan[COLO_REC_VLANS];
 };
 
 struct colo_vlan {
@@ -157,13 +160,20 @@ static __always_inline int colo_parse_l4(void *ctx, const int hook, struct colo_
 		p->tcp_flags = hdr[13];
 		p->payload_off = l4 + p->tcp_hlen;
 		break;
-	case IPPROTO_UDP:
+	case IPPROTO_UDP: {
+		__u32 ulen;
+
 		if (l4 + 8 > p->ip_end || colo_load(ctx, hook, l4, hdr, 8))
+			return COLO_KIND_MALFORMED;
+		/* As in user/lib/frame.c: 0 is a GSO super-frame or jumbogram. */
+		ulen = (hdr[4] << 8) | hdr[5];
+		if (ulen && (ulen < 8 || l4 + ulen > p->ip_end))
 			return COLO_KIND_MALFORMED;
 		__builtin_memcpy(&p->key.sport, hdr, 2);
 		__builtin_memcpy(&p->key.dport, hdr + 2, 2);
 		p->payload_off = l4 + 8;
 		break;
+	}
 	case IPPROTO_ICMP:
 	case COLO_IPPROTO_ICMPV6:
 		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == 4)) {
@@ -279,6 +289,23 @@ static __always_inline int colo_parse_arp(void *ctx, const int hook, struct colo
 }
 
 /*
+ * A tag VLAN offload moved out of the frame into skb metadata (veth, tap and most NICs strip
+ * the outer tag on receive): it is the frame's outer tag. XDP cannot see it. Returns the number
+ * of tags taken (0 or 1).
+ */
+static __always_inline __u32 colo_vlan_meta(void *ctx, const int hook, struct colo_parsed *p)
+{
+	struct __sk_buff *skb = ctx;
+
+	if (hook != COLO_HOOK_TC || !skb->vlan_present)
+		return 0;
+	p->vlan[0].tpid = (__be16)skb->vlan_proto;
+	p->vlan[0].tci = bpf_htons((__u16)skb->vlan_tci);
+	p->flags |= COLO_REC_VLAN | COLO_REC_VLAN_META;
+	return 1;
+}
+
+/*
  * Parses and classifies the frame in ctx. hook must be a compile-time constant
  * (COLO_HOOK_TC: ctx is a struct __sk_buff, COLO_HOOK_XDP: a struct xdp_md).
  * Sets p->kind and returns it. Callers wrap it in a __noinline function per hook, so the
@@ -298,12 +325,15 @@ static __always_inline __u32 colo_parse(void *ctx, const int hook, struct colo_p
 		return p->kind;
 	proto = bpf_ntohs(eth.h_proto);
 	p->l3_off = COLO_ETH_HLEN;
-	for (i = 0; i < COLO_MAX_VLANS; i++) {
+	i = colo_vlan_meta(ctx, hook, p);
+	for (; i < COLO_MAX_VLANS; i++) {
 		if (proto != COLO_ETH_P_8021Q && proto != COLO_ETH_P_8021AD)
 			break;
 		if (colo_load(ctx, hook, p->l3_off, &vlan, sizeof(vlan)))
 			return p->kind;
 		p->flags |= i ? COLO_REC_QINQ : COLO_REC_VLAN;
+		p->vlan[i].tpid = bpf_htons(proto);
+		p->vlan[i].tci = vlan.tci;
 		proto = bpf_ntohs(vlan.proto);
 		p->l3_off += sizeof(vlan);
 	}

@@ -168,6 +168,17 @@ enum colo_rec_flags {
 	COLO_REC_TRUNCATED = 1u << 4,	 /* cap_len < frame_len */
 	COLO_REC_CSUM_PARTIAL = 1u << 5, /* skb checksum offload pending (CHECKSUM_PARTIAL) */
 	COLO_REC_GSO = 1u << 6,		 /* GSO super-frame: gso_size/gso_type valid */
+	/* vlan[0] came from skb metadata (VLAN offload), not from the frame: release inserts it. */
+	COLO_REC_VLAN_META = 1u << 7,
+};
+
+/* Tags a ring record carries: the offloaded one (if any) and the frame's own, outer first. */
+#define COLO_REC_VLANS 2
+
+/* One 802.1Q / 802.1ad tag as on the wire: TPID and TCI, both in network order. */
+struct colo_vlan_tag {
+	__be16 tpid;
+	__be16 tci;
 };
 
 /*
@@ -178,7 +189,7 @@ enum colo_rec_flags {
  */
 struct colo_rec {
 	__u64 tstamp_ns; /* bpf_ktime_get_ns() at capture */
-	__u32 frame_len; /* length of the frame on the wire (skb->len / xdp length) */
+	__u32 frame_len; /* skb->len / xdp length (an offloaded VLAN tag not included) */
 	__u32 cap_len;	 /* bytes of frame that follow this header */
 	__u32 hash;	 /* symmetric flow hash; shard = hash % nshards */
 	__u16 l3_off;
@@ -192,7 +203,12 @@ struct colo_rec {
 	__u8 l4_proto; /* IPPROTO_*, 0 for non-IP */
 	__u8 family;   /* 4, 6, or 0 for non-IP */
 	__u8 flags;    /* enum colo_rec_flags */
-	__u8 pad[4];
+	/*
+	 * The frame's VLAN tags on the wire, outer first: one with COLO_REC_VLAN, two with
+	 * COLO_REC_QINQ, unused entries zero. With COLO_REC_VLAN_META, vlan[0] is not in the
+	 * frame bytes (VLAN offload keeps it in skb metadata); any other tag is.
+	 */
+	struct colo_vlan_tag vlan[COLO_REC_VLANS];
 };
 
 /* Per-role, per-CPU counters (stats map: PERCPU_ARRAY indexed by enum colo_role). */

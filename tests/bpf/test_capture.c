@@ -19,6 +19,7 @@
 
 #include "env.h"
 #include "frames.h"
+#include "tests/bpf/progs/vlan_push.skel.h"
 
 enum expect {
 	EXP_CAPTURE = 0,
@@ -96,6 +97,28 @@ static void tcp_doff_large(uint8_t *buf, const struct frame_layout *lay)
 	buf[lay->l4_off + 12] = 15 << 4; /* 60 bytes in a 24-byte segment */
 }
 
+/* The UDP length field, 4 bytes into the header. */
+static void set_udp_len(uint8_t *buf, const struct frame_layout *lay, uint16_t ulen)
+{
+	buf[lay->l4_off + 4] = (uint8_t)(ulen >> 8);
+	buf[lay->l4_off + 5] = (uint8_t)ulen;
+}
+
+static void udp_len_small(uint8_t *buf, const struct frame_layout *lay)
+{
+	set_udp_len(buf, lay, 7);
+}
+
+static void udp_len_large(uint8_t *buf, const struct frame_layout *lay)
+{
+	set_udp_len(buf, lay, (uint16_t)(lay->len - lay->l4_off + 1));
+}
+
+static void udp_len_zero(uint8_t *buf, const struct frame_layout *lay)
+{
+	set_udp_len(buf, lay, 0);
+}
+
 static void ip6_plen_large(uint8_t *buf, const struct frame_layout *lay)
 {
 	buf[lay->l3_off + 4] = 0x10;
@@ -116,6 +139,8 @@ static const struct cap_case cases[] = {
 	 .tcp_state = COLO_TCP_CLOSED},
 	{"tc_v4_udp", .spec = {SVC4, UDP53, .payload_len = 100}},
 	{"tc_v4_udp_zero_payload", .spec = {SVC4, UDP53}},
+	/* 0: a GSO super-frame or jumbogram, bounded by the IP length. */
+	{"tc_v4_udp_len_zero", .spec = {SVC4, UDP53, .payload_len = 30}, .mutate = udp_len_zero},
 	{"tc_v4_icmp_echo_reply", .spec = {SVC4, ICMP4, .icmp_type = 0, .payload_len = 56}},
 	{"tc_v4_icmp_unreachable", .spec = {SVC4, ICMP4, .icmp_type = 3, .payload_len = 28}},
 	{"tc_v4_other_proto_gre", .spec = {SVC4, .proto = 47, .payload_len = 40}},
@@ -193,6 +218,12 @@ static const struct cap_case cases[] = {
 	 .expect = EXP_MALFORMED},
 	{"v6_plen_beyond_frame", .spec = {SVC6, UDP53}, .mutate = ip6_plen_large,
 	 .expect = EXP_MALFORMED},
+	{"udp_len_below_8", .spec = {SVC4, UDP53, .payload_len = 10}, .mutate = udp_len_small,
+	 .expect = EXP_MALFORMED},
+	{"udp_len_beyond_ip_end", .spec = {SVC6, UDP53, .payload_len = 10}, .mutate = udp_len_large,
+	 .expect = EXP_MALFORMED},
+	{"xdp_udp_len_beyond_ip_end", .hook = COLO_HOOK_XDP, .spec = {SVC4, UDP53},
+	 .mutate = udp_len_large, .expect = EXP_MALFORMED},
 	{"tcp_doff_below_5", .spec = {SVC4, TCP80}, .mutate = tcp_doff_small,
 	 .expect = EXP_MALFORMED},
 	{"tcp_doff_beyond_ip_end", .spec = {SVC4, TCP80, .payload_len = 4},
@@ -341,12 +372,24 @@ static size_t build_case(const struct cap_case *c, uint8_t *buf, struct frame_la
 	return len + c->pad;
 }
 
+/* The tags frame_build puts into a frame with n tags (frames.c), as the record carries them. */
+static void expect_frame_vlans(int n, struct colo_vlan_tag *tags)
+{
+	memset(tags, 0, COLO_REC_VLANS * sizeof(*tags));
+	if (n == 1)
+		tags[0] = (struct colo_vlan_tag){htons(0x8100), htons(100)};
+	if (n == 2) {
+		tags[0] = (struct colo_vlan_tag){htons(0x88a8), htons(100)};
+		tags[1] = (struct colo_vlan_tag){htons(0x8100), htons(101)};
+	}
+}
+
 static void check_record(const struct cap_case *c, const struct env_rec *r, const uint8_t *frame,
 			 size_t len, const struct frame_layout *lay)
 {
 	bool frag = spec_fragment(&c->spec);
+	struct colo_vlan_tag tags[COLO_REC_VLANS];
 	struct colo_flow_key key;
-	static const uint8_t zero4[4];
 
 	frame_key(&c->spec, &key);
 	assert_int_equal(r->hdr.side, c->side);
@@ -365,7 +408,8 @@ static void check_record(const struct cap_case *c, const struct env_rec *r, cons
 	assert_int_equal(r->hdr.gso_type, 0);
 	assert_int_equal(r->hdr.csum_start, 0);
 	assert_int_equal(r->hdr.csum_offset, 0);
-	assert_memory_equal(r->hdr.pad, zero4, 4);
+	expect_frame_vlans(c->spec.vlans, tags);
+	assert_memory_equal(r->hdr.vlan, tags, sizeof(tags));
 	assert_true(r->hdr.tstamp_ns > 0);
 }
 
@@ -708,6 +752,74 @@ static void test_gso_size(void **state)
 	assert_int_equal(env.recs[0].hdr.csum_start, 0);
 }
 
+struct meta_case {
+	uint16_t tpid, tci; /* pushed into skb metadata */
+	int frame_vlans;    /* tags in the frame itself */
+	struct colo_vlan_tag want[COLO_REC_VLANS];
+	uint8_t want_flags;
+	uint16_t want_l3_off;
+};
+
+/* Runs flow_tcp with frame_vlans tags in the frame and one in skb metadata through the tc capture
+ * program (behind vlan_push); returns the verdict. */
+static uint32_t run_meta_case(struct vlan_push *vp, const struct meta_case *m)
+{
+	struct frame_spec f = flow_tcp;
+
+	f.vlans = m->frame_vlans;
+	vp->bss->push_tpid = m->tpid;
+	vp->bss->push_tci = m->tci;
+	return run_frame(bpf_program__fd(vp->progs.vlan_push), &f, NULL, 0);
+}
+
+/*
+ * VLAN offload (veth, tap) keeps the outer tag in skb metadata, not in the frame: the record
+ * carries it as vlan[0] (COLO_REC_VLAN_META), a QinQ frame's inner tag from the frame as vlan[1],
+ * so the tags can be compared and restored on release. Three tags in all: not IP.
+ */
+static void test_vlan_metadata(void **state)
+{
+	const struct meta_case cases_meta[] = {
+		{0x8100,
+		 300,
+		 0,
+		 {{htons(0x8100), htons(300)}},
+		 COLO_REC_VLAN | COLO_REC_VLAN_META,
+		 14},
+		{0x88a8,
+		 300,
+		 1,
+		 {{htons(0x88a8), htons(300)}, {htons(0x8100), htons(100)}},
+		 COLO_REC_VLAN | COLO_REC_QINQ | COLO_REC_VLAN_META,
+		 18},
+	};
+	struct vlan_push *vp = vlan_push__open_and_load();
+	int cap = env_capture_tc(&env, COLO_SIDE_PRIMARY), slot = 0;
+	const struct meta_case three = {0x88a8, 300, 2, {}, 0, 0};
+	struct colo_stats st;
+	size_t i;
+
+	(void)state;
+	assert_non_null(vp);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(vp->maps.next_prog), &slot, &cap, 0), 0);
+	for (i = 0; i < sizeof(cases_meta) / sizeof(cases_meta[0]); i++) {
+		env_reset(&env, 0, ENV_SHARDS);
+		assert_int_equal(run_meta_case(vp, &cases_meta[i]), TC_ACT_SHOT);
+		assert_int_equal(env_drain(&env), 1);
+		assert_memory_equal(env.recs[0].hdr.vlan, cases_meta[i].want,
+				    sizeof(cases_meta[i].want));
+		assert_int_equal(env.recs[0].hdr.flags, cases_meta[i].want_flags);
+		assert_int_equal(env.recs[0].hdr.l3_off, cases_meta[i].want_l3_off);
+		assert_int_equal(env.recs[0].hdr.l4_proto, IPPROTO_TCP);
+	}
+	env_reset(&env, 0, ENV_SHARDS);
+	assert_int_equal(run_meta_case(vp, &three), TC_ACT_SHOT);
+	assert_int_equal(env_drain(&env), 0);
+	env_stats(&env, COLO_ROLE_PRIMARY, &st);
+	assert_int_equal(st.non_ip, 1);
+	vlan_push__destroy(vp);
+}
+
 /* Every object shares one instance of each map: the one pinned by name when it loaded. */
 static void test_maps_shared(void **state)
 {
@@ -736,6 +848,7 @@ static const struct CMUnitTest extra_tests[] = {
 	cmocka_unit_test(test_failover),	  cmocka_unit_test(test_ctrl_without_outside),
 	cmocka_unit_test(test_ring_missing),	  cmocka_unit_test(test_ring_full),
 	cmocka_unit_test(test_shards_spread),	  cmocka_unit_test(test_gso_size),
+	cmocka_unit_test(test_vlan_metadata),
 };
 
 int main(void)

@@ -14,7 +14,7 @@ P=cx$$
 NA=${P}a
 NB=${P}b
 PIN=/sys/fs/bpf/colo-xdp
-RING=65536
+RING=16777216
 . tests/e2e/lib_tap.bash
 
 # check_rc "what" expected-exit command...: its stderr is shown (as TAP comments) on a mismatch.
@@ -169,6 +169,11 @@ check_rc "unknown role" 2 cx attach eth0 --role tertiary --instance "$E"
 check_rc "missing role" 2 cx attach eth0 --instance "$E"
 check_rc "bad number" 2 cx attach eth0 --role primary --shards 1x --instance "$E"
 check_rc "ring size not a power of 2" 2 cx attach eth0 --role primary --ring-size 5000
+check_rc "ring size below one window per replica (4096)" 2 \
+	cx attach eth0 --role primary --ring-size 4096
+check_rc "instance name with '.' (bpffs refuses it)" 2 \
+	cx attach eth0 --role primary --instance "$E.1"
+check "... nothing created for it" test ! -e "$PIN/$E.1"
 check_rc "unknown option" 2 cx attach eth0 --role primary --frobnicate
 check_rc "outside on XDP" 2 cx attach eth0 --role outside --hook xdp
 check_rc "unknown subcommand" 2 cx frobnicate

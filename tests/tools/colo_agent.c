@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
 
 enum mode { MODE_COMMIT, MODE_DELAY, MODE_NEVER, MODE_FAILOVER };
 

@@ -40,7 +40,7 @@ static void test_all_options_any_order(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&o, err, "--instance", "lab-1", "--hook", "xdp", "eth1", "--mode",
-			       "skb", "--shards", "4", "--ring-size", "0x100000", "--role",
+			       "skb", "--shards", "4", "--ring-size", "0x1000000", "--role",
 			       "secondary"),
 			 0);
 	assert_string_equal(o.ifname, "eth1");
@@ -49,7 +49,7 @@ static void test_all_options_any_order(void **state)
 	assert_int_equal(o.hook, COLO_HOOK_XDP);
 	assert_int_equal(o.xdp_mode, COLO_XDP_SKB);
 	assert_int_equal(o.nshards, 4);
-	assert_int_equal(o.ring_bytes, 1u << 20);
+	assert_int_equal(o.ring_bytes, 16u << 20);
 	/* --opt=value works too, and a second parse starts afresh. */
 	assert_int_equal(PARSE(&o, err, "--role=outside", "eth2"), 0);
 	assert_int_equal(o.role, COLO_ROLE_OUTSIDE);
@@ -109,8 +109,11 @@ static void test_numbers(void **state)
 	assert_false(colo_parse_u32("", 0, 10, &v));
 	assert_false(colo_parse_u32("11", 0, 10, &v));
 	assert_false(colo_parse_u32("1.5", 0, 10, &v));
-	assert_true(colo_ring_size_valid(4096));
+	assert_true(colo_ring_size_valid(16u << 20));
 	assert_true(colo_ring_size_valid(32u << 20));
+	/* Below one send window of each replica: refused (issue 13: 4 KiB rings stalled TCP). */
+	assert_false(colo_ring_size_valid(4096));
+	assert_false(colo_ring_size_valid(8u << 20));
 	assert_false(colo_ring_size_valid(0));
 	assert_false(colo_ring_size_valid(3u << 20));
 	assert_false(colo_ring_size_valid(2u << 30));
@@ -140,7 +143,10 @@ static void test_names(void **state)
 
 	(void)state;
 	assert_true(colo_instance_name_valid("default"));
-	assert_true(colo_instance_name_valid("cx123-primary_tc.1"));
+	assert_true(colo_instance_name_valid("cx123-primary_tc-1"));
+	/* bpffs refuses '.' in names: refused here, before anything is created. */
+	assert_false(colo_instance_name_valid("a.b"));
+	assert_false(colo_instance_name_valid("lab.1"));
 	assert_false(colo_instance_name_valid(""));
 	assert_false(colo_instance_name_valid("."));
 	assert_false(colo_instance_name_valid(".."));
@@ -164,8 +170,10 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal), cmocka_unit_test(test_all_options_any_order),
-		cmocka_unit_test(test_rejects), cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_all_options_any_order),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_ring_bytes_default),
 		cmocka_unit_test(test_names),
 	};

@@ -37,9 +37,9 @@ bool colo_instance_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (!n || n >= COLO_INSTANCE_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (!n || n >= COLO_INSTANCE_NAME_MAX)
 		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
 	       n;
 }
 
@@ -109,7 +109,7 @@ static int attach_option(int opt, const char *arg, struct colo_attach_opts *o, c
 	case OPT_INSTANCE:
 		o->instance = arg;
 		if (!colo_instance_name_valid(arg))
-			return fail(err, len, "bad instance name '%s' ([A-Za-z0-9_.-], < %d chars)",
+			return fail(err, len, "bad instance name '%s' ([A-Za-z0-9_-], < %d chars)",
 				    arg, COLO_INSTANCE_NAME_MAX);
 		return 0;
 	case OPT_HOOK:
