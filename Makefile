@@ -94,9 +94,15 @@ $(BUILD)/tests/%.bpf.o: tests/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# Test programs' skeletons keep their object's name (vlan_push); the product's are colo_<obj>_bpf.
+# The Makefile is a prerequisite: it names the skeletons.
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o Makefile
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name colo_$(notdir $*)_bpf > $@
 
 $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)

@@ -76,11 +76,11 @@ static int env_prepare(void)
 
 static int open_capture(struct env *e, int side, const struct bpf_object_open_opts *opts)
 {
-	e->cap[side] = capture__open_opts(opts);
+	e->cap[side] = colo_capture_bpf__open_opts(opts);
 	if (!e->cap[side])
 		return -1;
 	e->cap[side]->rodata->capture_side = (uint32_t)side;
-	return capture__load(e->cap[side]);
+	return colo_capture_bpf__load(e->cap[side]);
 }
 
 static int create_rings(struct env *e)
@@ -106,13 +106,13 @@ static int load_objects(struct env *e)
 		fprintf(stderr, "FATAL: loading capture.bpf.o failed\n");
 		return -1;
 	}
-	e->out = outside__open_opts(&opts);
-	if (!e->out || outside__load(e->out)) {
+	e->out = colo_outside_bpf__open_opts(&opts);
+	if (!e->out || colo_outside_bpf__load(e->out)) {
 		fprintf(stderr, "FATAL: loading outside.bpf.o failed\n");
 		return -1;
 	}
-	e->rw = rewrite__open_opts(&opts);
-	if (!e->rw || rewrite__load(e->rw)) {
+	e->rw = colo_rewrite_bpf__open_opts(&opts);
+	if (!e->rw || colo_rewrite_bpf__load(e->rw)) {
 		fprintf(stderr, "FATAL: loading rewrite.bpf.o failed\n");
 		return -1;
 	}
@@ -189,10 +189,10 @@ static void env_teardown(struct env *e)
 		if (e->ring_fd[i] >= 0)
 			close(e->ring_fd[i]);
 	}
-	capture__destroy(e->cap[0]);
-	capture__destroy(e->cap[1]);
-	outside__destroy(e->out);
-	rewrite__destroy(e->rw);
+	colo_capture_bpf__destroy(e->cap[0]);
+	colo_capture_bpf__destroy(e->cap[1]);
+	colo_outside_bpf__destroy(e->out);
+	colo_rewrite_bpf__destroy(e->rw);
 }
 
 int env_capture_tc(struct env *e, int side)

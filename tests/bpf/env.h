@@ -31,9 +31,9 @@ struct env_rec {
 struct env {
 	char pin_dir[64];	       /* removed again once all objects are loaded */
 	uint32_t pinned_id[ENV_NMAPS]; /* id of the map each pin file held at load time */
-	struct capture *cap[COLO_SIDE_MAX];
-	struct outside *out;
-	struct rewrite *rw;
+	struct colo_capture_bpf *cap[COLO_SIDE_MAX];
+	struct colo_outside_bpf *out;
+	struct colo_rewrite_bpf *rw;
 	int ring_fd[ENV_SHARDS];
 	struct ring_buffer *rb[ENV_SHARDS];
 	int conntrack_fd, stats_fd, config_fd, rings_fd;

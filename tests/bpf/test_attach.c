@@ -120,7 +120,7 @@ static void check_udp_record(const struct env_rec *r, size_t payload)
 	assert_true(r->hdr.flags & COLO_REC_CSUM_PARTIAL);
 	assert_int_equal(r->hdr.csum_start, 34);
 	assert_int_equal(r->hdr.csum_offset, 6);
-	assert_int_equal(frame_get16(r->frame + 34 + 2), 9999);
+	assert_int_equal(be16_get(r->frame + 34 + 2), 9999);
 	/* The whole payload was copied, including what lives in the skb's fragments. */
 	for (i = 42; i < r->hdr.cap_len; i++)
 		assert_int_equal(r->frame[i], 0x5a);
@@ -232,7 +232,7 @@ static void test_rewrite_on_egress(void **state)
 	close(fd);
 	wait_records(1);
 	assert_int_equal(env.recs[0].hdr.frame_len, len);
-	assert_int_equal(frame_get32(env.recs[0].frame + lay.l4_off + 8), 1000u + 0x7fffffffu);
+	assert_int_equal(be32_get(env.recs[0].frame + lay.l4_off + 8), 1000u + 0x7fffffffu);
 	assert_true(frame_l4_csum_ok(env.recs[0].frame, &lay, 4, IPPROTO_TCP));
 	env_stats(&env, COLO_ROLE_SECONDARY, &st);
 	assert_int_equal(st.rewritten, 1);

@@ -25,14 +25,6 @@
 #define CLIENT6	   .family = 6, .src = "2001:db8:1::2", .dst = "2001:db8::1"
 #define CLIENT_TCP .proto = IPPROTO_TCP, .sport = 40000, .dport = 80, .seq = 5555
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* Conntrack entry for the service -> client direction of the client spec c. */
 static void put_conn(const struct frame_spec *c, uint32_t flags, uint32_t seq_off, uint32_t ts_off)
 {
@@ -109,10 +101,10 @@ static void test_sack_v4(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		put32(opts + 4 + 4 * i, edges[i]);
+		be32_put(opts + 4 + 4 * i, edges[i]);
 	memcpy(wopts, opts, sizeof(opts));
 	for (i = 0; i < 4; i++)
-		put32(wopts + 4 + 4 * i, edges[i] + SEQ_OFF);
+		be32_put(wopts + 4 + 4 * i, edges[i] + SEQ_OFF);
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
@@ -132,10 +124,10 @@ static void test_sack_odd_alignment(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		put32(opts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1));
+		be32_put(opts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1));
 	memcpy(wopts, opts, sizeof(opts));
 	for (i = 0; i < 4; i++)
-		put32(wopts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1) + SEQ_OFF);
+		be32_put(wopts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1) + SEQ_OFF);
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
@@ -153,10 +145,10 @@ static void test_tsecr_v4(void **state)
 	struct frame_spec want = in;
 
 	(void)state;
-	put32(opts + 4, 123456);
-	put32(opts + 8, 777777);
+	be32_put(opts + 4, 123456);
+	be32_put(opts + 8, 777777);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 8, 777777 + TS_OFF);
+	be32_put(wopts + 8, 777777 + TS_OFF);
 	want.ack = 9 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
@@ -173,10 +165,10 @@ static void test_tsecr_only_odd_alignment(void **state)
 	struct frame_spec want = in;
 
 	(void)state;
-	put32(opts + 3, 0xdeadbeef);
-	put32(opts + 7, 0xfffffff0u);
+	be32_put(opts + 3, 0xdeadbeef);
+	be32_put(opts + 7, 0xfffffff0u);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 7, 0xfffffff0u + TS_OFF);
+	be32_put(wopts + 7, 0xfffffff0u + TS_OFF);
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
 	put_conn(&in, COLO_CONN_TS_OFFSET, 0, TS_OFF);
@@ -198,18 +190,18 @@ static void test_v6_ack_sack_ts(void **state)
 	int i;
 
 	(void)state;
-	put32(opts + 4, 1);
-	put32(opts + 8, 2);
+	be32_put(opts + 4, 1);
+	be32_put(opts + 8, 2);
 	opts[12] = 1;
 	opts[13] = 1;
 	opts[14] = 5;
 	opts[15] = 26;
 	for (i = 0; i < 6; i++)
-		put32(opts + 16 + 4 * i, 1000u * (uint32_t)i);
+		be32_put(opts + 16 + 4 * i, 1000u * (uint32_t)i);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 8, 2 + TS_OFF);
+	be32_put(wopts + 8, 2 + TS_OFF);
 	for (i = 0; i < 6; i++)
-		put32(wopts + 16 + 4 * i, 1000u * (uint32_t)i + SEQ_OFF);
+		be32_put(wopts + 16 + 4 * i, 1000u * (uint32_t)i + SEQ_OFF);
 	want.ack = 42 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
