@@ -302,7 +302,7 @@ static int start_workers(struct run_state *st)
 	for (i = 0; i < cfg.nshards; i++) {
 		struct colo_worker_cfg wc = {
 			.shard = i,
-			.conntrack_fd = co->inst->conntrack_fd,
+			.offsets_fd = co->inst->offsets_fd,
 			.out_ifindex = (int)if_nametoindex(st->opts.ifname[COLO_ROLE_OUTSIDE]),
 			.release_mode = st->opts.release,
 			.split_segs = st->opts.split_segs,
