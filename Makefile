@@ -11,7 +11,7 @@
 #   tests/bpf/test_*.c   -> BPF_PROG_TEST_RUN binaries, with the skeletons and tests/bpf/ helpers
 #   tests/tools/*.c      -> test programs (agents, capture generators), one binary per file
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang, ASan/UBSan)
-#   bench/bench_*.c      -> microbenchmarks
+#   bench/bench_*.c      -> microbenchmarks and the feeder of QEMU's colo-compare
 #
 # make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
 
@@ -95,9 +95,15 @@ $(BUILD)/tests/%.bpf.o: tests/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# Test programs' skeletons keep their object's name (vlan_push); the product's are colo_<obj>_bpf.
+# The Makefile is a prerequisite: it names the skeletons.
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o Makefile
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name colo_$(notdir $*)_bpf > $@
 
 $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
@@ -178,9 +184,11 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane (bench/dataplane.sh), then bench-compare.
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/bench_compare
+# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
+bench:
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
 	$(Q)bench/dataplane.sh
 
 bench-compare: deps

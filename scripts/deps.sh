@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
-# Usage: deps.sh [vmm]   vmm: also what the QEMU tests need (make test-kernel, make test-vmm)
+# Install every Debian package that colo-xdp's build, tests and demo need. Idempotent.
+# Usage: deps.sh [bench|vmm]
+#   bench: also what only make bench needs (QEMU, whose colo-compare it measures beside ours)
+#   vmm:   also what the QEMU tests need (make test-kernel, make test-vmm)
 set -euo pipefail
 
 PKGS=(
@@ -12,8 +14,12 @@ PKGS=(
 )
 case ${1:-} in
 '') ;;
+bench) PKGS+=(qemu-system-x86) ;;
 vmm) PKGS+=(qemu-system-x86 binutils) ;;
-*) echo "usage: deps.sh [vmm]" >&2; exit 2 ;;
+*)
+	echo "deps.sh: unknown argument '$1' (none, bench or vmm)" >&2
+	exit 2
+	;;
 esac
 
 missing=()
