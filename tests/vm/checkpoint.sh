@@ -169,8 +169,8 @@ check "each one a checkpoint, committed by migration" \
 	wait_for "$ADAPTERLOG" "checkpoint $((FORCED + 1)) committed" 30
 check "every checkpoint the daemon asked for was committed" \
 	wait_for "$ADAPTERLOG" "checkpoint $(requests) committed" 30
-# A known race (see bench/results): frames a replica sends right after "cont" can meet the
-# daemon's commit late and be dropped with the old epoch; the other side's copy then times out.
+# Seen now and then (see bench/results): the migrated secondary's transmit stalls for a while
+# after resuming, so the primary's next frame on the trigger flow (its FIN) times out.
 after_commit=$(grep -c 'requested: reason=timeout' "$RUNLOG")
 [ "$after_commit" -eq 0 ] || grep 'requested: reason=timeout' "$RUNLOG" | sed 's/^/# /'
 check "no checkpoint aborted" bash -c "! grep -q 'aborted' '$ADAPTERLOG'"
@@ -218,11 +218,13 @@ mkdir -p bench/results
 	echo "| guest TCP, 4 MiB download, through the dataplane (Mbit/s, median of 3) | $through |"
 	echo "| guest TCP, 4 MiB download, bridge, no dataplane (Mbit/s, median of 3) | $direct |"
 	echo
-	echo "A timeout checkpoint right after a commit is a race between the adapter and the"
-	echo "dataplane: the adapter resumes the VMs right after sending COMMIT without waiting for its"
-	echo "ACK, the dataplane ACKs before its workers applied the commit, and a worker applies it"
-	echo "after consuming the ring: a frame the resumed secondary sends at once (virtio TX queued"
-	echo "at the pause) can be dropped with the old epoch; the primary's copy then waits 3 s."
+	echo "A timeout checkpoint right after a commit (seen in some runs, on the flow that"
+	echo "triggered the commit): in captures on the taps the primary sends its FIN only on"
+	echo "resuming (the guest had queued it before the stop) and retransmits it, while the migrated"
+	echo "secondary sends nothing at all on its tap for ~4 s although it receives: its virtio-net"
+	echo "transmit stalls after the incoming migration, and the primary's FIN waits out the"
+	echo "compare timeout (3 s). Root cause not found yet (QEMU 7.2's pending-TX state across"
+	echo "stop and migration is the suspect); reported with issue 11."
 	echo
 	echo "p99 over $samples samples is their maximum. TCG bounds the guests' TCP throughput"
 	echo "(both replicas' virtual CPUs are emulated on 2 shared host cores, with the dataplane"
