@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/attach_args.h"
+#include "lib/names.h"
 #include "lib/seq.h"
 #include "lib/state_stream.h"
 
@@ -90,29 +91,24 @@ static const char *const cp_state_names[COLO_STATE_CP_STATE_MAX] = {
 	[COLO_STATE_CP_BEGUN] = "begun",
 };
 
-static const char *name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "?";
-}
-
 const char *colo_state_type_name(unsigned int type)
 {
-	return name_of(type_names, COLO_STATE_TYPE_MAX, type);
+	return COLO_NAME_OF(type_names, type);
 }
 
 const char *colo_state_counter_name(unsigned int counter)
 {
-	return name_of(counter_names, COLO_STATE_NCOUNTERS, counter);
+	return COLO_NAME_OF(counter_names, counter);
 }
 
 const char *colo_state_agent_counter_name(unsigned int counter)
 {
-	return name_of(agent_counter_names, COLO_STATE_NAGENT_COUNTERS, counter);
+	return COLO_NAME_OF(agent_counter_names, counter);
 }
 
 const char *colo_state_cp_state_name(unsigned int state)
 {
-	return name_of(cp_state_names, COLO_STATE_CP_STATE_MAX, state);
+	return COLO_NAME_OF(cp_state_names, state);
 }
 
 static size_t pad8(size_t n)
