@@ -169,37 +169,66 @@ static void check_fini(struct check *k)
 	free(k->hist);
 }
 
-__attribute__((format(printf, 4, 5))) static int bad(struct check *k, const char *field,
-						     uint64_t value, const char *fmt, ...)
+/* Fills k->err for field pfx.name (name alone when pfx is ""); returns -EINVAL. */
+static int vbad(struct check *k, const char *pfx, const char *name, uint64_t value, const char *fmt,
+		va_list ap)
 {
 	struct colo_state_err *e = k->err;
-	va_list ap;
 	int n;
 
 	e->index = k->index;
 	e->type = k->type;
 	e->offset = k->offset;
 	e->value = value;
-	snprintf(e->field, sizeof(e->field), "%s", field);
+	snprintf(e->field, sizeof(e->field), "%s%s%s", pfx, *pfx ? "." : "", name);
 	if (k->index < 0)
-		n = snprintf(e->msg, sizeof(e->msg), "header: %s %llu: ", field,
+		n = snprintf(e->msg, sizeof(e->msg), "header: %s %llu: ", e->field,
 			     (unsigned long long)value);
 	else
-		n = snprintf(
-			e->msg, sizeof(e->msg), "record %ld (%s) at byte %zu: %s %llu: ", k->index,
-			colo_state_type_name(k->type), k->offset, field, (unsigned long long)value);
-	if (n < 0 || (size_t)n >= sizeof(e->msg))
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
-	va_end(ap);
+		n = snprintf(e->msg, sizeof(e->msg),
+			     "record %ld (%s) at byte %zu: %s %llu: ", k->index,
+			     colo_state_type_name(k->type), k->offset, e->field,
+			     (unsigned long long)value);
+	if (n >= 0 && (size_t)n < sizeof(e->msg))
+		vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	return -EINVAL;
+}
+
+__attribute__((format(printf, 4, 5))) static int bad(struct check *k, const char *field,
+						     uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(k, "", field, value, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+__attribute__((format(printf, 5, 6))) static int
+bad_in(struct check *k, const char *pfx, const char *name, uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(k, pfx, name, value, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 #define CHECK(cond, field, value, ...)                                                             \
 	do {                                                                                       \
 		if (!(cond))                                                                       \
 			return bad(k, field, value, __VA_ARGS__);                                  \
+	} while (0)
+
+/* The same for field pfx.name: the name is put together only when the check fails. */
+#define CHECK_IN(cond, pfx, name, value, ...)                                                      \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return bad_in(k, pfx, name, value, __VA_ARGS__);                           \
 	} while (0)
 
 /* ---- native-order field access ---------------------------------------------------------- */
@@ -293,6 +322,13 @@ static void put_fields(struct put *o, const struct field *t, size_t n, const voi
 
 /* ---- shared field checks ---------------------------------------------------------------- */
 
+/* "arr[i]", the prefix of an array entry's field names (CHECK_IN makes it only on failure). */
+static const char *entry(char *buf, size_t len, const char *arr, uint32_t i)
+{
+	snprintf(buf, len, "%s[%u]", arr, i);
+	return buf;
+}
+
 static bool all_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -313,16 +349,13 @@ static bool v4_mapped(const uint8_t *a)
 /* A flow key as the comparator makes it; pfx is the field's name ("key", "flow"). */
 static int check_key(struct check *k, const char *pfx, const struct colo_flow_key *key)
 {
-	char f[24];
-
-	snprintf(f, sizeof(f), "%s.family", pfx);
-	CHECK(key->family == 4 || key->family == 6, f, key->family, "not 4 or 6");
-	snprintf(f, sizeof(f), "%s.saddr", pfx);
-	CHECK(key->family == 6 || v4_mapped(key->saddr), f, 0, "IPv4 address not ::ffff:a.b.c.d");
-	snprintf(f, sizeof(f), "%s.daddr", pfx);
-	CHECK(key->family == 6 || v4_mapped(key->daddr), f, 0, "IPv4 address not ::ffff:a.b.c.d");
-	snprintf(f, sizeof(f), "%s.pad", pfx);
-	CHECK(all_zero(key->pad, sizeof(key->pad)), f, key->pad[0] | key->pad[1] << 8, "not zero");
+	CHECK_IN(key->family == 4 || key->family == 6, pfx, "family", key->family, "not 4 or 6");
+	CHECK_IN(key->family == 6 || v4_mapped(key->saddr), pfx, "saddr", 0,
+		 "IPv4 address not ::ffff:a.b.c.d");
+	CHECK_IN(key->family == 6 || v4_mapped(key->daddr), pfx, "daddr", 0,
+		 "IPv4 address not ::ffff:a.b.c.d");
+	CHECK_IN(all_zero(key->pad, sizeof(key->pad)), pfx, "pad", key->pad[0] | key->pad[1] << 8,
+		 "not zero");
 	return 0;
 }
 
@@ -337,10 +370,7 @@ static int check_time(struct check *k, const char *field, uint64_t t)
 static int zero_unless(struct check *k, const char *pfx, const char *name, uint64_t v, bool ok,
 		       const char *why)
 {
-	char f[40];
-
-	snprintf(f, sizeof(f), "%s%s%s", pfx, *pfx ? "." : "", name);
-	CHECK(ok || !v, f, v, "not 0 %s", why);
+	CHECK_IN(ok || !v, pfx, name, v, "not 0 %s", why);
 	return 0;
 }
 
@@ -519,7 +549,6 @@ static int read_global(struct check *k, struct cur *c, uint32_t len, struct colo
 
 #define C(member) FIELD(struct colo_state_conn, member)
 #define S(member) FIELD(struct colo_state_side, member)
-#define H(member) FIELD(struct colo_state_retx, member)
 
 static const struct field conn_head_fields[] = {
 	C(id),	    C(shard),	C(key),	       C(flags),     C(debt),
@@ -533,7 +562,11 @@ static const struct field side_fields[] = {
 };
 
 static const struct field conn_tail_fields[] = {C(hist_len), RESERVED(4)};
-static const struct field retx_fields[] = {H(seq), H(len), H(hash)};
+/* History entries: u32 seq, u32 len, u64 hash, exactly as struct colo_state_retx holds them. */
+_Static_assert(sizeof(struct colo_state_retx) == RETX_LEN &&
+		       offsetof(struct colo_state_retx, len) == 4 &&
+		       offsetof(struct colo_state_retx, hash) == 8,
+	       "history entry layout");
 
 /* Writes the first nhist history entries (all but when hist_len is out of range). */
 static void put_conn(struct put *o, const void *rec, uint32_t nhist)
@@ -545,8 +578,7 @@ static void put_conn(struct put *o, const void *rec, uint32_t nhist)
 	for (i = 0; i < COLO_SIDE_MAX; i++)
 		PUT_FIELDS(o, side_fields, &cn->side[i]);
 	PUT_FIELDS(o, conn_tail_fields, cn);
-	for (i = 0; i < nhist; i++)
-		PUT_FIELDS(o, retx_fields, &cn->hist[i]);
+	put_bytes(o, cn->hist, (size_t)nhist * RETX_LEN);
 }
 
 static int check_side(struct check *k, const struct colo_state_side *s, bool tcp, int i)
@@ -554,15 +586,12 @@ static int check_side(struct check *k, const struct colo_state_side *s, bool tcp
 	static const char *const pfx[COLO_SIDE_MAX] = {"primary", "secondary"};
 	bool syn = s->flags & COLO_STATE_SIDE_SYN_SEEN, ts = s->flags & COLO_STATE_SIDE_SYN_TS;
 	const char *p = pfx[i];
-	char f[32];
 	int r;
 
-	snprintf(f, sizeof(f), "%s.tcp_state", p);
-	CHECK(s->tcp_state <= COLO_TCP_CLOSED, f, s->tcp_state, "out of range 0..%u",
-	      COLO_TCP_CLOSED);
-	snprintf(f, sizeof(f), "%s.flags", p);
-	CHECK(!(s->flags & ~COLO_STATE_SIDE_ALL), f, s->flags, "unknown bits");
-	CHECK(syn || !ts, f, s->flags, "syn_ts without syn_seen");
+	CHECK_IN(s->tcp_state <= COLO_TCP_CLOSED, p, "tcp_state", s->tcp_state,
+		 "out of range 0..%u", COLO_TCP_CLOSED);
+	CHECK_IN(!(s->flags & ~COLO_STATE_SIDE_ALL), p, "flags", s->flags, "unknown bits");
+	CHECK_IN(syn || !ts, p, "flags", s->flags, "syn_ts without syn_seen");
 	r = zero_unless(k, p, "tcp_state", s->tcp_state, tcp, "for a non-TCP flow");
 	r = r ?: zero_unless(k, p, "flags", s->flags, tcp, "for a non-TCP flow");
 	r = r ?: zero_unless(k, p, "syn_flags", s->syn_flags, syn, "without syn_seen");
@@ -615,15 +644,16 @@ static int read_hist(struct check *k, struct cur *c, uint32_t n)
 		k->hist = e;
 		k->hist_cap = n;
 	}
+	if (n) /* the entries are stored as the struct holds them (asserted above) */
+		memcpy(k->hist, c->p + c->off, (size_t)n * RETX_LEN);
+	c->off += (size_t)n * RETX_LEN;
 	for (i = 0; i < n; i++) {
 		e = &k->hist[i];
-		GET_FIELDS(c, retx_fields, e);
-		snprintf(f, sizeof(f), "hist[%u].len", i);
-		CHECK(e->len >= 1 && e->len <= COLO_MAX_FRAME, f, e->len, "out of range 1..%u",
-		      COLO_MAX_FRAME);
-		snprintf(f, sizeof(f), "hist[%u].seq", i);
-		CHECK(!i || seq_le(e[-1].seq + e[-1].len, e->seq), f, e->seq,
-		      "overlaps or precedes the entry before (%u+%u)", e[-1].seq, e[-1].len);
+		CHECK_IN(e->len >= 1 && e->len <= COLO_MAX_FRAME, entry(f, sizeof(f), "hist", i),
+			 "len", e->len, "out of range 1..%u", COLO_MAX_FRAME);
+		CHECK_IN(!i || seq_le(e[-1].seq + e[-1].len, e->seq),
+			 entry(f, sizeof(f), "hist", i), "seq", e->seq,
+			 "overlaps or precedes the entry before (%u+%u)", e[-1].seq, e[-1].len);
 	}
 	return 0;
 }
@@ -978,16 +1008,16 @@ static int check_unacked(struct check *k, const struct colo_state_agent *a)
 
 	for (i = 0; i < a->unacked_count; i++) {
 		u = &a->unacked[i];
-		snprintf(f, sizeof(f), "unacked[%u].type", i);
-		CHECK(u->type == COLO_AGENT_CHECKPOINT_REQUEST, f, u->type,
-		      "the dataplane waits for acks of requests only (%u)",
-		      COLO_AGENT_CHECKPOINT_REQUEST);
-		snprintf(f, sizeof(f), "unacked[%u].seq", i);
-		CHECK(seq_le(u->seq, a->tx_seq), f, u->seq, "after tx_seq %u", a->tx_seq);
-		CHECK(!i || seq_le(u[-1].seq + 1, u->seq), f, u->seq,
-		      "not after the entry before (%u)", u[-1].seq);
-		snprintf(f, sizeof(f), "unacked[%u].txid", i);
-		CHECK(u->txid >= 1, f, u->txid, "not >= 1");
+		CHECK_IN(u->type == COLO_AGENT_CHECKPOINT_REQUEST,
+			 entry(f, sizeof(f), "unacked", i), "type", u->type,
+			 "the dataplane waits for acks of requests only (%u)",
+			 COLO_AGENT_CHECKPOINT_REQUEST);
+		CHECK_IN(seq_le(u->seq, a->tx_seq), entry(f, sizeof(f), "unacked", i), "seq",
+			 u->seq, "after tx_seq %u", a->tx_seq);
+		CHECK_IN(!i || seq_le(u[-1].seq + 1, u->seq), entry(f, sizeof(f), "unacked", i),
+			 "seq", u->seq, "not after the entry before (%u)", u[-1].seq);
+		CHECK_IN(u->txid >= 1, entry(f, sizeof(f), "unacked", i), "txid", u->txid,
+			 "not >= 1");
 	}
 	return 0;
 }
