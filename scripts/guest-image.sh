@@ -35,7 +35,7 @@ die() {
 	exit 1
 }
 
-# The versioned kernel package the cloud metapackage points at, e.g. linux-image-6.1.0-57-cloud-amd64.
+# The versioned kernel package the cloud metapackage points at (linux-image-6.1.0-57-cloud-amd64).
 kernel_package() {
 	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 		awk '/Depends: linux-image-6\.1/ { print $2; exit }'
@@ -86,7 +86,8 @@ EOF
 
 # pack DIR OUT: DIR's tree as a newc archive.
 pack() {
-	(cd "$1" && find . -mindepth 1 | sort | "$GUEST_DIR/busybox" cpio -o -H newc 2>/dev/null) >"$2.tmp"
+	(cd "$1" && find . -mindepth 1 | sort | "$GUEST_DIR/busybox" cpio -o -H newc 2>/dev/null) \
+		>"$2.tmp"
 	mv "$2.tmp" "$2"
 }
 
@@ -105,8 +106,9 @@ base() {
 	rm -rf "$GUEST_DIR/debs" "$GUEST_DIR/pkg"
 	mkdir -p "$GUEST_DIR/debs" "$GUEST_DIR/pkg"
 	(cd "$GUEST_DIR/debs" &&
-		apt-get download -q -o APT::Sandbox::User=root "$kpkg=$kver" "busybox-static=$bver" \
-			>/dev/null) || die "apt-get download $kpkg busybox-static failed"
+		apt-get download -q -o APT::Sandbox::User=root "$kpkg=$kver" \
+			"busybox-static=$bver" >/dev/null) ||
+		die "apt-get download $kpkg busybox-static failed"
 	for deb in "$GUEST_DIR"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$GUEST_DIR/pkg"
 	done
@@ -142,8 +144,8 @@ closure() {
 		[ -f "$f" ] || die "no such file: $f"
 		realpath -s "$f"
 		# A script is "not a dynamic executable": no libraries.
-		ldd "$f" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' ||
-			true
+		ldd "$f" 2>/dev/null |
+			awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' || true
 	done | awk '!seen[$0]++'
 }
 

@@ -46,7 +46,8 @@ fetch() {
 
 # fetch_pattern ADDR: the deterministic service's reply arrives complete and byte-exact.
 fetch_pattern() {
-	fetch "$1" 7000 "$WORK/pattern.bin" && [ "$(file_sha "$WORK/pattern.bin")" = "$(pattern_sha $BYTES)" ]
+	fetch "$1" 7000 "$WORK/pattern.bin" &&
+		[ "$(file_sha "$WORK/pattern.bin")" = "$(pattern_sha $BYTES)" ]
 }
 
 # boot_id_is WANT: a new connection to the boot-id service returns WANT.
@@ -75,7 +76,8 @@ echo_finish() {
 mbit() {
 	local t0=$EPOCHREALTIME
 	fetch_pattern "$1" || return 1
-	awk -v b=$BYTES -v t0="$t0" -v t1="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", b * 8 / (t1 - t0) / 1e6 }'
+	awk -v b=$BYTES -v t0="$t0" -v t1="$EPOCHREALTIME" \
+		'BEGIN { printf "%.0f\n", b * 8 / (t1 - t0) / 1e6 }'
 }
 
 # median3 ADDR: the median Mbit/s of three fetches.
@@ -87,20 +89,23 @@ median3() {
 
 # The adapter's committed checkpoints: "latency pause migrate" in ms, one line each.
 adapter_figures() {
-	sed -n 's/.*checkpoint [0-9]* committed: latency_ms=\([0-9.]*\) pause_ms=\([0-9.]*\) migrate_ms=\([0-9.]*\).*/\1 \2 \3/p' \
-		"$ADAPTERLOG"
+	local f='\([0-9.]*\)'
+
+	sed -n "s/.* committed: latency_ms=$f pause_ms=$f migrate_ms=$f.*/\1 \2 \3/p" "$ADAPTERLOG"
 }
 
 # pctl COLUMN P: the P-th percentile (nearest rank) of a column of adapter_figures.
 pctl() {
 	adapter_figures | awk -v c="$1" '{ print $c }' | sort -g |
-		awk -v p="$2" '{ v[NR] = $1 } END { r = int((p * NR + 99) / 100); if (r < 1) r = 1; print v[r] }'
+		awk -v p="$2" '{ v[NR] = $1 }
+			END { r = int((p * NR + 99) / 100); if (r < 1) r = 1; print v[r] }'
 }
 
 start_adapter() {
 	: >"$ADAPTERLOG"
 	"$BIN" agent qemu --socket "$SOCK" --mode migration --primary-qmp "$WORK/primary.qmp" \
-		--secondary-qmp "$WORK/secondary.qmp" --secondary-cmd "$(vm_cmd secondary secondary)" \
+		--secondary-qmp "$WORK/secondary.qmp" \
+		--secondary-cmd "$(vm_cmd secondary secondary)" \
 		--migrate-uri "unix:$WORK/migrate.sock" >>"$ADAPTERLOG" 2>&1 &
 	ADAPTER=$!
 	PIDS+=($ADAPTER)
@@ -124,10 +129,13 @@ scripts/guest-image.sh initrd replica tests/vm/guest/replica.sh "$SERVE" >&2 ||
 t0=$EPOCHREALTIME
 vm_start primary primary
 start_daemon || { show "$RUNLOG"; bail "colo-xdp run on outside/primary/secondary taps"; }
-start_adapter || { show "$ADAPTERLOG"; show "$RUNLOG"; bail "agent qemu --mode migration connects"; }
+start_adapter ||
+	{ show "$ADAPTERLOG"; show "$RUNLOG"; bail "agent qemu --mode migration connects"; }
 ok "colo-xdp run on the taps, agent qemu --mode migration connected"
-PRIMARY_ID=$(vm_ready primary 120) || { show "$WORK/primary.console"; bail "primary VM boots"; }
-SECONDARY_ID=$(vm_ready secondary 120) || { show "$WORK/secondary.console"; bail "secondary VM boots"; }
+PRIMARY_ID=$(vm_ready primary 120) ||
+	{ show "$WORK/primary.console"; bail "primary VM boots"; }
+SECONDARY_ID=$(vm_ready secondary 120) ||
+	{ show "$WORK/secondary.console"; bail "secondary VM boots"; }
 boot_s=$(awk -v t0="$t0" -v t1="$EPOCHREALTIME" 'BEGIN { printf "%.1f", t1 - t0 }')
 ok "both VMs booted and serve (${boot_s}s, TCG)"
 check "two fresh boots have different boot ids" [ "$PRIMARY_ID" != "$SECONDARY_ID" ]
@@ -204,14 +212,15 @@ mkdir -p bench/results
 	echo "<!-- SPDX-License-Identifier: GPL-2.0-only -->"
 	echo "# make test-vmm figures, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Host kernel $(uname -r), $(nproc) vCPUs (shared). Guests: Debian 12's kernel, 128 MiB,"
-	echo "one vCPU, QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p')"
-	echo "under TCG (no usable KVM here). Produced by \`make test-vmm\` (tests/vm/checkpoint.sh)."
+	echo "Host kernel $(uname -r), $(nproc) vCPUs (shared). Guests: Debian 12's kernel,"
+	echo "128 MiB, one vCPU, QEMU $(qemu-system-x86_64 --version |
+		sed -n 's/.*version \([^ ]*\).*/\1/p') under TCG (no usable KVM here)."
+	echo "Produced by \`make test-vmm\` (tests/vm/checkpoint.sh)."
 	echo
 	echo "| figure | value |"
 	echo "|---|---|"
 	echo "| checkpoints by migration (1 divergence + $FORCED forced) | $samples |"
-	echo "| of which timeout checkpoints right after a commit (race, see below) | $after_commit |"
+	echo "| of which timeout checkpoints right after a commit (see below) | $after_commit |"
 	echo "| checkpoint latency request->commit, p50 / p99 (ms) | $(pctl 1 50) / $(pctl 1 99) |"
 	echo "| primary paused, p50 / p99 (ms) | $(pctl 2 50) / $(pctl 2 99) |"
 	echo "| migration (migrate -> completed), p50 / p99 (ms) | $(pctl 3 50) / $(pctl 3 99) |"
@@ -220,11 +229,11 @@ mkdir -p bench/results
 	echo
 	echo "A timeout checkpoint right after a commit (seen in some runs, on the flow that"
 	echo "triggered the commit): in captures on the taps the primary sends its FIN only on"
-	echo "resuming (the guest had queued it before the stop) and retransmits it, while the migrated"
-	echo "secondary sends nothing at all on its tap for ~4 s although it receives: its virtio-net"
-	echo "transmit stalls after the incoming migration, and the primary's FIN waits out the"
-	echo "compare timeout (3 s). Root cause not found yet (QEMU 7.2's pending-TX state across"
-	echo "stop and migration is the suspect); reported with issue 11."
+	echo "resuming (the guest had queued it before the stop) and retransmits it, while the"
+	echo "migrated secondary sends nothing on its tap for ~4 s although it receives: its"
+	echo "virtio-net transmit stalls after the incoming migration, and the primary's FIN waits"
+	echo "out the compare timeout (3 s). Root cause not found yet (QEMU 7.2's pending-TX state"
+	echo "across stop and migration is the suspect); reported with issue 11."
 	echo
 	echo "p99 over $samples samples is their maximum. TCG bounds the guests' TCP throughput"
 	echo "(both replicas' virtual CPUs are emulated on 2 shared host cores, with the dataplane"

@@ -19,7 +19,8 @@ trap 'rm -f "$SERIAL"' EXIT
 FILES=(build/colo-xdp $(ls build/tests/bpf/test_* | grep -v '\.o$') tests/e2e/10_attach.sh
 	tests/e2e/lib_tap.bash /usr/bin/bash /usr/bin/jq /usr/sbin/bpftool /usr/sbin/tc /usr/sbin/ip
 	/usr/bin/setpriv /usr/sbin/sysctl /usr/bin/nsenter /usr/bin/mountpoint
-	/usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog*.o)
+	/usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o
+	/usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog*.o)
 
 summary() {
 	echo "$((n - failed)) passed, $failed failed"
@@ -47,7 +48,8 @@ fi
 
 # The guest powers itself off when done; the time limit catches a hang (TCG: ~2 min here).
 timeout 600 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot \
-	-serial "file:$SERIAL" -kernel "$GUEST_DIR/vmlinuz" -initrd "$GUEST_DIR/kernel-floor.initrd" \
+	-serial "file:$SERIAL" -kernel "$GUEST_DIR/vmlinuz" \
+	-initrd "$GUEST_DIR/kernel-floor.initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 colo_root=$PWD"
 rc=$?
 while IFS= read -r line; do

@@ -13,8 +13,8 @@ REPLICA_MAC=02:77:00:00:00:02
 # process the adapter waits for is QEMU itself, so its exit means the tap and the QMP socket are
 # free (a shell that outlives it for a moment would let the next QEMU race the dying one).
 vm_cmd() {
-	printf '%s' "exec nsenter --net=/run/netns/${PFX}proxy qemu-system-x86_64 -accel tcg -m 128" \
-		" -smp 1 -nodefaults -no-user-config -display none -no-reboot" \
+	printf '%s' "exec nsenter --net=/run/netns/${PFX}proxy qemu-system-x86_64" \
+		" -accel tcg -m 128 -smp 1 -nodefaults -no-user-config -display none -no-reboot" \
 		" -kernel $GUEST_DIR/vmlinuz -initrd $GUEST_DIR/replica.initrd" \
 		" -append 'console=ttyS0 panic=-1 quiet colo_root=$PWD'" \
 		" -netdev tap,id=n0,ifname=$2,script=no,downscript=no,vhost=off" \
@@ -47,8 +47,8 @@ vm_stop_all() {
 	for f in "$WORK"/*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
-		[ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$WORK/" ||
-			continue
+		[ -n "$pid" ] || continue
+		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$WORK/" || continue
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break

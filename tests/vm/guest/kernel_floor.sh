@@ -29,9 +29,16 @@ run_cmocka() {
 	awk -v name="$name" '
 		/^\[==========\] Running/ { pass++ }
 		/^\[ RUN      \]/ { cur = $4; out = ""; next }
-		cur != "" && /^\[       OK \]/ { print "OK bpf " name " pass " pass ": " cur; cur = ""; next }
+		cur != "" && /^\[       OK \]/ {
+			print "OK bpf " name " pass " pass ": " cur
+			cur = ""
+			next
+		}
 		cur != "" && /^\[  (FAILED|ERROR) +\]/ {
-			print "FAIL bpf " name " pass " pass ": " cur; printf "%s", out; cur = ""; next
+			print "FAIL bpf " name " pass " pass ": " cur
+			printf "%s", out
+			cur = ""
+			next
 		}
 		cur != "" { out = out "# " $0 "\n" }
 	' "/tmp/$name.log" >"/tmp/$name.tap"
