@@ -8,17 +8,7 @@
 # test of every build/tests/bpf binary, then tests/e2e/10_attach.sh's lines (attach/detach of
 # every role and hook), and "guest: done" at the end.
 root=$(sed -n 's/.*colo_root=\([^ ]*\).*/\1/p' /proc/cmdline)
-n=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-}
+. "$root/tests/e2e/lib_tap.bash" # ok, not_ok (shipped beside 10_attach.sh)
 
 # A cmocka binary's tests as TAP lines ("bpf NAME pass P: TEST"): each RUN ends in OK or a
 # failure, which is followed by what the test printed (as comments).
