@@ -47,7 +47,7 @@ if ! scripts/guest-image.sh initrd kernel-floor tests/vm/guest/kernel_floor.sh \
 fi
 
 # The guest powers itself off when done; the time limit catches a hang (TCG: ~2 min here).
-timeout 600 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot \
+timeout 600 qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nodefaults -display none -no-reboot \
 	-serial "file:$SERIAL" -kernel "$GUEST_DIR/vmlinuz" \
 	-initrd "$GUEST_DIR/kernel-floor.initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 colo_root=$PWD"
