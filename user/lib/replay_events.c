@@ -80,9 +80,10 @@ const char *colo_side_name(enum colo_side side)
 	}
 }
 
-/* "at" for a stream offset, "seq" for a raw sequence number. */
-static const char *pos_name(const struct colo_cp_where *w)
+const char *colo_cp_pos_name(const struct colo_cp_where *w)
 {
+	if (w->pos_kind == COLO_CP_POS_NONE)
+		return NULL;
 	return w->pos_kind == COLO_CP_POS_STREAM ? "at" : "seq";
 }
 
@@ -92,7 +93,7 @@ int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *w)
 
 	put(&o, "side=%s", colo_side_name(w->side));
 	if (w->pos_kind != COLO_CP_POS_NONE)
-		put(&o, " %s=%u", pos_name(w), w->pos);
+		put(&o, " %s=%u", colo_cp_pos_name(w), w->pos);
 	if (w->waited_ns)
 		put(&o, " waited=%.1fs", w->waited_ns / 1e9);
 	return done(&o);
@@ -159,7 +160,7 @@ int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reaso
 	put(&o, ",\"side\":");
 	put_str(&o, colo_side_name(where->side));
 	if (where->pos_kind != COLO_CP_POS_NONE)
-		put(&o, ",\"%s\":%u", pos_name(where), where->pos);
+		put(&o, ",\"%s\":%u", colo_cp_pos_name(where), where->pos);
 	if (where->waited_ns) {
 		put(&o, ",\"waited\":");
 		put_time(&o, where->waited_ns);
