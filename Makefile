@@ -11,7 +11,7 @@
 #   tests/bpf/test_*.c   -> BPF_PROG_TEST_RUN binaries, with the skeletons and tests/bpf/ helpers
 #   tests/tools/*.c      -> test programs (agents, capture generators), one binary per file
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang, ASan/UBSan)
-#   bench/bench_*.c      -> microbenchmarks
+#   bench/bench_*.c      -> microbenchmarks and the feeder of QEMU's colo-compare
 #
 # make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
 
@@ -180,9 +180,11 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane (bench/dataplane.sh), then bench-compare.
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/bench_compare
+# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
+bench:
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
 	$(Q)bench/dataplane.sh
 
 bench-compare: deps
