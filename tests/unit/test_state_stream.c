@@ -608,7 +608,7 @@ static const struct bad_case bad_cases[] = {
 	{0, 128, 4, 0, 0, "opts.max_queue", "out of range"},
 	{0, 132, 4, 0, 0, "opts.max_conns", "out of range"},
 	{0, 136, 4, 4095, 0, "opts.retx_window", "out of range 4096.."},
-	{0, 140, 4, 1, 0, "reserved2", "not zero"},
+	{0, 140, 4, 1, 0, "reserved", "not zero"},
 	{0, 144, 8, 0, 0, "opts.retx_budget", "not >= 1"},
 	{0, 152, 8, 0, 0, "opts.max_held_bytes", "not >= 1"},
 	/* connection 1 (TCP) */

@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every enum's text, in one place: tables of struct colo_enum_name (what the option layer parses
- * with and the help prints) and the name functions that log lines, JSON and status use. An
+ * with and the help prints) and the name functions that log lines, JSON and status use; and
+ * colo_name_of() for the agent protocol's and the state stream's tables indexed by value. An
  * unknown value's name is "?".
  */
 #ifndef COLO_NAMES_H
 #define COLO_NAMES_H
 
+#include <stddef.h>
+
 #include "colo_xdp.h"
 #include "lib/compare.h"
+
+/* names[v], or "?" when v is past the table or names no value. */
+static inline const char *colo_name_of(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "?";
+}
+
+#define COLO_NAME_OF(table, v) colo_name_of(table, sizeof(table) / sizeof((table)[0]), v)
 
 /* One enum value and its name; a table ends with {NULL}. */
 struct colo_enum_name {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/attach_args.h"
+#include "lib/names.h"
 #include "lib/seq.h"
 #include "lib/state_stream.h"
 
@@ -90,29 +91,24 @@ static const char *const cp_state_names[COLO_STATE_CP_STATE_MAX] = {
 	[COLO_STATE_CP_BEGUN] = "begun",
 };
 
-static const char *name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "?";
-}
-
 const char *colo_state_type_name(unsigned int type)
 {
-	return name_of(type_names, COLO_STATE_TYPE_MAX, type);
+	return COLO_NAME_OF(type_names, type);
 }
 
 const char *colo_state_counter_name(unsigned int counter)
 {
-	return name_of(counter_names, COLO_STATE_NCOUNTERS, counter);
+	return COLO_NAME_OF(counter_names, counter);
 }
 
 const char *colo_state_agent_counter_name(unsigned int counter)
 {
-	return name_of(agent_counter_names, COLO_STATE_NAGENT_COUNTERS, counter);
+	return COLO_NAME_OF(agent_counter_names, counter);
 }
 
 const char *colo_state_cp_state_name(unsigned int state)
 {
-	return name_of(cp_state_names, COLO_STATE_CP_STATE_MAX, state);
+	return COLO_NAME_OF(cp_state_names, state);
 }
 
 static size_t pad8(size_t n)
@@ -173,31 +169,53 @@ static void check_fini(struct check *k)
 	free(k->hist);
 }
 
-__attribute__((format(printf, 4, 5))) static int bad(struct check *k, const char *field,
-						     uint64_t value, const char *fmt, ...)
+/* Fills k->err for field pfx.name (name alone when pfx is ""); returns -EINVAL. */
+static int vbad(struct check *k, const char *pfx, const char *name, uint64_t value, const char *fmt,
+		va_list ap)
 {
 	struct colo_state_err *e = k->err;
-	va_list ap;
 	int n;
 
 	e->index = k->index;
 	e->type = k->type;
 	e->offset = k->offset;
 	e->value = value;
-	snprintf(e->field, sizeof(e->field), "%s", field);
+	snprintf(e->field, sizeof(e->field), "%s%s%s", pfx, *pfx ? "." : "", name);
 	if (k->index < 0)
-		n = snprintf(e->msg, sizeof(e->msg), "header: %s %llu: ", field,
+		n = snprintf(e->msg, sizeof(e->msg), "header: %s %llu: ", e->field,
 			     (unsigned long long)value);
 	else
-		n = snprintf(
-			e->msg, sizeof(e->msg), "record %ld (%s) at byte %zu: %s %llu: ", k->index,
-			colo_state_type_name(k->type), k->offset, field, (unsigned long long)value);
-	if (n < 0 || (size_t)n >= sizeof(e->msg))
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
-	va_end(ap);
+		n = snprintf(e->msg, sizeof(e->msg),
+			     "record %ld (%s) at byte %zu: %s %llu: ", k->index,
+			     colo_state_type_name(k->type), k->offset, e->field,
+			     (unsigned long long)value);
+	if (n >= 0 && (size_t)n < sizeof(e->msg))
+		vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	return -EINVAL;
+}
+
+__attribute__((format(printf, 4, 5))) static int bad(struct check *k, const char *field,
+						     uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(k, "", field, value, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+__attribute__((format(printf, 5, 6))) static int
+bad_in(struct check *k, const char *pfx, const char *name, uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(k, pfx, name, value, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 #define CHECK(cond, field, value, ...)                                                             \
@@ -206,26 +224,19 @@ __attribute__((format(printf, 4, 5))) static int bad(struct check *k, const char
 			return bad(k, field, value, __VA_ARGS__);                                  \
 	} while (0)
 
+/* The same for field pfx.name: the name is put together only when the check fails. */
+#define CHECK_IN(cond, pfx, name, value, ...)                                                      \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return bad_in(k, pfx, name, value, __VA_ARGS__);                           \
+	} while (0)
+
 /* ---- native-order field access ---------------------------------------------------------- */
 
 struct cur {
 	const uint8_t *p;
 	size_t off;
 };
-
-static uint8_t get8(struct cur *c)
-{
-	return c->p[c->off++];
-}
-
-static uint16_t get16(struct cur *c)
-{
-	uint16_t v;
-
-	memcpy(&v, c->p + c->off, sizeof(v));
-	c->off += sizeof(v);
-	return v;
-}
 
 static uint32_t get32(struct cur *c)
 {
@@ -236,51 +247,16 @@ static uint32_t get32(struct cur *c)
 	return v;
 }
 
-static uint64_t get64(struct cur *c)
-{
-	uint64_t v;
-
-	memcpy(&v, c->p + c->off, sizeof(v));
-	c->off += sizeof(v);
-	return v;
-}
-
-static void get_bytes(struct cur *c, void *dst, size_t n)
-{
-	memcpy(dst, c->p + c->off, n);
-	c->off += n;
-}
-
 struct put {
 	uint8_t *p;
 	size_t off;
 };
-
-static void put8(struct put *o, uint8_t v)
-{
-	o->p[o->off++] = v;
-}
-
-static void put16(struct put *o, uint16_t v)
-{
-	memcpy(o->p + o->off, &v, sizeof(v));
-	o->off += sizeof(v);
-}
 
 static void put32(struct put *o, uint32_t v)
 {
 	memcpy(o->p + o->off, &v, sizeof(v));
 	o->off += sizeof(v);
 }
-
-static void put64(struct put *o, uint64_t v)
-{
-	memcpy(o->p + o->off, &v, sizeof(v));
-	o->off += sizeof(v);
-}
-
-/* Encodes one record's body; n: how much of its variable part (meaning per type). */
-typedef void (*put_fn)(struct put *o, const void *rec, uint32_t n);
 
 static void put_bytes(struct put *o, const void *src, size_t n)
 {
@@ -289,7 +265,69 @@ static void put_bytes(struct put *o, const void *src, size_t n)
 	o->off += n;
 }
 
+/* Encodes one record's body; n: how much of its variable part (meaning per type). */
+typedef void (*put_fn)(struct put *o, const void *rec, uint32_t n);
+
+/*
+ * A body's fixed part as a table: each field is stored as the struct holds it (native order,
+ * no padding between fields in the stream). A field without a name is reserved: written as
+ * zeros, and must read as zeros.
+ */
+struct field {
+	const char *name;
+	uint16_t off;  /* in the record's struct */
+	uint16_t size; /* in the stream, and in the struct */
+};
+
+#define FIELD(type, member)                                                                        \
+	{                                                                                          \
+#member, offsetof(type, member), sizeof(((type *)0)->member)                       \
+	}
+#define RESERVED(n)                                                                                \
+	{                                                                                          \
+		NULL, 0, n                                                                         \
+	}
+#define ARRAY_LEN(a)	      (sizeof(a) / sizeof((a)[0]))
+#define GET_FIELDS(c, t, rec) get_fields(c, t, ARRAY_LEN(t), rec)
+#define PUT_FIELDS(o, t, rec) put_fields(o, t, ARRAY_LEN(t), rec)
+
+/* Copies the fields at c into rec; returns the OR of the reserved bytes (0: all zero). */
+static uint32_t get_fields(struct cur *c, const struct field *t, size_t n, void *rec)
+{
+	uint32_t reserved = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].name)
+			memcpy((uint8_t *)rec + t[i].off, c->p + c->off, t[i].size);
+		else
+			for (j = 0; j < t[i].size; j++)
+				reserved |= c->p[c->off + j];
+		c->off += t[i].size;
+	}
+	return reserved;
+}
+
+/* Writes rec's fields at o, whose bytes are zero already (reserved fields stay so). */
+static void put_fields(struct put *o, const struct field *t, size_t n, const void *rec)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].name)
+			memcpy(o->p + o->off, (const uint8_t *)rec + t[i].off, t[i].size);
+		o->off += t[i].size;
+	}
+}
+
 /* ---- shared field checks ---------------------------------------------------------------- */
+
+/* "arr[i]", the prefix of an array entry's field names (CHECK_IN makes it only on failure). */
+static const char *entry(char *buf, size_t len, const char *arr, uint32_t i)
+{
+	snprintf(buf, len, "%s[%u]", arr, i);
+	return buf;
+}
 
 static bool all_zero(const void *p, size_t n)
 {
@@ -308,41 +346,16 @@ static bool v4_mapped(const uint8_t *a)
 	return !memcmp(a, prefix, sizeof(prefix));
 }
 
-static void get_key(struct cur *c, struct colo_flow_key *key)
-{
-	get_bytes(c, key->saddr, 16);
-	get_bytes(c, key->daddr, 16);
-	get_bytes(c, &key->sport, 2);
-	get_bytes(c, &key->dport, 2);
-	key->proto = get8(c);
-	key->family = get8(c);
-	get_bytes(c, key->pad, 2);
-}
-
-static void put_key(struct put *o, const struct colo_flow_key *key)
-{
-	put_bytes(o, key->saddr, 16);
-	put_bytes(o, key->daddr, 16);
-	put_bytes(o, &key->sport, 2);
-	put_bytes(o, &key->dport, 2);
-	put8(o, key->proto);
-	put8(o, key->family);
-	put_bytes(o, key->pad, 2);
-}
-
 /* A flow key as the comparator makes it; pfx is the field's name ("key", "flow"). */
 static int check_key(struct check *k, const char *pfx, const struct colo_flow_key *key)
 {
-	char f[24];
-
-	snprintf(f, sizeof(f), "%s.family", pfx);
-	CHECK(key->family == 4 || key->family == 6, f, key->family, "not 4 or 6");
-	snprintf(f, sizeof(f), "%s.saddr", pfx);
-	CHECK(key->family == 6 || v4_mapped(key->saddr), f, 0, "IPv4 address not ::ffff:a.b.c.d");
-	snprintf(f, sizeof(f), "%s.daddr", pfx);
-	CHECK(key->family == 6 || v4_mapped(key->daddr), f, 0, "IPv4 address not ::ffff:a.b.c.d");
-	snprintf(f, sizeof(f), "%s.pad", pfx);
-	CHECK(all_zero(key->pad, sizeof(key->pad)), f, key->pad[0] | key->pad[1] << 8, "not zero");
+	CHECK_IN(key->family == 4 || key->family == 6, pfx, "family", key->family, "not 4 or 6");
+	CHECK_IN(key->family == 6 || v4_mapped(key->saddr), pfx, "saddr", 0,
+		 "IPv4 address not ::ffff:a.b.c.d");
+	CHECK_IN(key->family == 6 || v4_mapped(key->daddr), pfx, "daddr", 0,
+		 "IPv4 address not ::ffff:a.b.c.d");
+	CHECK_IN(all_zero(key->pad, sizeof(key->pad)), pfx, "pad", key->pad[0] | key->pad[1] << 8,
+		 "not zero");
 	return 0;
 }
 
@@ -357,10 +370,7 @@ static int check_time(struct check *k, const char *field, uint64_t t)
 static int zero_unless(struct check *k, const char *pfx, const char *name, uint64_t v, bool ok,
 		       const char *why)
 {
-	char f[40];
-
-	snprintf(f, sizeof(f), "%s%s%s", pfx, *pfx ? "." : "", name);
-	CHECK(ok || !v, f, v, "not 0 %s", why);
+	CHECK_IN(ok || !v, pfx, name, v, "not 0 %s", why);
 	return 0;
 }
 
@@ -407,33 +417,33 @@ static int read_header(struct check *k, const uint8_t *buf, size_t len)
 
 /* ---- global ------------------------------------------------------------------------------- */
 
+#define G(member) FIELD(struct colo_state_global, member)
+
+static const struct field global_fields[] = {
+	G(instance),
+	G(boot_id),
+	G(written_ns),
+	G(flags),
+	RESERVED(4),
+	G(opts.shards),
+	G(opts.hook),
+	G(opts.xdp_mode),
+	G(opts.release),
+	G(opts.ifindex),
+	G(opts.split_segs),
+	G(opts.max_queue),
+	G(opts.max_conns),
+	G(opts.retx_window),
+	RESERVED(4),
+	G(opts.retx_budget),
+	G(opts.max_held_bytes),
+	G(counters),
+};
+
 static void put_global(struct put *o, const void *rec, uint32_t n)
 {
-	const struct colo_state_global *g = rec;
-	const struct colo_state_options *op = &g->opts;
-	unsigned int i;
-
 	(void)n;
-	put_bytes(o, g->instance, COLO_STATE_INSTANCE_LEN);
-	put_bytes(o, g->boot_id, 16);
-	put64(o, g->written_ns);
-	put32(o, g->flags);
-	put32(o, 0);
-	put32(o, op->shards);
-	put32(o, op->hook);
-	put32(o, op->xdp_mode);
-	put32(o, op->release);
-	for (i = 0; i < COLO_ROLE_MAX; i++)
-		put32(o, op->ifindex[i]);
-	put32(o, op->split_segs);
-	put32(o, op->max_queue);
-	put32(o, op->max_conns);
-	put32(o, op->retx_window);
-	put32(o, 0);
-	put64(o, op->retx_budget);
-	put64(o, op->max_held_bytes);
-	for (i = 0; i < COLO_STATE_NCOUNTERS; i++)
-		put64(o, g->counters[i]);
+	PUT_FIELDS(o, global_fields, rec);
 }
 
 static int check_instance(struct check *k, const char *name)
@@ -513,42 +523,19 @@ static int match_expect(struct check *k, const struct colo_state_global *g)
 
 static int read_global(struct check *k, struct cur *c, uint32_t len, struct colo_state_global *g)
 {
-	struct colo_state_options *o = &g->opts;
-	uint32_t reserved, reserved2;
-	unsigned int i;
+	uint32_t reserved;
 	int r;
 
 	CHECK(!k->have_global, "type", k->type, "a second global record");
 	CHECK(len == GLOBAL_LEN, "length", len, "a global record is %u bytes", GLOBAL_LEN);
 	memset(g, 0, sizeof(*g));
-	get_bytes(c, g->instance, COLO_STATE_INSTANCE_LEN);
-	get_bytes(c, g->boot_id, 16);
-	g->written_ns = get64(c);
-	g->flags = get32(c);
-	reserved = get32(c);
-	o->shards = get32(c);
-	o->hook = get32(c);
-	o->xdp_mode = get32(c);
-	o->release = get32(c);
-	for (i = 0; i < COLO_ROLE_MAX; i++)
-		o->ifindex[i] = get32(c);
-	o->split_segs = get32(c);
-	o->max_queue = get32(c);
-	o->max_conns = get32(c);
-	o->retx_window = get32(c);
-	reserved2 = get32(c);
-	o->retx_budget = get64(c);
-	o->max_held_bytes = get64(c);
-	for (i = 0; i < COLO_STATE_NCOUNTERS; i++)
-		g->counters[i] = get64(c);
-
+	reserved = GET_FIELDS(c, global_fields, g);
+	CHECK(!reserved, "reserved", reserved, "not zero");
 	r = check_instance(k, g->instance);
 	if (r)
 		return r;
 	CHECK(!(g->flags & ~COLO_STATE_G_FAILOVER), "flags", g->flags, "unknown bits");
-	CHECK(!reserved, "reserved", reserved, "not zero");
-	CHECK(!reserved2, "reserved2", reserved2, "not zero");
-	r = check_options(k, o);
+	r = check_options(k, &g->opts);
 	if (!r && k->expect)
 		r = match_expect(k, g);
 	if (r)
@@ -560,66 +547,38 @@ static int read_global(struct check *k, struct cur *c, uint32_t len, struct colo
 
 /* ---- connection ------------------------------------------------------------------------- */
 
-static void put_side(struct put *o, const struct colo_state_side *s)
-{
-	put8(o, s->tcp_state);
-	put8(o, s->flags);
-	put8(o, s->syn_flags);
-	put8(o, 0);
-	put32(o, s->isn);
-	put32(o, s->syn_ack);
-	put32(o, s->syn_tsval);
-	put32(o, s->max_ack);
-	put32(o, s->rst);
-}
+#define C(member) FIELD(struct colo_state_conn, member)
+#define S(member) FIELD(struct colo_state_side, member)
+
+static const struct field conn_head_fields[] = {
+	C(id),	    C(shard),	C(key),	       C(flags),     C(debt),
+	C(last_ns), C(nframes), C(seq_offset), C(ts_offset), C(next),
+	C(start),   C(floor),	C(p_high),     C(fin_seq),   RESERVED(4),
+};
+
+static const struct field side_fields[] = {
+	S(tcp_state), S(flags),	    S(syn_flags), RESERVED(1), S(isn),
+	S(syn_ack),   S(syn_tsval), S(max_ack),	  S(rst),
+};
+
+static const struct field conn_tail_fields[] = {C(hist_len), RESERVED(4)};
+/* History entries: u32 seq, u32 len, u64 hash, exactly as struct colo_state_retx holds them. */
+_Static_assert(sizeof(struct colo_state_retx) == RETX_LEN &&
+		       offsetof(struct colo_state_retx, len) == 4 &&
+		       offsetof(struct colo_state_retx, hash) == 8,
+	       "history entry layout");
 
 /* Writes the first nhist history entries (all but when hist_len is out of range). */
 static void put_conn(struct put *o, const void *rec, uint32_t nhist)
 {
 	const struct colo_state_conn *cn = rec;
-	unsigned int i;
+	uint32_t i;
 
-	put32(o, cn->id);
-	put32(o, cn->shard);
-	put_key(o, &cn->key);
-	put32(o, cn->flags);
-	put32(o, cn->debt);
-	put64(o, cn->last_ns);
-	put32(o, cn->nframes[COLO_SIDE_PRIMARY]);
-	put32(o, cn->nframes[COLO_SIDE_SECONDARY]);
-	put32(o, cn->seq_offset);
-	put32(o, cn->ts_offset);
-	put32(o, cn->next);
-	put32(o, cn->start);
-	put32(o, cn->floor);
-	put32(o, cn->p_high);
-	put32(o, cn->fin_seq);
-	put32(o, 0);
-	put_side(o, &cn->side[COLO_SIDE_PRIMARY]);
-	put_side(o, &cn->side[COLO_SIDE_SECONDARY]);
-	put32(o, cn->hist_len);
-	put32(o, 0);
-	for (i = 0; i < nhist; i++) {
-		put32(o, cn->hist[i].seq);
-		put32(o, cn->hist[i].len);
-		put64(o, cn->hist[i].hash);
-	}
-}
-
-static uint32_t get_side(struct cur *c, struct colo_state_side *s)
-{
-	uint32_t reserved;
-
-	s->tcp_state = get8(c);
-	s->flags = get8(c);
-	s->syn_flags = get8(c);
-	reserved = get8(c);
-	s->isn = get32(c);
-	s->syn_ack = get32(c);
-	s->syn_tsval = get32(c);
-	s->max_ack = get32(c);
-	s->rst = get32(c);
-	return reserved;
+	PUT_FIELDS(o, conn_head_fields, cn);
+	for (i = 0; i < COLO_SIDE_MAX; i++)
+		PUT_FIELDS(o, side_fields, &cn->side[i]);
+	PUT_FIELDS(o, conn_tail_fields, cn);
+	put_bytes(o, cn->hist, (size_t)nhist * RETX_LEN);
 }
 
 static int check_side(struct check *k, const struct colo_state_side *s, bool tcp, int i)
@@ -627,15 +586,12 @@ static int check_side(struct check *k, const struct colo_state_side *s, bool tcp
 	static const char *const pfx[COLO_SIDE_MAX] = {"primary", "secondary"};
 	bool syn = s->flags & COLO_STATE_SIDE_SYN_SEEN, ts = s->flags & COLO_STATE_SIDE_SYN_TS;
 	const char *p = pfx[i];
-	char f[32];
 	int r;
 
-	snprintf(f, sizeof(f), "%s.tcp_state", p);
-	CHECK(s->tcp_state <= COLO_TCP_CLOSED, f, s->tcp_state, "out of range 0..%u",
-	      COLO_TCP_CLOSED);
-	snprintf(f, sizeof(f), "%s.flags", p);
-	CHECK(!(s->flags & ~COLO_STATE_SIDE_ALL), f, s->flags, "unknown bits");
-	CHECK(syn || !ts, f, s->flags, "syn_ts without syn_seen");
+	CHECK_IN(s->tcp_state <= COLO_TCP_CLOSED, p, "tcp_state", s->tcp_state,
+		 "out of range 0..%u", COLO_TCP_CLOSED);
+	CHECK_IN(!(s->flags & ~COLO_STATE_SIDE_ALL), p, "flags", s->flags, "unknown bits");
+	CHECK_IN(syn || !ts, p, "flags", s->flags, "syn_ts without syn_seen");
 	r = zero_unless(k, p, "tcp_state", s->tcp_state, tcp, "for a non-TCP flow");
 	r = r ?: zero_unless(k, p, "flags", s->flags, tcp, "for a non-TCP flow");
 	r = r ?: zero_unless(k, p, "syn_flags", s->syn_flags, syn, "without syn_seen");
@@ -688,17 +644,16 @@ static int read_hist(struct check *k, struct cur *c, uint32_t n)
 		k->hist = e;
 		k->hist_cap = n;
 	}
+	if (n) /* the entries are stored as the struct holds them (asserted above) */
+		memcpy(k->hist, c->p + c->off, (size_t)n * RETX_LEN);
+	c->off += (size_t)n * RETX_LEN;
 	for (i = 0; i < n; i++) {
 		e = &k->hist[i];
-		e->seq = get32(c);
-		e->len = get32(c);
-		e->hash = get64(c);
-		snprintf(f, sizeof(f), "hist[%u].len", i);
-		CHECK(e->len >= 1 && e->len <= COLO_MAX_FRAME, f, e->len, "out of range 1..%u",
-		      COLO_MAX_FRAME);
-		snprintf(f, sizeof(f), "hist[%u].seq", i);
-		CHECK(!i || seq_le(e[-1].seq + e[-1].len, e->seq), f, e->seq,
-		      "overlaps or precedes the entry before (%u+%u)", e[-1].seq, e[-1].len);
+		CHECK_IN(e->len >= 1 && e->len <= COLO_MAX_FRAME, entry(f, sizeof(f), "hist", i),
+			 "len", e->len, "out of range 1..%u", COLO_MAX_FRAME);
+		CHECK_IN(!i || seq_le(e[-1].seq + e[-1].len, e->seq),
+			 entry(f, sizeof(f), "hist", i), "seq", e->seq,
+			 "overlaps or precedes the entry before (%u+%u)", e[-1].seq, e[-1].len);
 	}
 	return 0;
 }
@@ -823,26 +778,10 @@ static int read_conn(struct check *k, struct cur *c, uint32_t len, struct colo_s
 	CHECK(len >= CONN_FIXED, "length", len, "a connection record is at least %u bytes",
 	      CONN_FIXED);
 	memset(cn, 0, sizeof(*cn));
-	cn->id = get32(c);
-	cn->shard = get32(c);
-	get_key(c, &cn->key);
-	cn->flags = get32(c);
-	cn->debt = get32(c);
-	cn->last_ns = get64(c);
-	cn->nframes[COLO_SIDE_PRIMARY] = get32(c);
-	cn->nframes[COLO_SIDE_SECONDARY] = get32(c);
-	cn->seq_offset = get32(c);
-	cn->ts_offset = get32(c);
-	cn->next = get32(c);
-	cn->start = get32(c);
-	cn->floor = get32(c);
-	cn->p_high = get32(c);
-	cn->fin_seq = get32(c);
-	reserved |= get32(c);
+	reserved = GET_FIELDS(c, conn_head_fields, cn);
 	for (i = 0; i < COLO_SIDE_MAX; i++)
-		reserved |= get_side(c, &cn->side[i]);
-	cn->hist_len = get32(c);
-	reserved |= get32(c);
+		reserved |= GET_FIELDS(c, side_fields, &cn->side[i]);
+	reserved |= GET_FIELDS(c, conn_tail_fields, cn);
 	CHECK(cn->hist_len <= hist_max(k), "hist_len", cn->hist_len,
 	      "over %u entries (retx_window / %u)", hist_max(k), COLO_STATE_HIST_BYTES);
 	CHECK(len == CONN_FIXED + cn->hist_len * RETX_LEN, "length", len,
@@ -858,25 +797,20 @@ static int read_conn(struct check *k, struct cur *c, uint32_t len, struct colo_s
 
 /* ---- frame -------------------------------------------------------------------------------- */
 
+#define FR(member) FIELD(struct colo_state_frame, member)
+
+static const struct field frame_fields[] = {
+	FR(conn),      FR(side),	FR(rec_flags),	FR(gso_size),	 FR(time_ns),
+	FR(frame_len), FR(gso_type),	FR(csum_start), FR(csum_offset), FR(l3_off),
+	FR(l4_off),    FR(payload_off), FR(l4_proto),	FR(family),	 FR(len),
+};
+
 /* Writes n bytes of data (f->len, or 0 when it is out of range). */
 static void put_frame(struct put *o, const void *rec, uint32_t n)
 {
 	const struct colo_state_frame *f = rec;
-	put32(o, f->conn);
-	put8(o, f->side);
-	put8(o, f->rec_flags);
-	put16(o, f->gso_size);
-	put64(o, f->time_ns);
-	put32(o, f->frame_len);
-	put32(o, f->gso_type);
-	put16(o, f->csum_start);
-	put16(o, f->csum_offset);
-	put16(o, f->l3_off);
-	put16(o, f->l4_off);
-	put16(o, f->payload_off);
-	put8(o, f->l4_proto);
-	put8(o, f->family);
-	put32(o, f->len);
+
+	PUT_FIELDS(o, frame_fields, f);
 	put_bytes(o, f->data, n);
 }
 
@@ -947,21 +881,7 @@ static int read_frame(struct check *k, struct cur *c, uint32_t len, struct colo_
 	CHECK(len >= FRAME_FIXED, "length", len, "a frame record is at least %u bytes",
 	      FRAME_FIXED);
 	memset(f, 0, sizeof(*f));
-	f->conn = get32(c);
-	f->side = get8(c);
-	f->rec_flags = get8(c);
-	f->gso_size = get16(c);
-	f->time_ns = get64(c);
-	f->frame_len = get32(c);
-	f->gso_type = get32(c);
-	f->csum_start = get16(c);
-	f->csum_offset = get16(c);
-	f->l3_off = get16(c);
-	f->l4_off = get16(c);
-	f->payload_off = get16(c);
-	f->l4_proto = get8(c);
-	f->family = get8(c);
-	f->len = get32(c);
+	GET_FIELDS(c, frame_fields, f);
 	f->data = c->p + c->off;
 	CHECK(f->len >= 1 && f->len <= COLO_MAX_FRAME, "len", f->len, "out of range 1..%u",
 	      COLO_MAX_FRAME);
@@ -976,23 +896,17 @@ static int read_frame(struct check *k, struct cur *c, uint32_t len, struct colo_
 
 /* ---- checkpoint in flight ---------------------------------------------------------------- */
 
+#define CP(member) FIELD(struct colo_state_checkpoint, member)
+
+static const struct field checkpoint_fields[] = {
+	CP(id),		CP(reason),	    CP(state),	 CP(shard),	CP(flow),      CP(time_ns),
+	CP(where_side), CP(where_pos_kind), RESERVED(2), CP(where_pos), CP(waited_ns), CP(covered),
+};
+
 static void put_checkpoint(struct put *o, const void *rec, uint32_t n)
 {
-	const struct colo_state_checkpoint *cp = rec;
-
 	(void)n;
-	put32(o, cp->id);
-	put32(o, cp->reason);
-	put32(o, cp->state);
-	put32(o, cp->shard);
-	put_key(o, &cp->flow);
-	put64(o, cp->time_ns);
-	put8(o, cp->where_side);
-	put8(o, cp->where_pos_kind);
-	put16(o, 0);
-	put32(o, cp->where_pos);
-	put64(o, cp->waited_ns);
-	put64(o, cp->covered);
+	PUT_FIELDS(o, checkpoint_fields, rec);
 }
 
 static int check_checkpoint(struct check *k, const struct colo_state_checkpoint *cp)
@@ -1030,24 +944,13 @@ static int check_checkpoint(struct check *k, const struct colo_state_checkpoint 
 static int read_checkpoint(struct check *k, struct cur *c, uint32_t len,
 			   struct colo_state_checkpoint *cp)
 {
-	uint16_t reserved;
+	uint32_t reserved;
 	int r;
 
 	CHECK(len == CHECKPOINT_LEN, "length", len, "a checkpoint record is %u bytes",
 	      CHECKPOINT_LEN);
 	memset(cp, 0, sizeof(*cp));
-	cp->id = get32(c);
-	cp->reason = get32(c);
-	cp->state = get32(c);
-	cp->shard = get32(c);
-	get_key(c, &cp->flow);
-	cp->time_ns = get64(c);
-	cp->where_side = get8(c);
-	cp->where_pos_kind = get8(c);
-	reserved = get16(c);
-	cp->where_pos = get32(c);
-	cp->waited_ns = get64(c);
-	cp->covered = get64(c);
+	reserved = GET_FIELDS(c, checkpoint_fields, cp);
 	CHECK(!reserved, "reserved", reserved, "not zero");
 	r = check_checkpoint(k, cp);
 	if (r)
@@ -1059,37 +962,31 @@ static int read_checkpoint(struct check *k, struct cur *c, uint32_t len,
 
 /* ---- agent session ------------------------------------------------------------------------ */
 
+#define A(member) FIELD(struct colo_state_agent, member)
+#define U(member) FIELD(struct colo_state_unacked, member)
+
+static const struct field agent_fields[] = {
+	A(listen_fd),	  A(conn_fd),	   A(state),	  A(txid),     A(tx_seq),
+	A(rx_seq),	  A(peer_version), A(hello_sent), RESERVED(1), A(peer_features),
+	A(unacked_count), A(rx_len),	   A(tx_len),	  A(features),
+};
+
+static const struct field unacked_fields[] = {U(type), RESERVED(2), U(seq), U(txid)};
+static const struct field agent_counter_fields[] = {A(counters)};
+
 /* Writes the rx and tx bytes when their lengths are in range (with_bytes). */
 static void put_agent(struct put *o, const void *rec, uint32_t with_bytes)
 {
 	const struct colo_state_agent *a = rec;
 	unsigned int i;
 
-	put32(o, (uint32_t)a->listen_fd);
-	put32(o, (uint32_t)a->conn_fd);
-	put32(o, a->state);
-	put32(o, a->txid);
-	put32(o, a->tx_seq);
-	put32(o, a->rx_seq);
-	put16(o, a->peer_version);
-	put8(o, a->hello_sent);
-	put8(o, 0);
-	put32(o, a->peer_features);
-	put32(o, a->unacked_count);
-	put32(o, a->rx_len);
-	put32(o, a->tx_len);
-	put32(o, a->features);
-	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++) {
-		const struct colo_state_unacked *u = &a->unacked[i];
-		bool used = i < a->unacked_count;
-
-		put16(o, used ? u->type : 0);
-		put16(o, 0);
-		put32(o, used ? u->seq : 0);
-		put32(o, used ? u->txid : 0);
-	}
-	for (i = 0; i < COLO_STATE_NAGENT_COUNTERS; i++)
-		put64(o, a->counters[i]);
+	PUT_FIELDS(o, agent_fields, a);
+	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++)
+		if (i < a->unacked_count) /* the unused entries stay zero */
+			PUT_FIELDS(o, unacked_fields, &a->unacked[i]);
+		else
+			o->off += UNACKED_LEN;
+	PUT_FIELDS(o, agent_counter_fields, a);
 	if (!with_bytes)
 		return;
 	put_bytes(o, a->rx, a->rx_len);
@@ -1111,16 +1008,16 @@ static int check_unacked(struct check *k, const struct colo_state_agent *a)
 
 	for (i = 0; i < a->unacked_count; i++) {
 		u = &a->unacked[i];
-		snprintf(f, sizeof(f), "unacked[%u].type", i);
-		CHECK(u->type == COLO_AGENT_CHECKPOINT_REQUEST, f, u->type,
-		      "the dataplane waits for acks of requests only (%u)",
-		      COLO_AGENT_CHECKPOINT_REQUEST);
-		snprintf(f, sizeof(f), "unacked[%u].seq", i);
-		CHECK(seq_le(u->seq, a->tx_seq), f, u->seq, "after tx_seq %u", a->tx_seq);
-		CHECK(!i || seq_le(u[-1].seq + 1, u->seq), f, u->seq,
-		      "not after the entry before (%u)", u[-1].seq);
-		snprintf(f, sizeof(f), "unacked[%u].txid", i);
-		CHECK(u->txid >= 1, f, u->txid, "not >= 1");
+		CHECK_IN(u->type == COLO_AGENT_CHECKPOINT_REQUEST,
+			 entry(f, sizeof(f), "unacked", i), "type", u->type,
+			 "the dataplane waits for acks of requests only (%u)",
+			 COLO_AGENT_CHECKPOINT_REQUEST);
+		CHECK_IN(seq_le(u->seq, a->tx_seq), entry(f, sizeof(f), "unacked", i), "seq",
+			 u->seq, "after tx_seq %u", a->tx_seq);
+		CHECK_IN(!i || seq_le(u[-1].seq + 1, u->seq), entry(f, sizeof(f), "unacked", i),
+			 "seq", u->seq, "not after the entry before (%u)", u[-1].seq);
+		CHECK_IN(u->txid >= 1, entry(f, sizeof(f), "unacked", i), "txid", u->txid,
+			 "not >= 1");
 	}
 	return 0;
 }
@@ -1202,33 +1099,15 @@ static int read_agent(struct check *k, struct cur *c, uint32_t len, struct colo_
 	CHECK(len >= AGENT_FIXED, "length", len, "an agent record is at least %u bytes",
 	      AGENT_FIXED);
 	memset(a, 0, sizeof(*a));
-	a->listen_fd = (int32_t)get32(c);
-	a->conn_fd = (int32_t)get32(c);
-	a->state = get32(c);
-	a->txid = get32(c);
-	a->tx_seq = get32(c);
-	a->rx_seq = get32(c);
-	a->peer_version = get16(c);
-	a->hello_sent = get8(c);
-	reserved |= get8(c);
-	a->peer_features = get32(c);
-	a->unacked_count = get32(c);
-	a->rx_len = get32(c);
-	a->tx_len = get32(c);
-	a->features = get32(c);
+	reserved = GET_FIELDS(c, agent_fields, a);
 	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++) {
 		struct colo_state_unacked *u = &a->unacked[i];
 
-		u->type = get16(c);
-		reserved |= get16(c);
-		u->seq = get32(c);
-		u->txid = get32(c);
-		/* Entries past the count are reserved. */
-		if (i >= a->unacked_count)
+		reserved |= GET_FIELDS(c, unacked_fields, u);
+		if (i >= a->unacked_count) /* entries past the count are reserved */
 			reserved |= u->type | u->seq | u->txid;
 	}
-	for (i = 0; i < COLO_STATE_NAGENT_COUNTERS; i++)
-		a->counters[i] = get64(c);
+	GET_FIELDS(c, agent_counter_fields, a);
 	CHECK(a->rx_len < COLO_AGENT_MAX_MSG, "rx_len", a->rx_len,
 	      "not short of one message (%u bytes)", COLO_AGENT_MAX_MSG);
 	CHECK(a->tx_len <= COLO_STATE_AGENT_MAX_OUT, "tx_len", a->tx_len, "over %u",
