@@ -11,7 +11,7 @@
 #   tests/bpf/test_*.c   -> BPF_PROG_TEST_RUN binaries, with the skeletons and tests/bpf/ helpers
 #   tests/tools/*.c      -> test programs (agents, capture generators), one binary per file
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang, ASan/UBSan)
-#   bench/bench_*.c      -> microbenchmarks
+#   bench/bench_*.c      -> microbenchmarks and the feeder of QEMU's colo-compare
 #
 # make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
 
@@ -75,7 +75,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build
+.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -108,6 +108,17 @@ $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# -V/--version: git describe, else the VERSION file of a tree without git. Rewritten only when it
+# changes, so that it rebuilds only the one object that includes it.
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo unknown)
+
+$(BUILD)/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '#define COLO_VERSION "$(VERSION)"' >$@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(BUILD)/user/cli.o: $(BUILD)/version.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -169,9 +180,11 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane (bench/dataplane.sh), then bench-compare.
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/bench_compare
+# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
+bench:
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
 	$(Q)bench/dataplane.sh
 
 bench-compare: deps

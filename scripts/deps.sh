@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
+# Install every Debian package that colo-xdp's build, tests and demo need; with the argument
+# `bench` also what only make bench needs (QEMU, whose colo-compare it measures beside ours).
+# Idempotent.
 set -euo pipefail
 
 PKGS=(
@@ -9,6 +11,12 @@ PKGS=(
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq python3-prometheus-client
 )
+if [ "${1:-}" = bench ]; then
+	PKGS+=(qemu-system-x86)
+elif [ $# -gt 0 ]; then
+	echo "deps.sh: unknown argument '$1' (none, or bench)" >&2
+	exit 2
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

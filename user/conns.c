@@ -8,18 +8,7 @@
 #include "clock.h"
 #include "conns.h"
 #include "lib/frame.h"
-#include "lib/replay_events.h"
-
-static const char *tcp_state_name(__u8 s)
-{
-	static const char *const names[] = {
-		[COLO_TCP_NONE] = "none",	  [COLO_TCP_SYN_SENT] = "syn_sent",
-		[COLO_TCP_SYN_RECV] = "syn_recv", [COLO_TCP_ESTABLISHED] = "established",
-		[COLO_TCP_FIN_SENT] = "fin_sent", [COLO_TCP_CLOSED] = "closed",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
-}
+#include "lib/names.h"
 
 /* Milliseconds from t (CLOCK_MONOTONIC ns) to now; null for t 0. */
 static json_t *age_ms(uint64_t now, uint64_t t)
@@ -47,9 +36,9 @@ static json_t *entry_new(const struct colo_flow_key *key, const struct colo_conn
 	if (key->proto == IPPROTO_TCP)
 		json_object_set_new(o, "state",
 				    json_pack("{s:s,s:s}", "primary",
-					      tcp_state_name(ct->state[COLO_SIDE_PRIMARY]),
+					      colo_tcp_state_name(ct->state[COLO_SIDE_PRIMARY]),
 					      "secondary",
-					      tcp_state_name(ct->state[COLO_SIDE_SECONDARY])));
+					      colo_tcp_state_name(ct->state[COLO_SIDE_SECONDARY])));
 	else
 		json_object_set_new(o, "state", json_null());
 	json_object_set_new(o, "kernel",
@@ -62,9 +51,14 @@ static json_t *entry_new(const struct colo_flow_key *key, const struct colo_conn
 	return o;
 }
 
-static json_t *offset_of(const struct colo_conn *ct)
+/* The offset the rewriter applies to the flow (colo_offsets), or null. */
+static json_t *offset_of(const struct colo_instance *inst, const struct colo_flow_key *key)
 {
-	return ct && ct->flags & COLO_CONN_SEQ_OFFSET ? json_integer(ct->seq_offset) : json_null();
+	struct colo_offsets off;
+
+	if (bpf_map_lookup_elem(inst->offsets_fd, key, &off) || !(off.flags & COLO_OFFSET_SEQ))
+		return json_null();
+	return json_integer(off.seq_offset);
 }
 
 static json_t *daemon_entry(const struct colo_cmp_conn_info *ci, int ct_fd, unsigned int shard,
@@ -146,7 +140,7 @@ json_t *colo_conns_offline_json(const struct colo_instance *inst)
 		e = entry_new(&key, &ct, now);
 		if (!e)
 			continue;
-		json_object_set_new(e, "offset", offset_of(&ct));
+		json_object_set_new(e, "offset", offset_of(inst, &key));
 		json_array_append_new(list, e);
 	}
 	if (!list) {

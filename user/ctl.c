@@ -4,8 +4,8 @@
  * (user/control.c), or, when none serves the instance, read the pinned maps alone.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,75 +285,75 @@ static int print_stats(const char *instance, enum ctl_format fmt)
 	return r;
 }
 
-enum { OPT_INSTANCE = 0x100, OPT_WATCH, OPT_PROMETHEUS, OPT_FLOW, OPT_SORT };
+struct stats_opts {
+	const char *instance;
+	bool json, prometheus;
+	uint32_t watch_s;
+};
 
-static const struct option stats_options[] = {{"instance", required_argument, NULL, OPT_INSTANCE},
-					      {"json", no_argument, NULL, 'j'},
-					      {"watch", required_argument, NULL, OPT_WATCH},
-					      {"prometheus", no_argument, NULL, OPT_PROMETHEUS},
-					      {}};
+static const struct colo_opt stats_opt_table[] = {
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct stats_opts, instance),
+	 .arg = "NAME",
+	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{.name = "json",
+	 .short_name = 'j',
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct stats_opts, json),
+	 .help = "the control socket's reply, one JSON line"},
+	{.name = "prometheus",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct stats_opts, prometheus),
+	 .help = "Prometheus text format (what run --metrics-file writes)"},
+	{.name = "watch",
+	 .type = COLO_OPT_U32,
+	 .offset = offsetof(struct stats_opts, watch_s),
+	 .arg = "S",
+	 .help = "print again every S seconds until interrupted",
+	 .min = 1,
+	 .max = 86400},
+	{},
+};
 
-static bool parse_instance(const char *cmd, const char *arg, const char **instance)
-{
-	if (!colo_instance_name_valid(arg)) {
-		cli_err(cmd, "bad instance name '%s'", arg);
-		return false;
-	}
-	*instance = arg;
-	return true;
-}
+static const struct colo_cmd_spec stats_spec = {
+	.name = "stats",
+	.usage = "[--instance NAME] [--json|--prometheus] [--watch S]",
+	.summary =
+		"The daemon's and the kernel's counters (the pinned maps alone without a daemon).",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = stats_opt_table,
+};
 
 int cmd_stats(int argc, char **argv)
 {
-	const char *instance = COLO_DEFAULT_INSTANCE;
-	enum ctl_format fmt = CTL_TEXT;
-	unsigned long watch = 0;
-	char *end;
-	int opt;
+	struct stats_opts o = {.instance = COLO_DEFAULT_INSTANCE};
+	struct colo_opts_result res;
+	enum ctl_format fmt;
+	int r;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "j", stats_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_INSTANCE:
-			if (!parse_instance("stats", optarg, &instance))
-				return COLO_EXIT_USAGE;
-			break;
-		case 'j':
-			fmt = CTL_JSON;
-			break;
-		case OPT_PROMETHEUS:
-			fmt = CTL_PROMETHEUS;
-			break;
-		case OPT_WATCH:
-			errno = 0;
-			watch = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || *optarg == '-' || watch < 1 ||
-			    watch > 86400) {
-				cli_err("stats", "--watch takes 1..86400 seconds, not '%s'",
-					optarg);
-				return COLO_EXIT_USAGE;
-			}
-			break;
-		default:
-			cli_bad_option("stats", argv);
-			return COLO_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_err("stats", "unexpected argument '%s'", argv[optind]);
+	r = cli_parse(&stats_spec, argc, argv, &o, &res);
+	if (r >= 0)
+		return r;
+	if (o.json && o.prometheus) {
+		cli_err("stats", "--json and --prometheus exclude each other");
 		return COLO_EXIT_USAGE;
 	}
-	if (!watch)
-		return print_stats(instance, fmt) ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
+	fmt = o.json ? CTL_JSON : o.prometheus ? CTL_PROMETHEUS : CTL_TEXT;
+	if (!o.watch_s)
+		return print_stats(o.instance, fmt) ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	while (!ctl_stop) {
 		/* Like watch(1): clear the terminal and redraw; JSON and metrics just follow. */
 		if (fmt == CTL_TEXT && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
-		if (print_stats(instance, fmt))
+		if (print_stats(o.instance, fmt))
 			return COLO_EXIT_RUNTIME;
-		sleep((unsigned int)watch);
+		sleep(o.watch_s);
 	}
 	return COLO_EXIT_OK;
 }
@@ -435,12 +435,6 @@ static void print_conn_text(const json_t *c)
 	printf("%s\n", json_is_true(json_object_get(c, "diverged")) ? " diverged" : "");
 }
 
-static const struct option conns_options[] = {{"instance", required_argument, NULL, OPT_INSTANCE},
-					      {"json", no_argument, NULL, 'j'},
-					      {"flow", required_argument, NULL, OPT_FLOW},
-					      {"sort", required_argument, NULL, OPT_SORT},
-					      {}};
-
 static int print_conns(const json_t *data, const char *filter, bool json)
 {
 	const json_t *list = json_object_get(data, "conns"), *c;
@@ -485,52 +479,70 @@ static int print_conns(const json_t *data, const char *filter, bool json)
 	return 0;
 }
 
+static const struct colo_enum_name sort_names[] = {
+	{"held", SORT_HELD},
+	{"age", SORT_AGE},
+	{"bytes", SORT_BYTES},
+	{NULL},
+};
+
+struct conns_opts {
+	const char *instance;
+	bool json;
+	const char *filter;
+	int sort; /* enum conn_sort */
+};
+
+static const struct colo_opt conns_opt_table[] = {
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct conns_opts, instance),
+	 .arg = "NAME",
+	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{.name = "json",
+	 .short_name = 'j',
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct conns_opts, json),
+	 .help = "the control socket's reply, one JSON line"},
+	{.name = "flow",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct conns_opts, filter),
+	 .arg = "FILTER",
+	 .help = "only flows matching every term: tcp, 10.0.0.1, :80, 10.0.0.1:80, [fd00::1]:80"},
+	{.name = "sort",
+	 .type = COLO_OPT_ENUM,
+	 .offset = offsetof(struct conns_opts, sort),
+	 .help = "largest first: frames held, oldest held frame, bytes held (or seen)",
+	 .names = sort_names},
+	{},
+};
+
+static const struct colo_cmd_spec conns_spec = {
+	.name = "conns",
+	.usage = "[--instance NAME] [--json] [--flow FILTER] [--sort held|age|bytes]",
+	.summary = "One line per connection: state, offset, compare position, what is held.",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = conns_opt_table,
+};
+
 int cmd_conns(int argc, char **argv)
 {
-	const char *instance = COLO_DEFAULT_INSTANCE, *filter = NULL;
-	bool json = false;
+	struct conns_opts o = {.instance = COLO_DEFAULT_INSTANCE, .sort = SORT_NONE};
+	struct colo_opts_result res;
 	json_t *data;
-	int opt, r;
+	int r;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "j", conns_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_INSTANCE:
-			if (!parse_instance("conns", optarg, &instance))
-				return COLO_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case OPT_FLOW:
-			filter = optarg;
-			break;
-		case OPT_SORT:
-			if (!strcmp(optarg, "held"))
-				conn_sort_key = SORT_HELD;
-			else if (!strcmp(optarg, "age"))
-				conn_sort_key = SORT_AGE;
-			else if (!strcmp(optarg, "bytes"))
-				conn_sort_key = SORT_BYTES;
-			else {
-				cli_err("conns", "--sort takes held, age or bytes, not '%s'",
-					optarg);
-				return COLO_EXIT_USAGE;
-			}
-			break;
-		default:
-			cli_bad_option("conns", argv);
-			return COLO_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_err("conns", "unexpected argument '%s'", argv[optind]);
-		return COLO_EXIT_USAGE;
-	}
-	data = query("conns", instance, COLO_CTL_CONNS);
+	r = cli_parse(&conns_spec, argc, argv, &o, &res);
+	if (r >= 0)
+		return r;
+	conn_sort_key = (enum conn_sort)o.sort;
+	data = query("conns", o.instance, COLO_CTL_CONNS);
 	if (!data)
 		return COLO_EXIT_RUNTIME;
-	r = print_conns(data, filter, json);
+	r = print_conns(data, o.filter, o.json);
 	json_decref(data);
 	return r ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }

@@ -27,8 +27,10 @@
 #define LOCK_PATH   "/run/colo-xdp.lock"
 
 static const char *const map_names[] = {
-	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
+	COLO_MAP_CONNTRACK, COLO_MAP_STATS,  COLO_MAP_CONFIG,
+	COLO_MAP_RINGS,	    COLO_MAP_IFACES, COLO_MAP_OFFSETS,
 };
+#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 __u32 colo_default_shards(void)
 {
@@ -71,7 +73,7 @@ static int pinned_map_fd(const char *instance, const char *map)
 struct colo_instance *colo_instance_open(const char *name)
 {
 	struct colo_instance *inst;
-	int *fds[5];
+	int *fds[NMAPS];
 	size_t i;
 
 	if (!name)
@@ -89,9 +91,10 @@ struct colo_instance *colo_instance_open(const char *name)
 	fds[2] = &inst->config_fd;
 	fds[3] = &inst->rings_fd;
 	fds[4] = &inst->ifaces_fd;
-	for (i = 0; i < 5; i++)
+	fds[5] = &inst->offsets_fd;
+	for (i = 0; i < NMAPS; i++)
 		*fds[i] = -1;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		*fds[i] = pinned_map_fd(name, map_names[i]);
 		if (*fds[i] < 0) {
 			int err = errno;
@@ -118,6 +121,8 @@ void colo_instance_close(struct colo_instance *inst)
 		close(inst->rings_fd);
 	if (inst->ifaces_fd >= 0)
 		close(inst->ifaces_fd);
+	if (inst->offsets_fd >= 0)
+		close(inst->offsets_fd);
 	free(inst);
 }
 

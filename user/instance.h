@@ -31,6 +31,7 @@ struct colo_instance {
 	int config_fd;	  /* ARRAY 0 -> struct colo_config */
 	int rings_fd;	  /* ARRAY_OF_MAPS shard -> RINGBUF */
 	int ifaces_fd;	  /* HASH ifindex -> struct colo_iface */
+	int offsets_fd;	  /* LRU HASH struct colo_flow_key -> struct colo_offsets */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "kstats.h"
 #include "lib/agent_wire.h"
+#include "lib/names.h"
 #include "lib/replay_events.h"
 #include "log.h"
 #include "ring_pos.h"

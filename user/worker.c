@@ -160,21 +160,14 @@ static void worker_offset(void *ctx, const struct colo_flow_key *flow, uint32_t 
 			  uint32_t ts_offset, bool ts_valid)
 {
 	struct colo_worker *w = ctx;
-	struct colo_conn conn;
+	struct colo_offsets off = {
+		.seq_offset = seq_offset,
+		.ts_offset = ts_valid ? ts_offset : 0,
+		.flags = COLO_OFFSET_SEQ | (ts_valid ? COLO_OFFSET_TS : 0),
+	};
 
-	if (bpf_map_lookup_elem(w->cfg.conntrack_fd, flow, &conn)) {
-		memset(&conn, 0, sizeof(conn));
-		conn.created_ns = conn.last_seen_ns = w->now;
-	}
-	conn.seq_offset = seq_offset;
-	conn.flags |= COLO_CONN_SEQ_OFFSET;
-	if (ts_valid) {
-		conn.ts_offset = ts_offset;
-		conn.flags |= COLO_CONN_TS_OFFSET;
-	} else {
-		conn.flags &= ~COLO_CONN_TS_OFFSET;
-	}
-	if (bpf_map_update_elem(w->cfg.conntrack_fd, flow, &conn, BPF_ANY))
+	/* The whole value is ours: no read-modify-write that could race the capture programs. */
+	if (bpf_map_update_elem(w->cfg.offsets_fd, flow, &off, BPF_ANY))
 		w->stats.offset_errors++;
 	else
 		w->stats.offsets++;

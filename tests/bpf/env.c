@@ -93,8 +93,9 @@ static int create_rings(struct env *e)
 	return 0;
 }
 
-const char *const env_map_names[ENV_NMAPS] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG,
-					      COLO_MAP_RINGS, COLO_MAP_IFACES};
+const char *const env_map_names[ENV_NMAPS] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS,
+					      COLO_MAP_CONFIG,	  COLO_MAP_RINGS,
+					      COLO_MAP_IFACES,	  COLO_MAP_OFFSETS};
 
 /* Loads all objects: the first creates and pins the instance's maps, the others reuse them. */
 static int load_objects(struct env *e)
@@ -163,6 +164,7 @@ static int env_setup(struct env *e)
 	e->stats_fd = bpf_map__fd(e->cap[0]->maps.colo_stats);
 	e->config_fd = bpf_map__fd(e->cap[0]->maps.colo_config);
 	e->rings_fd = bpf_map__fd(e->cap[0]->maps.colo_rings);
+	e->offsets_fd = bpf_map__fd(e->cap[0]->maps.colo_offsets);
 	if (create_rings(e)) {
 		fprintf(stderr, "FATAL: creating rings failed: %s\n", strerror(errno));
 		return -1;
@@ -223,12 +225,12 @@ void env_set_config(struct env *e, const struct colo_config *cfg)
 		abort();
 }
 
-static void clear_conntrack(struct env *e)
+static void clear_flow_map(int fd)
 {
 	struct colo_flow_key key;
 
-	while (!bpf_map_get_next_key(e->conntrack_fd, NULL, &key))
-		if (bpf_map_delete_elem(e->conntrack_fd, &key))
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
 			abort();
 }
 
@@ -249,7 +251,8 @@ void env_reset(struct env *e, uint32_t flags, uint32_t nshards)
 		if (bpf_map_update_elem(e->stats_fd, &role, zero, BPF_ANY))
 			abort();
 	free(zero);
-	clear_conntrack(e);
+	clear_flow_map(e->conntrack_fd);
+	clear_flow_map(e->offsets_fd);
 	env_drain(e);
 	free_recs(e);
 	env_set_config(e, &cfg);
@@ -343,11 +346,6 @@ int env_conn_count(struct env *e)
 	return n;
 }
 
-int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct colo_conn *c)
-{
-	return bpf_map_update_elem(e->conntrack_fd, key, c, BPF_ANY) ? -errno : 0;
-}
-
 int env_map_info(struct env *e, int obj, const char *name, struct bpf_map_info *info)
 {
 	struct bpf_object *objs[] = {e->cap[0]->obj, e->cap[1]->obj, e->out->obj, e->rw->obj};
@@ -402,4 +400,14 @@ int env_run_group(const char *name, const struct CMUnitTest *tests, size_t n)
 	if (env_prepare())
 		return 1;
 	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
+}
+
+int env_offsets_put(struct env *e, const struct colo_flow_key *key, const struct colo_offsets *o)
+{
+	return bpf_map_update_elem(e->offsets_fd, key, o, BPF_ANY) ? -errno : 0;
+}
+
+int env_offsets(struct env *e, const struct colo_flow_key *key, struct colo_offsets *out)
+{
+	return bpf_map_lookup_elem(e->offsets_fd, key, out) ? -errno : 0;
 }

@@ -208,7 +208,7 @@ static void test_rewrite_on_egress(void **state)
 				.ack = 1000,
 				.payload_len = 64};
 	struct frame_spec svc = frame_spec_reverse(&in);
-	struct colo_conn conn = {.seq_offset = 0x7fffffff, .flags = COLO_CONN_SEQ_OFFSET};
+	struct colo_offsets off = {.seq_offset = 0x7fffffff, .flags = COLO_OFFSET_SEQ};
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6};
 	static uint8_t buf[FRAME_MAX];
 	struct frame_layout lay;
@@ -220,7 +220,7 @@ static void test_rewrite_on_egress(void **state)
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
 	frame_key(&svc, &key);
-	assert_int_equal(env_conn_put(&env, &key, &conn), 0);
+	assert_int_equal(env_offsets_put(&env, &key, &off), 0);
 	hook.ifindex = (int)if_nametoindex(SEND_IF);
 	assert_int_equal(bpf_tc_hook_create(&hook), 0);
 	assert_int_equal(bpf_tc_attach(&hook, &opts), 0);

@@ -25,19 +25,16 @@
 #define CLIENT6	   .family = 6, .src = "2001:db8:1::2", .dst = "2001:db8::1"
 #define CLIENT_TCP .proto = IPPROTO_TCP, .sport = 40000, .dport = 80, .seq = 5555
 
-/* Conntrack entry for the service -> client direction of the client spec c. */
-static void put_conn(const struct frame_spec *c, uint32_t flags, uint32_t seq_off, uint32_t ts_off)
+/* colo_offsets entry for the service -> client direction of the client spec c. */
+static void put_offsets(const struct frame_spec *c, uint32_t flags, uint32_t seq_off,
+			uint32_t ts_off)
 {
 	struct frame_spec svc = frame_spec_reverse(c);
-	struct colo_conn conn = {.created_ns = 1,
-				 .last_seen_ns = 1,
-				 .seq_offset = seq_off,
-				 .ts_offset = ts_off,
-				 .flags = flags};
+	struct colo_offsets off = {.seq_offset = seq_off, .ts_offset = ts_off, .flags = flags};
 	struct colo_flow_key key;
 
 	frame_key(&svc, &key);
-	assert_int_equal(env_conn_put(&env, &key, &conn), 0);
+	assert_int_equal(env_offsets_put(&env, &key, &off), 0);
 }
 
 /* Runs the rewriter on in; the output must equal want exactly (want NULL: in unchanged). */
@@ -71,7 +68,7 @@ static void test_ack_v4(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	want.ack = 2000 + SEQ_OFF;
 	expect_rewrite(&in, &want, 1, 0);
 }
@@ -84,7 +81,7 @@ static void test_ack_wraps(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, 0x20, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, 0x20, 0);
 	want.ack = 0x10;
 	expect_rewrite(&in, &want, 1, 0);
 }
@@ -108,7 +105,7 @@ static void test_sack_v4(void **state)
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -131,7 +128,7 @@ static void test_sack_odd_alignment(void **state)
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -152,7 +149,7 @@ static void test_tsecr_v4(void **state)
 	want.ack = 9 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET | COLO_CONN_TS_OFFSET, SEQ_OFF, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_SEQ | COLO_OFFSET_TS, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -171,7 +168,7 @@ static void test_tsecr_only_odd_alignment(void **state)
 	be32_put(wopts + 7, 0xfffffff0u + TS_OFF);
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_TS_OFFSET, 0, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_TS, 0, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -205,7 +202,7 @@ static void test_v6_ack_sack_ts(void **state)
 	want.ack = 42 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET | COLO_CONN_TS_OFFSET, SEQ_OFF, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_SEQ | COLO_OFFSET_TS, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -218,7 +215,7 @@ static void test_vlan_v4(void **state)
 	(void)state;
 	want.ack = 77 + SEQ_OFF;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -229,7 +226,7 @@ static void test_syn_untouched(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 0);
 }
 
@@ -244,7 +241,7 @@ static void test_bad_option_length(void **state)
 	(void)state;
 	want.ack = 5 + SEQ_OFF;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -263,7 +260,7 @@ static void test_entry_without_offsets(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, 0, SEQ_OFF, TS_OFF);
+	put_offsets(&in, 0, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, NULL, 0, 1);
 }
 
@@ -275,7 +272,7 @@ static void test_wrong_direction(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&svc, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&svc, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 1);
 }
 
@@ -286,8 +283,62 @@ static void test_udp_untouched(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 0);
+}
+
+/* The primary's frame of the client's flow through the capture program (tc): it is dropped. */
+static void capture_primary(const struct frame_spec *svc)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct frame_layout lay;
+	uint32_t retval;
+	size_t len = frame_build(svc, buf, &lay);
+
+	assert_int_equal(env_run(env_capture_tc(&env, COLO_SIDE_PRIMARY), buf, len, NULL, NULL,
+				 &retval, NULL, 0),
+			 0);
+	assert_int_equal(retval, TC_ACT_SHOT);
+}
+
+/*
+ * The daemon's offset write and the capture program's conntrack updates touch different maps:
+ * the packet/byte counters and TCP state the capture program keeps survive an offset update
+ * (they were lost when the daemon wrote the whole conntrack value back), the offsets survive
+ * later captures, and the rewriter applies them.
+ */
+static void test_offsets_beside_conntrack(void **state)
+{
+	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 0x1000};
+	struct frame_spec want = in, svc = frame_spec_reverse(&in);
+	struct colo_conn before, after;
+	struct colo_offsets off;
+	struct colo_flow_key key;
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	svc.tcp_flags = FRAME_TCP_ACK;
+	svc.payload_len = 100;
+	frame_key(&svc, &key);
+	capture_primary(&svc);
+	capture_primary(&svc);
+	assert_int_equal(env_conn(&env, &key, &before), 0);
+	assert_int_equal(before.packets[COLO_SIDE_PRIMARY], 2);
+
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
+	assert_int_equal(env_conn(&env, &key, &after), 0);
+	assert_memory_equal(&after, &before, sizeof(after));
+
+	capture_primary(&svc);
+	assert_int_equal(env_conn(&env, &key, &after), 0);
+	assert_int_equal(after.packets[COLO_SIDE_PRIMARY], 3);
+	assert_int_equal(after.bytes[COLO_SIDE_PRIMARY], before.bytes[COLO_SIDE_PRIMARY] * 3 / 2);
+	assert_int_equal(env_offsets(&env, &key, &off), 0);
+	assert_int_equal(off.seq_offset, SEQ_OFF);
+	assert_int_equal(off.flags, COLO_OFFSET_SEQ);
+
+	want.ack = 0x1000 + SEQ_OFF;
+	expect_rewrite(&in, &want, 1, 0);
 }
 
 int main(void)
@@ -307,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_entry_without_offsets),
 		cmocka_unit_test(test_wrong_direction),
 		cmocka_unit_test(test_udp_untouched),
+		cmocka_unit_test(test_offsets_beside_conntrack),
 	};
 
 	return env_run_group("rewrite", tests, sizeof(tests) / sizeof(tests[0]));
