@@ -751,8 +751,6 @@ static void test_bad_fields(void **state)
 		at = c->rec == HDR ? (size_t)c->off : rec_off(copy, s.len, c->rec) + 8 + c->off;
 		assert_true(at + c->width <= s.len);
 		patch(copy + at, c->width, c->value);
-		print_message("case %zu: record %d +%d = %llu -> %s\n", i, c->rec, c->off,
-			      (unsigned long long)c->value, c->field);
 		expect_refused(copy, s.len, NULL, c->err_rec, c->field, c->why);
 	}
 	free(copy);
