@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# `colo-xdp state show FILE [--json]` on the streams the unit tests write (tests/fuzz/seeds/state_*):
-# every record decoded in text and JSON, the frame bytes in the JSON equal to the file's, and the
-# error paths: bad arguments exit 2, a truncated, flipped or foreign stream exits 1, each with one
-# line naming what was wrong. TAP output.
+# `colo-xdp state show FILE [--json]` on the streams the unit tests write
+# (tests/fuzz/seeds/state_*): every record decoded in text and JSON, the frame bytes in the JSON
+# equal to the file's, and the error paths: bad arguments exit 2, a truncated, flipped or foreign
+# stream exits 1, each with one line naming what was wrong. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 
