@@ -24,6 +24,13 @@ LAYERS = {
     "user/lib/": ("user/lib/", "include/"),
     "bpf/": ("bpf/", "include/", "vmlinux/"),
 }
+# Known module cycles, each with why it stands; any other cycle fails. Remove an entry when its
+# cycle is gone (the check fails on an entry that no longer matches, so the list stays true).
+KNOWN_CYCLES = {
+    # state_records.h needs state_stream.h's types and state_stream.c calls state_records.c: one
+    # module in two files until their shared types get a header of their own (issue 16 note).
+    ("user/lib/state_records", "user/lib/state_stream"),
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -114,15 +121,20 @@ def main():
     edges = graph(root)
     headers = {k: [d for d in v if d.endswith(".h")] for k, v in edges.items() if k.endswith(".h")}
     problems = [f"include cycle: {' -> '.join(c)}" for c in cycles(headers)]
-    problems += [f"module cycle: {' -> '.join(c)}" for c in cycles(module_edges(edges))]
+    mcycles = cycles(module_edges(edges))
+    known = [c for c in mcycles if tuple(sorted(set(c))) in KNOWN_CYCLES]
+    problems += [f"module cycle: {' -> '.join(c)}" for c in mcycles if c not in known]
+    present = {module(f) for f in edges}
+    stale = {k for k in KNOWN_CYCLES if set(k) <= present} - {tuple(sorted(set(c))) for c in known}
+    problems += [f"known cycle {' <-> '.join(k)} is gone: remove it from KNOWN_CYCLES" for k in stale]
     problems += list(layer_crossings(edges))
     for p in problems:
         print(f"check-deps: {p}")
     nmod = len({module(s) for s in edges})
     if problems:
         return 1
-    print(f"check-deps: {len(edges)} files, {nmod} modules: no include cycle, no module cycle, "
-          "layers respected")
+    print(f"check-deps: {len(edges)} files, {nmod} modules: no include cycle, no module cycle "
+          f"({len(known)} known, listed in KNOWN_CYCLES), layers respected")
     return 0
 
 
