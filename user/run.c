@@ -6,13 +6,13 @@
  * everything on the data path.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -23,11 +23,15 @@
 
 #include "agent.h"
 #include "attach.h"
+#include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "conns.h"
+#include "control.h"
 #include "coord.h"
 #include "detach.h"
 #include "instance.h"
+#include "lib/metrics.h"
 #include "log.h"
 #include "stats.h"
 #include "worker.h"
@@ -54,11 +58,13 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
 };
 
 struct run_state {
 	struct run_opts opts;
 	struct colo_coord co;
+	struct colo_ctl_srv *ctl;
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -103,76 +109,136 @@ static int attach_roles(const struct run_opts *o)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-static int usage_error(const char *fmt, const char *arg)
+static bool ring_size_ok(uint64_t v)
 {
-	fputs("colo-xdp run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
-	      "[--agent PATH] [--shards N] [--ring-size BYTES] [--compare-timeout MS] "
-	      "[--max-queue N] [--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] "
-	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep])\n",
-	      stderr);
-	return COLO_EXIT_USAGE;
+	return colo_ring_size_valid((__u32)v);
 }
 
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
+#define RUN_OPT(field) .offset = offsetof(struct run_opts, field)
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && *s && !*end && *s != '-' && *out >= min && *out <= max;
-}
-
-enum {
-	OPT_OUTSIDE = 256,
-	OPT_PRIMARY,
-	OPT_SECONDARY,
-	OPT_INSTANCE,
-	OPT_AGENT,
-	OPT_SHARDS,
-	OPT_TIMEOUT,
-	OPT_MAX_QUEUE,
-	OPT_RELEASE,
-	OPT_HOOK,
-	OPT_STATS,
-	OPT_KEEP,
-	OPT_RETX,
-	OPT_SPLIT,
-	OPT_MAX_HELD,
-	OPT_RING_SIZE,
+static const struct colo_opt run_opt_table[] = {
+	{.name = "outside",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_OUTSIDE]),
+	 .arg = "IF",
+	 .help = "the clients' interface (required)"},
+	{.name = "primary",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_PRIMARY]),
+	 .arg = "IF",
+	 .help = "the primary replica's interface (required)"},
+	{.name = "secondary",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_SECONDARY]),
+	 .arg = "IF",
+	 .help = "the secondary replica's interface (required)"},
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(instance),
+	 .arg = "NAME",
+	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{.name = "agent",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(agent_path),
+	 .arg = "PATH",
+	 .help = "the checkpoint agent's socket (default " RUN_AGENT_DIR "/<instance>.sock)"},
+	{.name = "shards",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(shards),
+	 .arg = "N",
+	 .help = "ring shards and workers (default: one per CPU)",
+	 .min = 1,
+	 .max = COLO_MAX_SHARDS},
+	{.name = "ring-size",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(ring_bytes),
+	 .arg = "BYTES",
+	 .help = "each shard's ring (default: 256 MiB in all)",
+	 .min = COLO_RING_BYTES_MIN,
+	 .max = COLO_RING_BYTES_MAX,
+	 .valid_num = ring_size_ok,
+	 .valid_what = "a power of 2"},
+	{.name = "compare-timeout",
+	 .type = COLO_OPT_U64,
+	 RUN_OPT(limits.compare_timeout_ns),
+	 .arg = "MS",
+	 .help = "a frame held this long requests a checkpoint (default 3000)",
+	 .min = 1,
+	 .max = 3600000,
+	 .scale = COLO_NS_PER_MS},
+	{.name = "max-queue",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(limits.max_queue),
+	 .arg = "N",
+	 .help = "frames held per connection and side (default 1024)",
+	 .min = 1,
+	 .max = 1u << 20},
+	{.name = "max-held",
+	 .type = COLO_OPT_U64,
+	 RUN_OPT(max_held_bytes),
+	 .arg = "MB",
+	 .help = "MiB of frames the workers may hold (default 512)",
+	 .min = 16,
+	 .max = 1u << 20,
+	 .scale = 1u << 20},
+	{.name = "release",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(release),
+	 .names = colo_release_mode_names,
+	 .help = "release path (default afpacket: keeps GSO and checksum offload)"},
+	{.name = "hook",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(hook),
+	 .names = colo_hook_names,
+	 .help = "capture hook (default tc)"},
+	{.name = "retx-window",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(limits.retx_window),
+	 .arg = "BYTES",
+	 .help = "retransmissions verifiable per connection (default 4 MiB)",
+	 .min = 4096,
+	 .max = 1u << 30},
+	{.name = "split-segs",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(split_segs),
+	 .arg = "N",
+	 .help = "compare primary super-frames in pieces of N segments (0: whole; default 10)",
+	 .min = 0,
+	 .max = 64},
+	{.name = "stats-interval",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(stats_interval_s),
+	 .arg = "S",
+	 .help = "seconds between summary lines (default 10)",
+	 .min = 1,
+	 .max = 86400},
+	{.name = "keep",
+	 .type = COLO_OPT_FLAG,
+	 RUN_OPT(keep),
+	 .help = "stay attached and pinned at exit (a restart reattaches)"},
+	{.name = "metrics-file",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(metrics_file),
+	 .arg = "PATH",
+	 .help = "Prometheus textfile, replaced atomically every --stats-interval and on SIGHUP"},
+	{},
 };
 
-static int parse_opts(int argc, char **argv, struct run_opts *o)
-{
-	static const struct option longopts[] = {
-		{"outside", required_argument, NULL, OPT_OUTSIDE},
-		{"primary", required_argument, NULL, OPT_PRIMARY},
-		{"secondary", required_argument, NULL, OPT_SECONDARY},
-		{"instance", required_argument, NULL, OPT_INSTANCE},
-		{"agent", required_argument, NULL, OPT_AGENT},
-		{"shards", required_argument, NULL, OPT_SHARDS},
-		{"compare-timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
-		{"release", required_argument, NULL, OPT_RELEASE},
-		{"hook", required_argument, NULL, OPT_HOOK},
-		{"stats-interval", required_argument, NULL, OPT_STATS},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"retx-window", required_argument, NULL, OPT_RETX},
-		{"split-segs", required_argument, NULL, OPT_SPLIT},
-		{"max-held", required_argument, NULL, OPT_MAX_HELD},
-		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
-		{NULL, 0, NULL, 0},
-	};
-	unsigned long v;
-	int c, role;
+static const struct colo_cmd_spec run_spec = {
+	.name = "run",
+	.usage = "--outside IF --primary IF --secondary IF [options]",
+	.summary = "Attaches the three roles and compares until SIGINT/SIGTERM, then detaches.",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = run_opt_table,
+};
 
+static void run_defaults(struct run_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->instance = COLO_DEFAULT_INSTANCE;
-	/*
-	 * AF_PACKET keeps GSO and checksum offload; on veth it released 200 MB bulk flows at
-	 * 2.4-3.0 Gbit/s against 2.1-2.5 for AF_XDP copy mode (software segmentation).
-	 */
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	o->split_segs = RUN_SPLIT_SEGS;
@@ -181,106 +247,46 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	/* Client addresses and ports must not be able to steer flows into one hash chain. */
 	if (getrandom(&o->limits.hash_seed, sizeof(o->limits.hash_seed), 0) < 0)
 		o->limits.hash_seed = colo_mono_ns();
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_OUTSIDE:
-		case OPT_PRIMARY:
-		case OPT_SECONDARY:
-			o->ifname[c - OPT_OUTSIDE] = optarg;
-			break;
-		case OPT_INSTANCE:
-			if (!colo_instance_name_valid(optarg))
-				return usage_error("invalid instance name '%s'", optarg);
-			o->instance = optarg;
-			break;
-		case OPT_AGENT:
-			o->agent_path = optarg;
-			break;
-		case OPT_SHARDS:
-			if (!parse_uint(optarg, 1, COLO_MAX_SHARDS, &v))
-				return usage_error("--shards takes 1..16, not '%s'", optarg);
-			o->shards = v;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_uint(optarg, 1, 3600000, &v))
-				return usage_error(
-					"--compare-timeout takes 1..3600000 ms, not '%s'", optarg);
-			o->limits.compare_timeout_ns = v * 1000000ull;
-			break;
-		case OPT_MAX_QUEUE:
-			if (!parse_uint(optarg, 1, 1u << 20, &v))
-				return usage_error("--max-queue takes 1..1048576, not '%s'",
-						   optarg);
-			o->limits.max_queue = v;
-			break;
-		case OPT_RELEASE:
-			if (colo_release_mode_parse(optarg, &o->release))
-				return usage_error("--release takes afpacket or afxdp, not '%s'",
-						   optarg);
-			break;
-		case OPT_HOOK:
-			if (!strcmp(optarg, "tc"))
-				o->hook = COLO_HOOK_TC;
-			else if (!strcmp(optarg, "xdp"))
-				o->hook = COLO_HOOK_XDP;
-			else
-				return usage_error("--hook takes tc or xdp, not '%s'", optarg);
-			break;
-		case OPT_STATS:
-			if (!parse_uint(optarg, 1, 86400, &v))
-				return usage_error("--stats-interval takes 1..86400 s, not '%s'",
-						   optarg);
-			o->stats_interval_s = v;
-			break;
-		case OPT_KEEP:
-			o->keep = true;
-			break;
-		case OPT_RETX:
-			if (!parse_uint(optarg, 4096, 1u << 30, &v))
-				return usage_error(
-					"--retx-window takes 4096..1073741824 bytes, not '%s'",
-					optarg);
-			o->limits.retx_window = v;
-			break;
-		case OPT_SPLIT:
-			if (!parse_uint(optarg, 0, 64, &v))
-				return usage_error("--split-segs takes 0..64, not '%s'", optarg);
-			o->split_segs = v;
-			break;
-		case OPT_MAX_HELD:
-			if (!parse_uint(optarg, 16, 1u << 20, &v))
-				return usage_error("--max-held takes 16..1048576 MiB, not '%s'",
-						   optarg);
-			o->max_held_bytes = (uint64_t)v << 20;
-			break;
-		case OPT_RING_SIZE:
-			if (!parse_uint(optarg, COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX, &v) ||
-			    !colo_ring_size_valid(v))
-				return usage_error(
-					"--ring-size takes a power of 2 of 4096..1073741824 bytes, "
-					"not '%s'",
-					optarg);
-			o->ring_bytes = v;
-			break;
-		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/* The interfaces: given, existing, three different ones. */
+static const char *check_ifaces(const struct run_opts *o, char *why, size_t len)
+{
+	int role;
+
 	for (role = 0; role < COLO_ROLE_MAX; role++) {
 		if (!o->ifname[role])
-			return usage_error("--%s IF is required",
-					   colo_role_name((enum colo_role)role));
-		if (!if_nametoindex(o->ifname[role]))
-			return usage_error("no interface '%s'", o->ifname[role]);
+			snprintf(why, len, "--%s IF is required", colo_role_name(role));
+		else if (!if_nametoindex(o->ifname[role]))
+			snprintf(why, len, "no interface '%s'", o->ifname[role]);
+		else
+			continue;
+		return why;
 	}
 	if (!strcmp(o->ifname[0], o->ifname[1]) || !strcmp(o->ifname[0], o->ifname[2]) ||
 	    !strcmp(o->ifname[1], o->ifname[2]))
-		return usage_error("the three roles need three different interfaces%s", "");
-	return 0;
+		return "the three roles need three different interfaces";
+	return NULL;
+}
+
+/* COLO_EXIT_OK/COLO_EXIT_USAGE: exit with it; -1: go on. */
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	struct colo_opts_result res;
+	const char *bad;
+	char why[256];
+	int r;
+
+	run_defaults(o);
+	r = cli_parse(&run_spec, argc, argv, o, &res);
+	if (r >= 0)
+		return r;
+	bad = check_ifaces(o, why, sizeof(why));
+	if (bad) {
+		cli_err("run", "%s (see colo-xdp run --help)", bad);
+		return COLO_EXIT_USAGE;
+	}
+	return -1;
 }
 
 /* ---- setup and main loop ------------------------------------------------------------------ */
@@ -352,37 +358,125 @@ static int open_agent(struct run_state *st)
 	return 0;
 }
 
+/* Answers a control request (main thread: workers only copy their numbers out). */
+static char *control_answer(void *ctx, const struct colo_ctl_request *req, size_t *len)
+{
+	struct run_state *st = ctx;
+	json_t *data = NULL;
+	char why[96];
+
+	switch (req->kind) {
+	case COLO_CTL_PING:
+		data = json_pack("{s:s,s:i,s:f}", "instance", st->opts.instance, "pid",
+				 (int)getpid(), "uptime_s",
+				 colo_coord_secs(&st->co, colo_mono_ns()));
+		break;
+	case COLO_CTL_STATS:
+		data = colo_stats_json(&st->co, st->opts.instance);
+		break;
+	case COLO_CTL_CONNS:
+		data = colo_conns_json(&st->co);
+		if (!data && errno != ENOMEM) {
+			snprintf(why, sizeof(why), "a worker did not answer: %s", strerror(errno));
+			return colo_ctl_reply_error(COLO_CTL_E_UNAVAILABLE, why, len);
+		}
+		break;
+	default:
+		break;
+	}
+	return data ? colo_ctl_reply_ok(req->kind, data, len) : NULL;
+}
+
+static int open_control(struct run_state *st)
+{
+	char path[128];
+
+	st->ctl = colo_ctl_listen(st->opts.instance, control_answer, st);
+	if (!st->ctl) {
+		colo_ctl_path(st->opts.instance, path, sizeof(path));
+		colo_err("control socket %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The metrics file, replaced atomically (written beside it, then renamed) as node_exporter's
+ * textfile collector wants: a scrape never sees half a file. A failure is logged, not fatal.
+ */
+static void write_metrics(struct run_state *st)
+{
+	const char *path = st->opts.metrics_file;
+	char tmp[PATH_MAX];
+	json_t *stats;
+	FILE *f;
+	int r;
+
+	if (!path)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
+		return;
+	stats = colo_stats_json(&st->co, st->opts.instance);
+	f = stats ? fopen(tmp, "w") : NULL;
+	if (!f) {
+		colo_warn("metrics file %s: %s", tmp, stats ? strerror(errno) : "out of memory");
+		json_decref(stats);
+		return;
+	}
+	r = colo_metrics_write(f, stats);
+	json_decref(stats);
+	if (fclose(f) || r || rename(tmp, path)) {
+		colo_warn("metrics file %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
+static void reopen_files(struct run_state *st)
+{
+	colo_info("SIGHUP: rewriting the metrics file");
+	write_metrics(st);
+}
+
 static int main_loop(struct run_state *st, int sig_fd)
 {
 	struct colo_coord *co = &st->co;
 	uint64_t interval = st->opts.stats_interval_s * COLO_NS_PER_S;
 	uint64_t next_summary = colo_mono_ns() + interval;
-	struct pollfd pfds[4];
+	struct pollfd pfds[4 + 1 + COLO_CTL_MAX_CLIENTS];
 	struct signalfd_siginfo si;
 	eventfd_t v;
-	int n, r;
+	int n, na, r;
 
 	for (;;) {
 		pfds[0] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
 		pfds[1] = (struct pollfd){.fd = co->wake_fd, .events = POLLIN};
-		n = 2 + colo_agent_fds(co->agent, pfds + 2, 2);
+		na = colo_agent_fds(co->agent, pfds + 2, 2);
+		n = 2 + na;
+		n += colo_ctl_fds(st->ctl, pfds + n, 1 + COLO_CTL_MAX_CLIENTS);
 		r = poll(pfds, n, 200);
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (pfds[0].revents & POLLIN && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reopen_files(st);
+				continue;
+			}
 			colo_info("%s: shutting down", strsignal(si.ssi_signo));
 			return 0;
 		}
 		if (pfds[1].revents & POLLIN)
 			eventfd_read(co->wake_fd, &v);
 		colo_coord_send_trigger(co);
-		r = colo_agent_handle(co->agent, pfds + 2, n - 2);
+		r = colo_agent_handle(co->agent, pfds + 2, na);
 		if (r) {
 			colo_err("agent socket failed: %s", strerror(-r));
 			return r;
 		}
+		colo_ctl_handle(st->ctl, pfds + 2 + na, n - 2 - na, colo_mono_ns());
 		if (colo_mono_ns() >= next_summary) {
 			colo_stats_print_summary(co, "stats");
+			write_metrics(st);
 			next_summary += interval;
 		}
 	}
@@ -399,10 +493,12 @@ static void teardown(struct run_state *st)
 	if (co->nworkers) {
 		colo_stats_print_summary(co, "final");
 		colo_stats_print_shards(co);
+		write_metrics(st);
 	}
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
+	colo_ctl_close(st->ctl);
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);
 	if (st->opts.keep) {
@@ -435,7 +531,7 @@ int cmd_run(int argc, char **argv)
 	int sig_fd, r;
 
 	r = parse_opts(argc, argv, &st.opts);
-	if (r)
+	if (r >= 0)
 		return r;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sig_fd = signal_fd();
@@ -454,6 +550,8 @@ int cmd_run(int argc, char **argv)
 	st.co.inst = colo_instance_open(st.opts.instance);
 	r = st.co.inst ? open_agent(&st) : -errno;
 	if (!r)
+		r = open_control(&st);
+	if (!r)
 		r = start_workers(&st);
 	if (!r) {
 		colo_info("running: instance=%s outside=%s primary=%s secondary=%s shards=%u "
@@ -461,6 +559,7 @@ int cmd_run(int argc, char **argv)
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  st.opts.agent_path);
+		write_metrics(&st);
 		r = main_loop(&st, sig_fd);
 	}
 	teardown(&st);

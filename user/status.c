@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `colo-xdp status`: instances, their interfaces and hooks, and per-role counters. */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,34 +8,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "instance.h"
+#include "kstats.h"
 #include "log.h"
-
-/* clang-format off */
-#define STAT(f) { #f, offsetof(struct colo_stats, f) }
-static const struct {
-	const char *name;
-	size_t off;
-} stat_fields[] = {
-	STAT(seen),	    STAT(parsed),	STAT(captured),	   STAT(ring_full),
-	STAT(ring_missing), STAT(too_big),	STAT(malformed),   STAT(non_ip),
-	STAT(tcp),	    STAT(udp),		STAT(icmp),	   STAT(other_l4),
-	STAT(fragments),    STAT(ctrl_passed),	STAT(ctrl_dropped), STAT(ct_created),
-	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
-	STAT(rewrite_miss), STAT(rewrite_failed), STAT(bytes),
-};
-/* clang-format on */
-
-_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) * sizeof(__u64) ==
-		       sizeof(struct colo_stats),
-	       "status must list every field of struct colo_stats");
-
-static __u64 stat_value(const struct colo_stats *s, size_t i)
-{
-	__u64 v;
-
-	memcpy(&v, (const char *)s + stat_fields[i].off, sizeof(v));
-	return v;
-}
 
 /* A JSON string; names come from the kernel or the command line, so escape them. */
 static void json_str(const char *s, size_t max)
@@ -65,16 +38,14 @@ struct status_ctx {
 };
 
 /* "native"/"skb" for an XDP hook, NULL for tc. */
-static const char *xdp_mode_name(const struct colo_iface *ifc)
+static const char *iface_xdp_mode(const struct colo_iface *ifc)
 {
-	if (ifc->hook != COLO_HOOK_XDP)
-		return NULL;
-	return ifc->xdp_mode == COLO_XDP_SKB ? "skb" : "native";
+	return ifc->hook == COLO_HOOK_XDP ? colo_xdp_mode_name(ifc->xdp_mode) : NULL;
 }
 
 static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
 {
-	const char *mode = xdp_mode_name(ifc);
+	const char *mode = iface_xdp_mode(ifc);
 
 	printf("  %.16s (ifindex %u, netns %u): %s, ", ifc->name, ifindex, ifc->netns_ino,
 	       colo_role_name(ifc->role));
@@ -93,7 +64,7 @@ static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
 static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 {
 	struct status_ctx *sc = ctx;
-	const char *mode = xdp_mode_name(ifc);
+	const char *mode = iface_xdp_mode(ifc);
 
 	if (!sc->json) {
 		print_iface_text(ifindex, ifc);
@@ -141,10 +112,10 @@ static void print_stats(const struct snapshot *snap, bool json)
 			printf("%s\"%s\":{", role ? "," : "", colo_role_name(role));
 		else
 			printf("  stats %s:", colo_role_name(role));
-		for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
+		for (i = 0; i < colo_kstat_nfields; i++)
 			printf(json ? "%s\"%s\":%llu" : "%s %s %llu", json && i ? "," : "",
-			       stat_fields[i].name,
-			       (unsigned long long)stat_value(&snap->stats[role], i));
+			       colo_kstat_fields[i].name,
+			       (unsigned long long)colo_kstat_value(&snap->stats[role], i));
 		printf(json ? "}" : "\n");
 	}
 }
@@ -206,34 +177,48 @@ static int print_instance(const char *name, void *ctx)
 	return 0;
 }
 
-static const struct option status_options[] = {
-	{"json", no_argument, NULL, 'j'}, {"instance", required_argument, NULL, 'i'}, {}};
+struct status_opts {
+	bool json;
+	const char *instance;
+};
+
+static const struct colo_opt status_opt_table[] = {
+	{.name = "json",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct status_opts, json),
+	 .help = "one JSON document"},
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct status_opts, instance),
+	 .arg = "NAME",
+	 .help = "this instance only",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{},
+};
+
+static const struct colo_cmd_spec status_spec = {
+	.name = "status",
+	.usage = "[--json] [--instance NAME]",
+	.summary = "Lists the instances, their interfaces and hooks, and each role's counters.",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = status_opt_table,
+};
 
 int cmd_status(int argc, char **argv)
 {
 	struct status_ctx sc = {.first = true};
-	const char *instance = NULL;
-	int opt, err, lock;
+	struct status_opts o = {0};
+	struct colo_opts_result res;
+	const char *instance;
+	int err, lock;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", status_options, NULL)) != -1) {
-		if (opt == 'j') {
-			sc.json = true;
-		} else if (opt == 'i') {
-			instance = optarg;
-			if (!colo_instance_name_valid(instance)) {
-				cli_err("status", "bad instance name '%s'", instance);
-				return COLO_EXIT_USAGE;
-			}
-		} else {
-			cli_bad_option("status", argv);
-			return COLO_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_err("status", "unexpected argument '%s'", argv[optind]);
-		return COLO_EXIT_USAGE;
-	}
+	err = cli_parse(&status_spec, argc, argv, &o, &res);
+	if (err >= 0)
+		return err;
+	sc.json = o.json;
+	instance = o.instance;
 	err = cli_need_root("status");
 	if (err)
 		return err;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "frame.h"
+#include "names.h"
 #include "replay_events.h"
 
 #define FLOW_STR_MAX 128
@@ -68,21 +69,10 @@ static void put_time(struct out *o, uint64_t ns)
 	put(o, "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
 }
 
-const char *colo_side_name(enum colo_side side)
+const char *colo_cp_pos_name(const struct colo_cp_where *w)
 {
-	switch (side) {
-	case COLO_SIDE_PRIMARY:
-		return "primary";
-	case COLO_SIDE_SECONDARY:
-		return "secondary";
-	default:
-		return "unknown";
-	}
-}
-
-/* "at" for a stream offset, "seq" for a raw sequence number. */
-static const char *pos_name(const struct colo_cp_where *w)
-{
+	if (w->pos_kind == COLO_CP_POS_NONE)
+		return NULL;
 	return w->pos_kind == COLO_CP_POS_STREAM ? "at" : "seq";
 }
 
@@ -92,24 +82,10 @@ int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *w)
 
 	put(&o, "side=%s", colo_side_name(w->side));
 	if (w->pos_kind != COLO_CP_POS_NONE)
-		put(&o, " %s=%u", pos_name(w), w->pos);
+		put(&o, " %s=%u", colo_cp_pos_name(w), w->pos);
 	if (w->waited_ns)
 		put(&o, " waited=%.1fs", w->waited_ns / 1e9);
 	return done(&o);
-}
-
-const char *colo_drop_reason_name(enum colo_drop_reason reason)
-{
-	static const char *const names[COLO_DROP_REASON_MAX] = {
-		[COLO_DROP_COMPARED] = "compared",   [COLO_DROP_COMMIT] = "commit",
-		[COLO_DROP_MALFORMED] = "malformed", [COLO_DROP_DUPLICATE] = "duplicate",
-		[COLO_DROP_REFUSED] = "refused",     [COLO_DROP_SHUTDOWN] = "shutdown",
-		[COLO_DROP_OVERFLOW] = "overflow",
-	};
-
-	if ((unsigned int)reason >= COLO_DROP_REASON_MAX || !names[reason])
-		return "unknown";
-	return names[reason];
 }
 
 enum colo_side colo_replay_pick(const bool has[COLO_SIDE_MAX], const uint64_t ts_ns[COLO_SIDE_MAX])
@@ -159,7 +135,7 @@ int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reaso
 	put(&o, ",\"side\":");
 	put_str(&o, colo_side_name(where->side));
 	if (where->pos_kind != COLO_CP_POS_NONE)
-		put(&o, ",\"%s\":%u", pos_name(where), where->pos);
+		put(&o, ",\"%s\":%u", colo_cp_pos_name(where), where->pos);
 	if (where->waited_ns) {
 		put(&o, ",\"waited\":");
 		put_time(&o, where->waited_ns);
