@@ -54,6 +54,7 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	bool mirror; /* --mode mirror: no comparison, a benchmark baseline */
 };
 
 struct run_state {
@@ -110,7 +111,8 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--ring-size BYTES] [--compare-timeout MS] "
 	      "[--max-queue N] [--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] "
-	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep])\n",
+	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--mode compare|mirror] "
+	      "[--keep])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -141,6 +143,7 @@ enum {
 	OPT_SPLIT,
 	OPT_MAX_HELD,
 	OPT_RING_SIZE,
+	OPT_MODE,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -162,6 +165,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"split-segs", required_argument, NULL, OPT_SPLIT},
 		{"max-held", required_argument, NULL, OPT_MAX_HELD},
 		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+		{"mode", required_argument, NULL, OPT_MODE},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -264,6 +268,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					optarg);
 			o->ring_bytes = v;
 			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "compare") && strcmp(optarg, "mirror"))
+				return usage_error("--mode takes compare or mirror, not '%s'",
+						   optarg);
+			o->mirror = !strcmp(optarg, "mirror");
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -285,6 +295,19 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 /* ---- setup and main loop ------------------------------------------------------------------ */
 
+/* Sets the config map's mirror flag as --mode says (a kept instance may have it from before). */
+static int set_mode(struct colo_coord *co, struct colo_config *cfg, bool mirror)
+{
+	cfg->flags = mirror ? cfg->flags | COLO_CFG_MIRROR : cfg->flags & ~COLO_CFG_MIRROR;
+	if (colo_config_write(co->inst, cfg))
+		return -EIO;
+	if (mirror)
+		colo_info("mirror mode: the replicas' output is NOT compared (a baseline for "
+			  "benchmarks): the primary's leaves by kernel redirect, the secondary's "
+			  "is dropped; only TCP handshakes reach the workers, for the offsets");
+	return 0;
+}
+
 static int start_workers(struct run_state *st)
 {
 	struct colo_coord *co = &st->co;
@@ -299,6 +322,8 @@ static int start_workers(struct run_state *st)
 		colo_err("instance has %u shards (1..%d)", cfg.nshards, COLO_MAX_SHARDS);
 		return -EINVAL;
 	}
+	if (set_mode(co, &cfg, st->opts.mirror))
+		return -EIO;
 	for (i = 0; i < cfg.nshards; i++) {
 		struct colo_worker_cfg wc = {
 			.shard = i,
@@ -457,10 +482,10 @@ int cmd_run(int argc, char **argv)
 		r = start_workers(&st);
 	if (!r) {
 		colo_info("running: instance=%s outside=%s primary=%s secondary=%s shards=%u "
-			  "release=%s agent=%s",
+			  "release=%s mode=%s agent=%s",
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
-			  st.opts.agent_path);
+			  st.opts.mirror ? "mirror" : "compare", st.opts.agent_path);
 		r = main_loop(&st, sig_fd);
 	}
 	teardown(&st);
