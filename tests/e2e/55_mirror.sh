@@ -86,7 +86,7 @@ check "the primary sent the whole download" eventually sent_at_least primary "$S
 # Under load the secondary falls behind: its last windows wait for ACKs that only the client's
 # next segments would bring, and the client is paced by the primary alone. Without the ACK cap
 # it stalls within its first window (measured: 16 KB to 0.5 MB of 32 MB); with it, it sent
-# from 15 MB to all of it on a loaded machine.
+# from 14.8 MB to all of it on a loaded machine.
 eventually sent_at_least secondary "$SIZE"
 check "the secondary served the download too: $(sent secondary) of $SIZE bytes sent" \
 	sent_at_least secondary $((SIZE / 4))
