@@ -200,8 +200,9 @@ static void pump(struct h *h, int ms)
 static void start_tool(struct h *h, int slot, char *sock, ...)
 {
 	struct tool *t = &h->tools[slot];
-	char *argv[16] = {tool_path, "--socket", sock};
-	int pipefd[2], argc = 3;
+	/* --once: these tests end the conversation by closing, and want the tool's exit then. */
+	char *argv[16] = {tool_path, "--once", "--socket", sock};
+	int pipefd[2], argc = 4;
 	va_list ap;
 
 	va_start(ap, sock);

@@ -37,6 +37,18 @@ uint64_t agent_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t min_ns(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+int agent_poll_ms(uint64_t t)
+{
+	if (t == UINT64_MAX)
+		return -1;
+	return t / 1000000 >= 60000 ? 60000 : (int)((t + 999999) / 1000000);
+}
+
 void agent_client_init(struct agent_client *c, const char *path, uint32_t features,
 		       uint64_t give_up_ms, const struct agent_client_ops *ops)
 {

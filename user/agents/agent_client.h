@@ -44,6 +44,9 @@ struct agent_client {
 void agent_log_kind(const char *kind);
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t agent_now_ns(void);
+uint64_t min_ns(uint64_t a, uint64_t b);
+/* A poll() timeout for t ns (UINT64_MAX: -1, none), rounded up to whole ms. */
+int agent_poll_ms(uint64_t t);
 
 void agent_client_init(struct agent_client *c, const char *path, uint32_t features,
 		       uint64_t give_up_ms, const struct agent_client_ops *ops);

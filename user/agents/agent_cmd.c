@@ -20,6 +20,7 @@ struct agent_kind {
 
 static const struct agent_kind kinds[] = {
 	{"qemu", agent_qemu_main, "QEMU: COLO mode (QMP) or migration mode (full-state checkpoints)"},
+	{"xen", agent_xen_main, "Xen COLO: stands where QEMU's colo-compare notify_dev stood"},
 };
 
 static void usage(FILE *f)

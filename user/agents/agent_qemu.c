@@ -69,11 +69,11 @@ static int parse_opt(int opt, struct qemu_opts *o)
 		return agent_parse_ms("qemu", "--connect-timeout-ms", optarg,
 				      &o->common.connect_timeout_ms);
 	case OPT_MODE:
-		if (!strcmp(optarg, "migration")) {
-			o->mode = QEMU_MODE_MIGRATION;
+		if (!strcmp(optarg, "colo") || !strcmp(optarg, "migration")) {
+			o->mode = optarg[0] == 'c' ? QEMU_MODE_COLO : QEMU_MODE_MIGRATION;
 			return 0;
 		}
-		cli_err(CMD, "--mode: 'migration', not '%s'", optarg);
+		cli_err(CMD, "--mode: 'colo' or 'migration', not '%s'", optarg);
 		return -1;
 	case OPT_PRIMARY_QMP:
 		o->primary_qmp = optarg;
@@ -157,5 +157,5 @@ int agent_qemu_main(int argc, char **argv)
 	if (check(&o, mode_set))
 		return COLO_EXIT_USAGE;
 	agent_log_kind("qemu");
-	return qemu_migration_run(&o);
+	return o.mode == QEMU_MODE_COLO ? qemu_colo_run(&o) : qemu_migration_run(&o);
 }

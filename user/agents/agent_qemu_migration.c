@@ -24,17 +24,11 @@
 #include "commands.h"
 #include "lib/qemu_migrate.h"
 
-#define QUIT_GRACE_NS	   (500 * 1000000ull) /* after "quit", SIGKILL our secondary */
-#define QMP_RETRY_MIN_NS   (20 * 1000000ull)
-#define QMP_RETRY_MAX_NS   (2000 * 1000000ull)
+#define QUIT_GRACE_NS (500 * 1000000ull) /* after "quit", SIGKILL our secondary */
 
 struct qmp_side {
 	struct qmp_conn q;
-	bool wanted;	     /* keep (re)connecting */
-	uint64_t retry_at;   /* next connect attempt, CLOCK_MONOTONIC ns */
-	uint64_t retry_ns;   /* backoff */
-	uint64_t pending;    /* id of the step's command awaiting its reply, 0: none */
-	bool logged_waiting;
+	uint64_t pending; /* id of the step's command awaiting its reply, 0: none */
 };
 
 struct migration {
@@ -51,13 +45,6 @@ struct migration {
 };
 
 static void perform(struct migration *g, const struct qmig_action *a);
-
-static void side_wait(struct qmp_side *s, uint64_t now)
-{
-	s->retry_ns = QMP_RETRY_MIN_NS;
-	s->retry_at = now;
-	s->logged_waiting = false;
-}
 
 static struct qmp_side *side_of(struct migration *g, struct qmp_conn *q)
 {
@@ -81,8 +68,7 @@ static void launch(struct migration *g, bool incoming)
 	g->sec_pid = pid;
 	g->sec_reported = false;
 	g->sec_external = false;
-	g->sec.wanted = true;
-	side_wait(&g->sec, agent_now_ns());
+	qmp_conn_want(&g->sec.q, true, agent_now_ns());
 	agent_log("secondary started (pid %d)%s", pid, incoming ? ", incoming" : "");
 }
 
@@ -101,7 +87,7 @@ static void secondary_gone(struct migration *g, const char *why)
 	if (g->sec_reported)
 		return;
 	g->sec_reported = true;
-	g->sec.wanted = false;
+	qmp_conn_want(&g->sec.q, false, 0);
 	g->sec.pending = 0;
 	qmp_conn_close(&g->sec.q);
 	agent_log("secondary gone (%s)", why);
@@ -158,7 +144,6 @@ static void on_ready(void *ctx, struct qmp_conn *q)
 	struct qmig_action a;
 
 	agent_log("%s QMP ready", q->name);
-	side_of(g, q)->retry_ns = QMP_RETRY_MIN_NS;
 	if (q == &g->sec.q && g->m.step == QMIG_LAUNCH) {
 		qmig_done(&g->m, QMIG_OK, NULL, agent_now_ns(), &a);
 		perform(g, &a);
@@ -210,31 +195,10 @@ static void on_lost(void *ctx, struct qmp_conn *q, const char *why)
 			kill_secondary(g); /* it is going: make sure, and wait for its exit */
 		return;
 	}
-	side_wait(s, agent_now_ns());
 	if (pending) {
 		qmig_done(&g->m, QMIG_FAILED, "primary QMP lost", agent_now_ns(), &a);
 		perform(g, &a);
 	}
-}
-
-static void side_tick(struct migration *g, struct qmp_side *s, uint64_t now)
-{
-	int err;
-
-	if (!s->wanted || s->q.fd >= 0 || now < s->retry_at)
-		return;
-	err = qmp_conn_connect(&s->q);
-	if (!err) {
-		agent_log("%s QMP connected (%s)", s->q.name, s->q.path);
-		return;
-	}
-	if (!s->logged_waiting) {
-		agent_log("waiting for %s QMP at %s (%s)", s->q.name, s->q.path, strerror(-err));
-		s->logged_waiting = true;
-	}
-	s->retry_at = now + s->retry_ns;
-	s->retry_ns = s->retry_ns * 2 > QMP_RETRY_MAX_NS ? QMP_RETRY_MAX_NS : s->retry_ns * 2;
-	(void)g;
 }
 
 /* ---- the checkpoint's actions ------------------------------------------------------------ */
@@ -325,21 +289,14 @@ static void on_agent_lost(void *ctx)
 
 static int timeout_ms(const struct migration *g, uint64_t now)
 {
-	uint64_t t = agent_client_wait_ns(&g->ac, now), w = qmig_wait_ns(&g->m, now);
-	const struct qmp_side *sides[] = {&g->pri, &g->sec};
-	unsigned int i;
+	uint64_t t = agent_client_wait_ns(&g->ac, now);
 
-	if (w < t)
-		t = w;
-	for (i = 0; i < 2; i++)
-		if (sides[i]->wanted && sides[i]->q.fd < 0)
-			t = sides[i]->retry_at > now ? (sides[i]->retry_at - now < t
-							    ? sides[i]->retry_at - now
-							    : t)
-						     : 0;
+	t = min_ns(t, qmig_wait_ns(&g->m, now));
+	t = min_ns(t, qmp_conn_wait_ns(&g->pri.q, now));
+	t = min_ns(t, qmp_conn_wait_ns(&g->sec.q, now));
 	if (g->kill_at)
-		t = g->kill_at > now ? (g->kill_at - now < t ? g->kill_at - now : t) : 0;
-	return t == UINT64_MAX ? -1 : (int)(t / 1000000 + 1);
+		t = min_ns(t, g->kill_at > now ? g->kill_at - now : 0);
+	return agent_poll_ms(t);
 }
 
 static void on_signal(struct migration *g, int sfd)
@@ -365,8 +322,8 @@ static void tick(struct migration *g, uint64_t now)
 		g->exit_code = COLO_EXIT_RUNTIME;
 		return;
 	}
-	side_tick(g, &g->pri, now);
-	side_tick(g, &g->sec, now);
+	qmp_conn_tick(&g->pri.q, now);
+	qmp_conn_tick(&g->sec.q, now);
 	if (g->kill_at && now >= g->kill_at)
 		kill_secondary(g);
 	qmig_tick(&g->m, now, &a);
@@ -426,12 +383,10 @@ int qemu_migration_run(const struct qemu_opts *o)
 		agent_log("signalfd: %s", strerror(errno));
 		return COLO_EXIT_RUNTIME;
 	}
-	g.pri.wanted = true;
-	side_wait(&g.pri, agent_now_ns());
+	qmp_conn_want(&g.pri.q, true, agent_now_ns());
 	if (o->secondary_running) {
 		g.sec_external = true;
-		g.sec.wanted = true;
-		side_wait(&g.sec, agent_now_ns());
+		qmp_conn_want(&g.sec.q, true, agent_now_ns());
 	} else {
 		launch(&g, false);
 		if (!g.sec_pid)

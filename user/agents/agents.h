@@ -30,6 +30,5 @@ int agent_spawn(const char *cmd);
 
 int agent_qemu_main(int argc, char **argv);
 int agent_xen_main(int argc, char **argv);
-int agent_exec_main(int argc, char **argv);
 
 #endif /* COLO_AGENTS_H */

@@ -20,7 +20,10 @@ void qmp_conn_init(struct qmp_conn *q, const char *name, const char *path,
 	q->fd = -1;
 }
 
-int qmp_conn_connect(struct qmp_conn *q)
+#define RETRY_MIN_NS (20 * 1000000ull)
+#define RETRY_MAX_NS (2000 * 1000000ull)
+
+static int try_connect(struct qmp_conn *q)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd, err;
@@ -43,6 +46,40 @@ int qmp_conn_connect(struct qmp_conn *q)
 	return 0;
 }
 
+void qmp_conn_want(struct qmp_conn *q, bool wanted, uint64_t now)
+{
+	q->wanted = wanted;
+	q->retry_at = now;
+	q->retry_ns = RETRY_MIN_NS;
+	q->logged_waiting = false;
+}
+
+void qmp_conn_tick(struct qmp_conn *q, uint64_t now)
+{
+	int err;
+
+	if (!q->wanted || q->fd >= 0 || now < q->retry_at)
+		return;
+	err = try_connect(q);
+	if (!err) {
+		agent_log("%s QMP connected (%s)", q->name, q->path);
+		return;
+	}
+	if (!q->logged_waiting) {
+		agent_log("waiting for %s QMP at %s (%s)", q->name, q->path, strerror(-err));
+		q->logged_waiting = true;
+	}
+	q->retry_at = now + q->retry_ns;
+	q->retry_ns = q->retry_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : q->retry_ns * 2;
+}
+
+uint64_t qmp_conn_wait_ns(const struct qmp_conn *q, uint64_t now)
+{
+	if (!q->wanted || q->fd >= 0)
+		return UINT64_MAX;
+	return q->retry_at > now ? q->retry_at - now : 0;
+}
+
 void qmp_conn_close(struct qmp_conn *q)
 {
 	if (q->fd >= 0)
@@ -54,6 +91,7 @@ void qmp_conn_close(struct qmp_conn *q)
 static void lose(struct qmp_conn *q, const char *why)
 {
 	qmp_conn_close(q);
+	qmp_conn_want(q, q->wanted, agent_now_ns());
 	if (q->ops.lost)
 		q->ops.lost(q->ops.ctx, q, why);
 }
@@ -129,6 +167,7 @@ static bool on_line(struct qmp_conn *q, const char *line, size_t len)
 				return false;
 			}
 			q->ready = true;
+			q->retry_ns = RETRY_MIN_NS;
 			if (q->ops.ready)
 				q->ops.ready(q->ops.ctx, q);
 		} else if (q->ops.reply) {

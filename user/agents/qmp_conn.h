@@ -2,8 +2,9 @@
 /*
  * A QMP client connection over a unix socket (QEMU's -qmp unix:PATH,server=on,wait=off, which
  * serves one client at a time): connect, read the greeting, negotiate qmp_capabilities, then
- * send commands with numeric ids and hand replies and events to the owner. Reconnects are the
- * owner's call (qmp_conn_connect() again, with its backoff). Non-blocking, poll-driven.
+ * send commands with numeric ids and hand replies and events to the owner. While wanted, a
+ * lost or absent connection is tried again with backoff (20 ms doubling to 2 s).
+ * Non-blocking, poll-driven.
  */
 #ifndef COLO_QMP_CONN_H
 #define COLO_QMP_CONN_H
@@ -33,6 +34,10 @@ struct qmp_conn {
 	struct qmp_conn_ops ops;
 	int fd;
 	bool ready;
+	bool wanted;	     /* keep (re)connecting */
+	bool logged_waiting; /* "waiting for" logged once per outage */
+	uint64_t retry_at;   /* next attempt, CLOCK_MONOTONIC ns */
+	uint64_t retry_ns;   /* backoff */
 	uint64_t next_id;
 	uint64_t caps_id;
 	struct qmp_lines lines;
@@ -40,8 +45,12 @@ struct qmp_conn {
 
 void qmp_conn_init(struct qmp_conn *q, const char *name, const char *path,
 		   const struct qmp_conn_ops *ops);
-/* One connect attempt: 0 (the greeting follows), or -errno (ENOENT, ECONNREFUSED: not yet). */
-int qmp_conn_connect(struct qmp_conn *q);
+/* Starts (or stops) connecting: the first attempt is due at now. */
+void qmp_conn_want(struct qmp_conn *q, bool wanted, uint64_t now);
+/* A connect attempt when wanted, not connected and due. */
+void qmp_conn_tick(struct qmp_conn *q, uint64_t now);
+/* ns until qmp_conn_tick() has something to do (UINT64_MAX: nothing). */
+uint64_t qmp_conn_wait_ns(const struct qmp_conn *q, uint64_t now);
 /* The fd is readable. */
 void qmp_conn_input(struct qmp_conn *q);
 /* Sends a command; returns its id (> 0), or 0 when not ready or the send failed (logged). */

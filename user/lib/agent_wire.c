@@ -10,6 +10,7 @@
 
 #include "lib/agent_wire.h"
 #include "lib/frame.h"
+#include "lib/names.h"
 
 /* Payload sizes; ERROR carries 4 bytes and then 0..COLO_AGENT_MAX_TEXT bytes of text. */
 #define HELLO_LEN     8
@@ -18,7 +19,8 @@
 #define COMMIT_LEN    4
 #define ACK_LEN	      8
 #define ERROR_MIN_LEN 4
-_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN + ORIGIN_LEN, "ERROR is the longest");
+_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN + ORIGIN_LEN,
+	       "ERROR is the longest");
 _Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT <= COLO_AGENT_MAX_PAYLOAD, "payload bound");
 
 static const char *const type_names[COLO_AGENT_TYPE_MAX] = {
@@ -51,27 +53,20 @@ static const char *const err_names[COLO_AGENT_E_MAX] = {
 	[COLO_AGENT_E_BUSY] = "busy",
 };
 
-
-static const char *name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "?";
-}
-
 const char *colo_agent_type_name(unsigned int type)
 {
-	return name_of(type_names, COLO_AGENT_TYPE_MAX, type);
+	return COLO_NAME_OF(type_names, type);
 }
 
 const char *colo_agent_reason_name(unsigned int reason)
 {
-	return name_of(reason_names, COLO_AGENT_REASON_MAX, reason);
+	return COLO_NAME_OF(reason_names, reason);
 }
 
 const char *colo_agent_err_name(unsigned int err)
 {
-	return name_of(err_names, COLO_AGENT_E_MAX, err);
+	return COLO_NAME_OF(err_names, err);
 }
-
 
 bool colo_agent_type_needs_ack(unsigned int type)
 {
