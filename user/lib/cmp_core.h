@@ -14,7 +14,7 @@
 
 #include <sys/queue.h>
 
-#include "lib/compare.h"
+#include "lib/cmp_types.h"
 #include "lib/frame.h"
 #include "lib/retx_hist.h"
 #include "lib/seq.h"

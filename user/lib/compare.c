@@ -11,6 +11,7 @@
 
 #include "lib/cmp_dgram.h"
 #include "lib/cmp_tcp.h"
+#include "lib/compare_test.h"
 
 #define MS		1000000ull
 #define EVICT_SCAN	8    /* candidates looked at when the table is full */
@@ -112,7 +113,7 @@ static inline uint64_t key_word(const uint8_t *p)
 }
 
 /*
- * Table hash. Keys are oriented, so it need not be symmetric like colo_flow_hash (slower).
+ * Table hash. Keys are oriented, so it need not be symmetric like colo_flow_key_hash (slower).
  * It reads the key in the units the parser wrote it (8-byte address halves, 2-byte ports,
  * bytes), so the loads are served from those just-made stores instead of stalling.
  */

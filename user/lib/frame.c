@@ -331,7 +331,3 @@ int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size)
 }
 
 /* The contract's hash (include/colo_xdp.h), the one BPF computes for sharding. */
-uint32_t colo_flow_hash(const struct colo_flow_key *key)
-{
-	return colo_flow_key_hash(key);
-}

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "colo_xdp.h"
-#include "lib/compare.h"
+#include "lib/cmp_types.h"
 
 /* names[v], or "?" when v is past the table or names no value. */
 static inline const char *colo_name_of(const char *const *names, size_t n, unsigned int v)
