@@ -133,9 +133,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB)
 	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -lcmocka -o $@
 
 # The agent socket test drives the daemon's agent server module (user/agent.c, not pure).
-$(BUILD)/tests/unit/test_agent_socket: $(BUILD)/user/agent.o
+$(BUILD)/tests/unit/test_agent_socket: $(BUILD)/user/agent.o $(BUILD)/user/unix_listen.o
 # So does the adapters' test dataplane.
-$(BUILD)/tools/agent_dataplane: $(BUILD)/user/agent.o
+$(BUILD)/tools/agent_dataplane: $(BUILD)/user/agent.o $(BUILD)/user/unix_listen.o
 
 $(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BPF_HELPERS) $(LIB)
 	$(call msg,LD,$@)

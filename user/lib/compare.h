@@ -76,4 +76,26 @@ void colo_cmp_abort(struct colo_cmp *cmp, uint64_t now_ns);
 
 void colo_cmp_get_stats(const struct colo_cmp *cmp, struct colo_cmp_stats *stats);
 
+/* What the comparator knows of one connection, for operators (colo-xdp conns). */
+struct colo_cmp_conn_info {
+	struct colo_flow_key key;
+	bool is_tcp;
+	bool closed;	      /* FIN or RST released: waits to be evicted */
+	bool diverged;	      /* a mismatch: nothing leaves before a commit */
+	bool offset_known;    /* TCP: seq_offset learned from the handshake */
+	bool pos_valid;	      /* TCP: compare position known */
+	uint32_t seq_offset;  /* secondary = primary + seq_offset */
+	uint32_t compared;    /* TCP: stream bytes compared since comparison began */
+	uint32_t next_seq;    /* TCP: primary-space sequence compared up to */
+	uint32_t checkpoints; /* checkpoint requests this connection's triggers made */
+	uint32_t held[COLO_SIDE_MAX];
+	uint64_t held_bytes[COLO_SIDE_MAX]; /* frame bytes, headers included */
+	uint64_t oldest_ns;		    /* capture time of the oldest held frame; 0: none */
+	uint64_t last_ns;		    /* capture time of the last frame */
+};
+
+/* Calls fn for every connection in the table (order: the table's lists). */
+void colo_cmp_conns_foreach(const struct colo_cmp *cmp,
+			    void (*fn)(void *ctx, const struct colo_cmp_conn_info *ci), void *ctx);
+
 #endif /* COLO_COMPARE_H */
