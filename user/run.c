@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "exec_hook.h"
 #include "attach.h"
 #include "clock.h"
 #include "commands.h"
@@ -40,6 +41,8 @@
 #define RUN_SPLIT_SEGS 10
 /* Copied-out frames the workers may hold together, in MiB (a checkpoint's worth at 10 Gbit/s). */
 #define RUN_MAX_HELD_MB 512
+/* --on-checkpoint: how long the command may run before the checkpoint is aborted. */
+#define RUN_HOOK_TIMEOUT_MS 10000
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -54,11 +57,14 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	const char *on_checkpoint; /* the exec hook's command, NULL: none */
+	unsigned long on_checkpoint_timeout_ms;
 };
 
 struct run_state {
 	struct run_opts opts;
 	struct colo_coord co;
+	struct colo_exec_hook *hook;
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -110,7 +116,8 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
 	      "[--agent PATH] [--shards N] [--ring-size BYTES] [--compare-timeout MS] "
 	      "[--max-queue N] [--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] "
-	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep])\n",
+	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep] "
+	      "[--on-checkpoint CMD [--on-checkpoint-timeout-ms N]])\n",
 	      stderr);
 	return COLO_EXIT_USAGE;
 }
@@ -141,6 +148,8 @@ enum {
 	OPT_SPLIT,
 	OPT_MAX_HELD,
 	OPT_RING_SIZE,
+	OPT_ON_CHECKPOINT,
+	OPT_ON_CHECKPOINT_TIMEOUT,
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -162,6 +171,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"split-segs", required_argument, NULL, OPT_SPLIT},
 		{"max-held", required_argument, NULL, OPT_MAX_HELD},
 		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+		{"on-checkpoint", required_argument, NULL, OPT_ON_CHECKPOINT},
+		{"on-checkpoint-timeout-ms", required_argument, NULL, OPT_ON_CHECKPOINT_TIMEOUT},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -264,6 +275,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					optarg);
 			o->ring_bytes = v;
 			break;
+		case OPT_ON_CHECKPOINT:
+			if (!*optarg)
+				return usage_error("--on-checkpoint takes a shell command%s", "");
+			o->on_checkpoint = optarg;
+			break;
+		case OPT_ON_CHECKPOINT_TIMEOUT:
+			if (!parse_uint(optarg, 1, 86400000, &o->on_checkpoint_timeout_ms))
+				return usage_error("--on-checkpoint-timeout-ms takes 1..86400000, not "
+						   "'%s'",
+						   optarg);
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -280,6 +302,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	if (!strcmp(o->ifname[0], o->ifname[1]) || !strcmp(o->ifname[0], o->ifname[2]) ||
 	    !strcmp(o->ifname[1], o->ifname[2]))
 		return usage_error("the three roles need three different interfaces%s", "");
+	if (o->on_checkpoint_timeout_ms && !o->on_checkpoint)
+		return usage_error("--on-checkpoint-timeout-ms needs --on-checkpoint CMD%s", "");
 	return 0;
 }
 
@@ -349,6 +373,16 @@ static int open_agent(struct run_state *st)
 		colo_err("agent socket %s: %s", st->opts.agent_path, strerror(errno));
 		return -errno;
 	}
+	if (!st->opts.on_checkpoint)
+		return 0;
+	st->hook = colo_exec_hook_start(st->opts.agent_path, st->opts.on_checkpoint,
+					st->opts.on_checkpoint_timeout_ms
+						? st->opts.on_checkpoint_timeout_ms
+						: RUN_HOOK_TIMEOUT_MS);
+	if (!st->hook) {
+		colo_err("--on-checkpoint: the exec adapter did not start: %s", strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -381,11 +415,28 @@ static int main_loop(struct run_state *st, int sig_fd)
 			colo_err("agent socket failed: %s", strerror(-r));
 			return r;
 		}
+		colo_exec_hook_supervise(st->hook);
 		if (colo_mono_ns() >= next_summary) {
 			colo_stats_print_summary(co, "stats");
 			next_summary += interval;
 		}
 	}
+}
+
+/* What the agent socket refused or lost over the run (each is bounded, and counted). */
+static void log_agent_counters(const struct colo_agent_srv *srv)
+{
+	struct colo_agent_counters c;
+
+	if (!srv)
+		return;
+	colo_agent_get_counters(srv, &c);
+	colo_info("agent: accepted=%llu refused=%llu protocol_errors=%llu out_full=%llu "
+		  "requests=%llu commits=%llu aborts=%llu",
+		  (unsigned long long)c.accepted, (unsigned long long)c.refused,
+		  (unsigned long long)c.protocol_errors, (unsigned long long)c.out_full,
+		  (unsigned long long)c.requests, (unsigned long long)c.commits,
+		  (unsigned long long)c.aborts);
 }
 
 static void teardown(struct run_state *st)
@@ -403,6 +454,8 @@ static void teardown(struct run_state *st)
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
+	colo_exec_hook_stop(st->hook);
+	log_agent_counters(co->agent);
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);
 	if (st->opts.keep) {

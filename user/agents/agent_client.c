@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agents/agent_client.h"
@@ -20,21 +19,19 @@ void agent_log_kind(const char *kind)
 
 void agent_log(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "colo-xdp: agent %s: ", log_kind);
+	/* One write per line: the daemon's log and its exec hook's share a file. */
+	n = snprintf(line, sizeof(line), "colo-xdp: agent %s: ", log_kind);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-}
-
-uint64_t agent_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	n = (int)strlen(line);
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return; /* nowhere else to say it */
 }
 
 uint64_t min_ns(uint64_t a, uint64_t b)
@@ -46,7 +43,8 @@ int agent_poll_ms(uint64_t t)
 {
 	if (t == UINT64_MAX)
 		return -1;
-	return t / 1000000 >= 60000 ? 60000 : (int)((t + 999999) / 1000000);
+	return t / COLO_NS_PER_MS >= 60000 ? 60000
+					   : (int)((t + COLO_NS_PER_MS - 1) / COLO_NS_PER_MS);
 }
 
 void agent_client_init(struct agent_client *c, const char *path, uint32_t features,
@@ -59,7 +57,7 @@ void agent_client_init(struct agent_client *c, const char *path, uint32_t featur
 	c->ops = *ops;
 	c->fd = -1;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
-	c->unreachable_since = agent_now_ns();
+	c->unreachable_since = colo_mono_ns();
 }
 
 int agent_client_fd(const struct agent_client *c)
@@ -98,8 +96,8 @@ static void drop(struct agent_client *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
-	c->next_try_ns = agent_now_ns() + (uint64_t)c->backoff_ms * 1000000;
-	c->unreachable_since = agent_now_ns();
+	c->next_try_ns = colo_mono_ns() + (uint64_t)c->backoff_ms * COLO_NS_PER_MS;
+	c->unreachable_since = colo_mono_ns();
 	c->logged_waiting = false;
 	if (was_ready && c->ops.lost)
 		c->ops.lost(c->ops.ctx);
@@ -160,14 +158,14 @@ int agent_client_tick(struct agent_client *c, uint64_t now)
 		agent_log("waiting for the dataplane at %s (%s)", c->path, strerror(-err));
 		c->logged_waiting = true;
 	}
-	if (c->give_up_ms && now - c->unreachable_since >= c->give_up_ms * 1000000) {
+	if (c->give_up_ms && now - c->unreachable_since >= c->give_up_ms * COLO_NS_PER_MS) {
 		agent_log("no dataplane at %s for %llu ms: giving up", c->path,
 			  (unsigned long long)c->give_up_ms);
 		return -ETIMEDOUT;
 	}
-	c->next_try_ns = now + (uint64_t)c->backoff_ms * 1000000;
-	c->backoff_ms = c->backoff_ms * 2 > AGENT_BACKOFF_MAX_MS ? AGENT_BACKOFF_MAX_MS
-								 : c->backoff_ms * 2;
+	c->next_try_ns = now + (uint64_t)c->backoff_ms * COLO_NS_PER_MS;
+	c->backoff_ms =
+		c->backoff_ms * 2 > AGENT_BACKOFF_MAX_MS ? AGENT_BACKOFF_MAX_MS : c->backoff_ms * 2;
 	return 0;
 }
 

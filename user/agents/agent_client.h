@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "lib/agent_session.h"
 
 #define AGENT_BACKOFF_MIN_MS 50
@@ -28,12 +29,12 @@ struct agent_client_ops {
 
 struct agent_client {
 	const char *path;
-	uint32_t features;	     /* announced in our HELLO */
-	uint64_t give_up_ms;	     /* 0: retry for ever; else the longest time without a dataplane */
+	uint32_t features;   /* announced in our HELLO */
+	uint64_t give_up_ms; /* 0: retry for ever; else the longest time without a dataplane */
 	struct agent_client_ops ops;
-	int fd;			     /* -1: not connected */
-	uint64_t next_try_ns;	     /* CLOCK_MONOTONIC of the next connect attempt */
-	uint64_t unreachable_since;  /* CLOCK_MONOTONIC when the dataplane was last lost */
+	int fd;			    /* -1: not connected */
+	uint64_t next_try_ns;	    /* CLOCK_MONOTONIC of the next connect attempt */
+	uint64_t unreachable_since; /* CLOCK_MONOTONIC when the dataplane was last lost */
 	unsigned int backoff_ms;
 	bool logged_waiting;
 	struct colo_agent_sess sess;
@@ -43,7 +44,6 @@ struct agent_client {
 /* "colo-xdp: agent KIND: ..." on stderr, one line. */
 void agent_log_kind(const char *kind);
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t agent_now_ns(void);
 uint64_t min_ns(uint64_t a, uint64_t b);
 /* A poll() timeout for t ns (UINT64_MAX: -1, none), rounded up to whole ms. */
 int agent_poll_ms(uint64_t t);

@@ -34,7 +34,6 @@ sfail(struct colo_agent_sess *sess, enum colo_agent_err code, const char *fmt, .
 	return -EPROTO;
 }
 
-
 void colo_agent_sess_init(struct colo_agent_sess *sess, enum colo_agent_side side)
 {
 	memset(sess, 0, sizeof(*sess));

@@ -18,7 +18,8 @@
 #define COMMIT_LEN    4
 #define ACK_LEN	      8
 #define ERROR_MIN_LEN 4
-_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN + ORIGIN_LEN, "ERROR is the longest");
+_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN + ORIGIN_LEN,
+	       "ERROR is the longest");
 _Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT <= COLO_AGENT_MAX_PAYLOAD, "payload bound");
 
 static const char *const type_names[COLO_AGENT_TYPE_MAX] = {
@@ -51,7 +52,6 @@ static const char *const err_names[COLO_AGENT_E_MAX] = {
 	[COLO_AGENT_E_BUSY] = "busy",
 };
 
-
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
 {
 	return v < n && names[v] ? names[v] : "?";
@@ -71,7 +71,6 @@ const char *colo_agent_err_name(unsigned int err)
 {
 	return name_of(err_names, COLO_AGENT_E_MAX, err);
 }
-
 
 bool colo_agent_type_needs_ack(unsigned int type)
 {

@@ -6,9 +6,8 @@
 #include "lib/qemu_colo.h"
 
 static const char *const state_names[] = {
-	[QCOLO_WAITING] = "waiting for COLO", [QCOLO_IDLE] = "idle",
-	[QCOLO_KICKED] = "kicked",	      [QCOLO_STOPPED] = "checkpoint",
-	[QCOLO_EXITED] = "exited",
+	[QCOLO_WAITING] = "waiting for COLO", [QCOLO_IDLE] = "idle",	 [QCOLO_KICKED] = "kicked",
+	[QCOLO_STOPPED] = "checkpoint",	      [QCOLO_EXITED] = "exited",
 };
 
 const char *qcolo_state_name(unsigned int state)
