@@ -17,5 +17,6 @@ int cmd_status(int argc, char **argv); /* user/status.c */
 int cmd_run(int argc, char **argv);    /* user/run.c (daemon) */
 int cmd_replay(int argc, char **argv); /* user/replay.c */
 int cmd_agent(int argc, char **argv);  /* user/agents/agent_cmd.c (checkpoint-engine adapters) */
+int cmd_state(int argc, char **argv);  /* user/state.c */
 
 #endif /* COLO_COMMANDS_H */

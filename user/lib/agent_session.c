@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/agent_session.h"
+#include "lib/names.h"
 
 static const char *const state_names[] = {
 	[COLO_AGENT_ST_HELLO] = "hello",	 [COLO_AGENT_ST_IDLE] = "idle",
@@ -18,7 +19,7 @@ static const char *const state_names[] = {
 
 const char *colo_agent_state_name(unsigned int state)
 {
-	return state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[state] : "?";
+	return COLO_NAME_OF(state_names, state);
 }
 
 /* Records why the session refused a message; returns -EPROTO. */

@@ -10,6 +10,7 @@
 
 #include "lib/agent_wire.h"
 #include "lib/frame.h"
+#include "lib/names.h"
 
 /* Payload sizes; ERROR carries 4 bytes and then 0..COLO_AGENT_MAX_TEXT bytes of text. */
 #define HELLO_LEN     8
@@ -52,24 +53,19 @@ static const char *const err_names[COLO_AGENT_E_MAX] = {
 	[COLO_AGENT_E_BUSY] = "busy",
 };
 
-static const char *name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "?";
-}
-
 const char *colo_agent_type_name(unsigned int type)
 {
-	return name_of(type_names, COLO_AGENT_TYPE_MAX, type);
+	return COLO_NAME_OF(type_names, type);
 }
 
 const char *colo_agent_reason_name(unsigned int reason)
 {
-	return name_of(reason_names, COLO_AGENT_REASON_MAX, reason);
+	return COLO_NAME_OF(reason_names, reason);
 }
 
 const char *colo_agent_err_name(unsigned int err)
 {
-	return name_of(err_names, COLO_AGENT_E_MAX, err);
+	return COLO_NAME_OF(err_names, err);
 }
 
 bool colo_agent_type_needs_ack(unsigned int type)
@@ -120,7 +116,9 @@ void colo_agent_msg_request_origin(struct colo_agent_msg *msg, const struct colo
 
 const char *colo_agent_side_name(unsigned int side)
 {
-	return side == 0 ? "primary" : side == 1 ? "secondary" : "?";
+	static const char *const side_names[] = {"primary", "secondary"};
+
+	return COLO_NAME_OF(side_names, side);
 }
 
 void colo_agent_msg_commit(struct colo_agent_msg *msg, uint32_t id, uint32_t flags)
