@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The adapter's connection to the dataplane, with reconnects (see agent_client.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,28 +9,12 @@
 
 #include "agents/agent_client.h"
 
-static const char *log_kind = "?";
+const char *agent_kind = "?";
 
 void agent_log_kind(const char *kind)
 {
-	log_kind = kind;
-}
-
-void agent_log(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	/* One write per line: the daemon's log and its exec hook's share a file. */
-	n = snprintf(line, sizeof(line), "colo-xdp: agent %s: ", log_kind);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	n = (int)strlen(line);
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return; /* nowhere else to say it */
+	agent_kind = kind;
+	colo_log_to_stderr();
 }
 
 uint64_t min_ns(uint64_t a, uint64_t b)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "log.h"
 #include "lib/agent_session.h"
 
 #define AGENT_BACKOFF_MIN_MS 50
@@ -41,9 +42,11 @@ struct agent_client {
 	struct colo_agent_dec dec;
 };
 
-/* "colo-xdp: agent KIND: ..." on stderr, one line. */
+/* The adapter's name in its log lines ("qemu", ...); set once, logging to stderr from then on. */
 void agent_log_kind(const char *kind);
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *agent_kind;
+/* "colo-xdp: agent KIND: ..." through the logger, on stderr (agent_log_kind()). */
+#define agent_log(fmt, ...) colo_info("agent %s: " fmt, agent_kind, ##__VA_ARGS__)
 uint64_t min_ns(uint64_t a, uint64_t b);
 /* A poll() timeout for t ns (UINT64_MAX: -1, none), rounded up to whole ms. */
 int agent_poll_ms(uint64_t t);

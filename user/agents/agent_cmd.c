@@ -2,7 +2,6 @@
 /* `colo-xdp agent <kind> ...`: dispatch, and what every adapter shares. */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,103 +58,24 @@ int cmd_agent(int argc, char **argv)
 	return COLO_EXIT_USAGE;
 }
 
-void agent_usage_err(const char *kind, const char *fmt, ...)
+int agent_parse(const struct colo_cmd_spec *spec, int argc, char **argv, void *obj,
+		const struct agent_common *common, struct colo_opts_result *res,
+		void (*details)(FILE *f))
 {
-	char msg[256];
-	va_list ap;
+	char why[256];
+	int r = colo_opts_parse(spec, argc, argv, obj, res, why, sizeof(why));
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "colo-xdp: agent %s: %s\n", kind, msg);
-}
-
-int agent_parse_ms(const char *kind, const char *opt, const char *s, uint64_t *ms)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || *s == '-' || v > 86400000ul) {
-		agent_usage_err(kind, "%s: not a number of milliseconds (0..86400000): '%s'", opt,
-				s);
-		return -1;
-	}
-	*ms = v;
-	return 0;
-}
-
-enum { OPT_SOCKET = 0x180, OPT_CONNECT_TIMEOUT, OPT_HELP };
-
-#define MAX_OPTIONS 24
-
-static int merge_options(const struct agent_cli *cli, struct option *all)
-{
-	static const struct option common[] = {
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"connect-timeout-ms", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-		{"help", no_argument, NULL, OPT_HELP},
-	};
-	size_t n = 0, i;
-
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		all[n++] = common[i];
-	for (i = 0; cli->options[i].name; i++) {
-		if (n == MAX_OPTIONS - 1)
-			return -1;
-		all[n++] = cli->options[i];
-	}
-	all[n] = (struct option){0};
-	return 0;
-}
-
-int agent_getopt(const struct agent_cli *cli, int argc, char **argv, struct agent_common *common)
-{
-	struct option all[MAX_OPTIONS];
-	int opt;
-
-	if (merge_options(cli, all))
-		return -1;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", all, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-		case OPT_HELP:
-			cli->usage(stdout);
-			return 1;
-		case OPT_SOCKET:
-			common->socket = optarg;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (agent_parse_ms(cli->kind, "--connect-timeout-ms", optarg,
-					   &common->connect_timeout_ms))
-				return -1;
-			break;
-		case '?':
-		case ':':
-			if (optopt && optopt != '?')
-				agent_usage_err(cli->kind, "bad or incomplete option '-%c'",
-						optopt);
-			else
-				agent_usage_err(cli->kind, "bad or incomplete option '%s'",
-						argv[optind - 1]);
-			return -1;
-		default:
-			if (cli->opt(cli->ctx, opt, optarg))
-				return -1;
-		}
-	}
-	if (optind != argc) {
-		agent_usage_err(cli->kind, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
+	r = cli_parsed(spec, r, res, why);
+	if (r == COLO_EXIT_OK && res->help && details)
+		details(stdout);
+	if (r >= 0)
+		return r;
 	if (!common->socket) {
-		agent_usage_err(cli->kind, "--socket AGENT_SOCKET is required (try --help)");
-		return -1;
+		cli_err(spec->name, "--socket AGENT_SOCKET is required (see colo-xdp %s --help)",
+			spec->name);
+		return COLO_EXIT_USAGE;
 	}
-	return 0;
+	return -1;
 }
 
 int agent_signals(void)

@@ -19,6 +19,7 @@
 
 #include "agents/agent_client.h"
 #include "agents/agents.h"
+#include "cli.h"
 #include "commands.h"
 #include "lib/exec_env.h"
 
@@ -43,18 +44,57 @@ struct exec {
 	bool stop;
 };
 
-static void usage(FILE *f)
+static void details(FILE *f)
 {
 	fprintf(f,
-		"usage: colo-xdp agent exec --socket AGENT_SOCKET [--connect-timeout-ms N]\n"
-		"         --command 'SHELL COMMAND' [--timeout-ms N] [--keep-streams]\n"
+		"\n"
 		"Runs the command per checkpoint with COLO_CHECKPOINT_ID, COLO_REASON, COLO_FLOW,\n"
 		"COLO_TIME_NS, COLO_SIDE, COLO_AT, COLO_AT_KIND, COLO_WAITED_NS in its\n"
-		"environment. Exit 0 commits (flags 0, or KEEP_STREAMS with --keep-streams: the\n"
-		"command did not replace the secondary's state); another exit, or running past\n"
-		"--timeout-ms (default 10000; the command is killed), aborts. Its output is "
-		"logged.\n");
+		"environment. Exit 0 commits; another exit, or running past --timeout-ms (the\n"
+		"command's process group is killed), aborts. Its output is logged.\n");
 }
+
+static bool nonempty(const char *s)
+{
+	return *s;
+}
+
+struct exec_opts {
+	struct agent_common common;
+	const char *cmd;
+	uint64_t timeout_ms;
+	bool keep_streams;
+};
+
+static const struct colo_opt exec_opt_table[] = {
+	AGENT_COMMON_OPTS(struct exec_opts),
+	{.name = "command",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct exec_opts, cmd),
+	 .arg = "'SHELL COMMAND'",
+	 .help = "what runs per checkpoint, with sh -c (required)",
+	 .valid_str = nonempty,
+	 .valid_what = "a shell command"},
+	{.name = "timeout-ms",
+	 .type = COLO_OPT_U64,
+	 .offset = offsetof(struct exec_opts, timeout_ms),
+	 .arg = "N",
+	 .help = "the command's time limit, then abort (default 10000)",
+	 .min = 1,
+	 .max = 86400000},
+	{.name = "keep-streams",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct exec_opts, keep_streams),
+	 .help = "commit with KEEP_STREAMS: the command does not replace the secondary's state"},
+	COLO_OPT_END,
+};
+
+static const struct colo_cmd_spec exec_spec = {
+	.name = "agent exec",
+	.usage = "--socket AGENT_SOCKET --command 'SHELL COMMAND' [options]",
+	.summary = "The exec hook: a command per checkpoint, exit 0 commits (run --on-checkpoint).",
+	.opts = exec_opt_table,
+};
 
 static void start(struct exec *e, const struct colo_agent_msg *req)
 {
@@ -224,48 +264,18 @@ static int loop(struct exec *e, int sfd)
 	return COLO_EXIT_OK;
 }
 
-struct exec_opts {
-	const char *cmd;
-	uint64_t timeout_ms;
-	bool keep_streams;
-};
-
-static int parse_opt(void *ctx, int opt, const char *arg)
-{
-	struct exec_opts *o = ctx;
-
-	switch (opt) {
-	case 'x':
-		o->cmd = arg;
-		return 0;
-	case 'k':
-		o->keep_streams = true;
-		return 0;
-	default:
-		return agent_parse_ms("exec", "--timeout-ms", arg, &o->timeout_ms);
-	}
-}
-
 int agent_exec_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"command", required_argument, NULL, 'x'},
-		{"timeout-ms", required_argument, NULL, 't'},
-		{"keep-streams", no_argument, NULL, 'k'},
-		{},
-	};
 	struct exec_opts xo = {.timeout_ms = 10000};
-	const struct agent_cli cli = {"exec", options, usage, parse_opt, &xo};
 	struct agent_client_ops aops = {.request = on_request, .lost = on_agent_lost};
-	struct agent_common common = {0};
+	struct colo_opts_result res;
 	static struct exec e;
-	int sfd, rc = agent_getopt(&cli, argc, argv, &common);
+	int sfd, rc = agent_parse(&exec_spec, argc, argv, &xo, &xo.common, &res, details);
 
-	if (rc)
-		return rc > 0 ? COLO_EXIT_OK : COLO_EXIT_USAGE;
-	if (!xo.cmd || !*xo.cmd || !xo.timeout_ms) {
-		agent_usage_err("exec",
-				"--command 'SHELL COMMAND' is required, --timeout-ms above 0");
+	if (rc >= 0)
+		return rc;
+	if (!xo.cmd) {
+		cli_err(exec_spec.name, "--command 'SHELL COMMAND' is required");
 		return COLO_EXIT_USAGE;
 	}
 	memset(&e, 0, sizeof(e));
@@ -275,8 +285,8 @@ int agent_exec_main(int argc, char **argv)
 	agent_log_kind("exec");
 	e.timeout_ns = xo.timeout_ms * COLO_NS_PER_MS;
 	aops.ctx = &e;
-	agent_client_init(&e.ac, common.socket, COLO_AGENT_FEATURE_ORIGIN,
-			  common.connect_timeout_ms, &aops);
+	agent_client_init(&e.ac, xo.common.socket, COLO_AGENT_FEATURE_ORIGIN,
+			  xo.common.connect_timeout_ms, &aops);
 	sfd = agent_signals();
 	if (sfd < 0)
 		return COLO_EXIT_RUNTIME;

@@ -12,7 +12,6 @@ enum qemu_mode { QEMU_MODE_COLO, QEMU_MODE_MIGRATION };
 struct qemu_opts {
 	struct agent_common common;
 	enum qemu_mode mode;
-	bool mode_set;
 	const char *primary_qmp;
 	const char *secondary_qmp;
 	const char *secondary_cmd; /* migration: how to start the secondary (sh -c) */

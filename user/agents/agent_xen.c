@@ -22,6 +22,7 @@
 
 #include "agents/agent_client.h"
 #include "agents/agents.h"
+#include "cli.h"
 #include "commands.h"
 #include "lib/xen_notify.h"
 
@@ -36,16 +37,45 @@ struct xen {
 	int exit_code;
 };
 
-static void usage(FILE *f)
+static void details(FILE *f)
 {
 	fprintf(f,
-		"usage: colo-xdp agent xen --socket AGENT_SOCKET [--connect-timeout-ms N]\n"
-		"         --xen-notify unix:PATH|HOST:PORT [--checkpoint-timeout-ms N]\n"
+		"\n"
 		"Stands where QEMU's colo-compare notify_dev stands in Xen COLO: listens on the\n"
 		"address (as QEMU's server=on chardev does) for the Xen COLO frame, answers\n"
 		"COLO_USERSPACE_PROXY_INIT, sends DO_CHECKPOINT on a checkpoint request and\n"
 		"commits on COLO_CHECKPOINT. Messages: 4-byte big-endian length, then the text.\n");
 }
+
+struct xen_opts {
+	struct agent_common common;
+	const char *addr;
+	uint64_t timeout_ms;
+};
+
+static const struct colo_opt xen_opt_table[] = {
+	AGENT_COMMON_OPTS(struct xen_opts),
+	{.name = "xen-notify",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct xen_opts, addr),
+	 .arg = "unix:PATH|HOST:PORT",
+	 .help = "where the Xen COLO frame connects (required)"},
+	{.name = "checkpoint-timeout-ms",
+	 .type = COLO_OPT_U64,
+	 .offset = offsetof(struct xen_opts, timeout_ms),
+	 .arg = "N",
+	 .help = "no COLO_CHECKPOINT this long after DO_CHECKPOINT: abort (default 10000)",
+	 .min = 1,
+	 .max = 86400000},
+	COLO_OPT_END,
+};
+
+static const struct colo_cmd_spec xen_spec = {
+	.name = "agent xen",
+	.usage = "--socket AGENT_SOCKET --xen-notify unix:PATH|HOST:PORT [options]",
+	.summary = "The Xen COLO adapter: colo-xdp where QEMU's colo-compare stood.",
+	.opts = xen_opt_table,
+};
 
 static int listen_unix(const char *path)
 {
@@ -241,43 +271,20 @@ static int loop(struct xen *x, int sfd)
 	return x->exit_code;
 }
 
-struct xen_opts {
-	const char *addr;
-	uint64_t timeout_ms;
-};
-
-static int parse_opt(void *ctx, int opt, const char *arg)
-{
-	struct xen_opts *o = ctx;
-
-	if (opt == 'x') {
-		o->addr = arg;
-		return 0;
-	}
-	return agent_parse_ms("xen", "--checkpoint-timeout-ms", arg, &o->timeout_ms);
-}
-
 int agent_xen_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"xen-notify", required_argument, NULL, 'x'},
-		{"checkpoint-timeout-ms", required_argument, NULL, 't'},
-		{},
-	};
 	struct xen_opts xo = {.timeout_ms = 10000};
-	const struct agent_cli cli = {"xen", options, usage, parse_opt, &xo};
 	struct agent_client_ops aops = {.request = on_request, .lost = on_agent_lost};
-	struct agent_common common = {0};
+	struct colo_opts_result res;
 	const char *addr;
 	static struct xen x;
-	int sfd, rc = agent_getopt(&cli, argc, argv, &common);
+	int sfd, rc = agent_parse(&xen_spec, argc, argv, &xo, &xo.common, &res, details);
 
-	if (rc)
-		return rc > 0 ? COLO_EXIT_OK : COLO_EXIT_USAGE;
+	if (rc >= 0)
+		return rc;
 	addr = xo.addr;
-	if (!addr || !xo.timeout_ms) {
-		agent_usage_err("xen", "--xen-notify unix:PATH|HOST:PORT is required, "
-				       "--checkpoint-timeout-ms above 0");
+	if (!addr) {
+		cli_err(xen_spec.name, "--xen-notify unix:PATH|HOST:PORT is required");
 		return COLO_EXIT_USAGE;
 	}
 	agent_log_kind("xen");
@@ -286,7 +293,7 @@ int agent_xen_main(int argc, char **argv)
 	x.timeout_ns = xo.timeout_ms * COLO_NS_PER_MS;
 	x.lfd = !strncmp(addr, "unix:", 5) ? listen_unix(addr + 5) : listen_tcp(addr);
 	if (x.lfd == -EINVAL) {
-		agent_usage_err("xen", "--xen-notify: not unix:PATH or HOST:PORT: '%s'", addr);
+		cli_err(xen_spec.name, "--xen-notify: not unix:PATH or HOST:PORT: '%s'", addr);
 		return COLO_EXIT_USAGE;
 	}
 	if (x.lfd < 0) {
@@ -295,8 +302,8 @@ int agent_xen_main(int argc, char **argv)
 	}
 	agent_log("listening for the Xen COLO frame on %s", addr);
 	aops.ctx = &x;
-	agent_client_init(&x.ac, common.socket, COLO_AGENT_FEATURE_ORIGIN,
-			  common.connect_timeout_ms, &aops);
+	agent_client_init(&x.ac, xo.common.socket, COLO_AGENT_FEATURE_ORIGIN,
+			  xo.common.connect_timeout_ms, &aops);
 	sfd = agent_signals();
 	if (sfd < 0)
 		return COLO_EXIT_RUNTIME;

@@ -8,36 +8,40 @@
 #ifndef COLO_AGENTS_H
 #define COLO_AGENTS_H
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "lib/opts.h"
 
 struct agent_common {
 	const char *socket;
 	uint64_t connect_timeout_ms;
 };
 
-/* One adapter's command line: its own options beside the common ones. */
-struct agent_cli {
-	const char *kind;	      /* "qemu", ...: names the command in messages */
-	const struct option *options; /* the kind's own (values below 0x180), ended by {0} */
-	void (*usage)(FILE *f);
-	/* One of the kind's options: 0, or -1 after printing the usage error. */
-	int (*opt)(void *ctx, int opt, const char *arg);
-	void *ctx;
-};
+/* The common options' rows of an adapter's option table (lib/opts.h); T embeds them as common. */
+#define AGENT_COMMON_OPTS(T)                                                                       \
+	{.name = "socket",                                                                         \
+	 .type = COLO_OPT_STR,                                                                     \
+	 .offset = offsetof(T, common.socket),                                                     \
+	 .arg = "AGENT_SOCKET",                                                                    \
+	 .help = "the dataplane's agent socket (run --agent; required)"},                          \
+	{                                                                                          \
+		.name = "connect-timeout-ms", .type = COLO_OPT_U64,                                \
+		.offset = offsetof(T, common.connect_timeout_ms), .arg = "N",                      \
+		.help = "exit 1 when no dataplane was reachable for N ms (default 0: never)",      \
+		.min = 0, .max = 86400000                                                          \
+	}
 
 /*
- * Parses argv (argv[0] is the kind): -h/--help prints the usage (returns 1), --socket and
- * --connect-timeout-ms fill common, the rest goes to cli->opt; no operands; --socket is
- * required. Returns 0, 1, or -1 after printing one line (a usage error).
+ * Parses argv by spec (the option layer, cli.h): help (then details, if any), -V, -v/-q, usage
+ * errors in one line; --socket is required. Returns COLO_EXIT_OK or COLO_EXIT_USAGE to exit
+ * with, or -1 to go on.
  */
-int agent_getopt(const struct agent_cli *cli, int argc, char **argv, struct agent_common *common);
-/* Parses a number of milliseconds (0..86400000) for opt; prints the usage error itself. */
-int agent_parse_ms(const char *kind, const char *opt, const char *s, uint64_t *ms);
-/* Prints "colo-xdp: agent KIND: ..." on stderr: a usage error. */
-void agent_usage_err(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int agent_parse(const struct colo_cmd_spec *spec, int argc, char **argv, void *obj,
+		const struct agent_common *common, struct colo_opts_result *res,
+		void (*details)(FILE *f));
 
 /*
  * A signalfd for SIGTERM, SIGINT and SIGCHLD (blocked from now on, unblocked again in children
