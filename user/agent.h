@@ -89,7 +89,11 @@ int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason
 		       const struct colo_flow_key *flow, const struct colo_agent_origin *origin,
 		       uint64_t time_ns, uint32_t *id);
 
-/* The server's counters, for the daemon's final log line. */
+/* True while an agent that sent HELLO is connected. */
+bool colo_agent_connected(const struct colo_agent_srv *srv);
+/* True while a checkpoint is requested (pending or sent) and not committed or aborted. */
+bool colo_agent_in_flight(const struct colo_agent_srv *srv);
+/* The server's counters (the daemon's stats and its final log line). */
 void colo_agent_get_counters(const struct colo_agent_srv *srv, struct colo_agent_counters *c);
 
 #endif /* COLO_AGENT_H */

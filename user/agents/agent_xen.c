@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "agents/agent_client.h"
@@ -25,6 +24,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "lib/xen_notify.h"
+#include "unix_listen.h"
 
 struct xen {
 	struct agent_client ac;
@@ -76,26 +76,6 @@ static const struct colo_cmd_spec xen_spec = {
 	.summary = "The Xen COLO adapter: colo-xdp where QEMU's colo-compare stood.",
 	.opts = xen_opt_table,
 };
-
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(a.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1)) {
-		int err = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	return fd;
-}
 
 static int listen_tcp(const char *addr)
 {
@@ -291,7 +271,7 @@ int agent_xen_main(int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	x.fd = -1;
 	x.timeout_ns = xo.timeout_ms * COLO_NS_PER_MS;
-	x.lfd = !strncmp(addr, "unix:", 5) ? listen_unix(addr + 5) : listen_tcp(addr);
+	x.lfd = !strncmp(addr, "unix:", 5) ? colo_unix_listen(addr + 5, 1) : listen_tcp(addr);
 	if (x.lfd == -EINVAL) {
 		cli_err(xen_spec.name, "--xen-notify: not unix:PATH or HOST:PORT: '%s'", addr);
 		return COLO_EXIT_USAGE;
