@@ -186,7 +186,7 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# The dataplane against mirror, passthrough and no dataplane, QEMU's colo-compare beside it
 # (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
 bench:
 	$(Q)scripts/deps.sh bench

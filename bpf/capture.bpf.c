@@ -2,7 +2,8 @@
 /*
  * Capture of a replica's output (tc clsact ingress or XDP on the primary/secondary port):
  * parse, classify, track the connection, copy the frame into its shard's ring, and drop it.
- * Only ARP/ND (and, after failover, the primary's whole output) leave toward outside directly.
+ * Only ARP/ND (and, after failover, the primary's whole output; in mirror mode all of it but
+ * TCP handshake segments) leave toward outside directly.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -39,9 +40,12 @@ static __always_inline __u8 colo_tcp_next(__u8 state, __u8 flags)
 	return state;
 }
 
-/* Creates or updates the flow's conntrack entry (counters, last seen, TCP state of this side). */
-static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 side,
-					   struct colo_stats *st, __u64 now)
+/*
+ * Creates or updates the flow's conntrack entry (counters, last seen, TCP state of this side).
+ * Returns the entry, or NULL when it could not be created.
+ */
+static __always_inline struct colo_conn *colo_ct_update(const struct colo_parsed *p, __u32 side,
+							struct colo_stats *st, __u64 now)
 {
 	struct colo_conn *c = bpf_map_lookup_elem(&colo_conntrack, &p->key);
 
@@ -53,7 +57,7 @@ static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 si
 		c = bpf_map_lookup_elem(&colo_conntrack, &p->key);
 		if (!c) {
 			st->ct_failed++;
-			return;
+			return NULL;
 		}
 	}
 	c->last_seen_ns = now;
@@ -62,6 +66,49 @@ static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 si
 	__sync_fetch_and_add(&c->bytes[side], p->frame_len);
 	if (p->key.proto == IPPROTO_TCP && p->l4_parsed)
 		c->state[side] = colo_tcp_next(c->state[side], p->tcp_flags);
+	return c;
+}
+
+/*
+ * Mirror mode, the secondary's TCP segment: moves secondary_sent on to the end of its sequence
+ * space (payload, SYN and FIN count), so the rewriter never acknowledges what it did not send.
+ */
+static __always_inline void colo_track_sent(void *ctx, const int hook, const struct colo_parsed *p,
+					    struct colo_conn *c)
+{
+	__u32 end;
+	__be32 seq;
+
+	if (p->key.proto != IPPROTO_TCP || !p->l4_parsed || p->ip_end < p->payload_off ||
+	    colo_load(ctx, hook, p->l4_off + COLO_TCP_SEQ_OFF, &seq, sizeof(seq)))
+		return;
+	end = bpf_ntohl(seq) + (p->ip_end - p->payload_off) + !!(p->tcp_flags & COLO_TCPF_SYN) +
+	      !!(p->tcp_flags & COLO_TCPF_FIN);
+	if (!c->secondary_sent_valid || (__s32)(end - c->secondary_sent) > 0) {
+		c->secondary_sent = end;
+		c->secondary_sent_valid = 1;
+	}
+}
+
+/*
+ * Failover and mirror mode: the primary's output goes straight to outside, the secondary's is
+ * dropped.
+ */
+static __always_inline int colo_pass_uncompared(const int hook, const struct colo_config *cfg,
+						struct colo_stats *st)
+{
+	if (colo_side() == COLO_SIDE_SECONDARY) {
+		st->uncompared_dropped++;
+		return colo_drop(hook);
+	}
+	st->redirected++;
+	return colo_redirect(hook, cfg->ifindex[COLO_ROLE_OUTSIDE]);
+}
+
+/* Mirror mode keeps only TCP handshake segments (SYN set) for the daemon: they carry offsets. */
+static __always_inline bool colo_mirror_handshake(const struct colo_parsed *p)
+{
+	return p->key.proto == IPPROTO_TCP && p->l4_parsed && (p->tcp_flags & COLO_TCPF_SYN);
 }
 
 /* GSO and checksum-offload state of a tc skb, with csum_start made relative to the frame. */
@@ -177,6 +224,7 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u32 hash = colo_flow_key_hash(&p->key), nshards = cfg->nshards, shard;
+	struct colo_conn *c;
 	void *ring;
 
 	if (p->flags & COLO_REC_FRAGMENT) {
@@ -192,7 +240,13 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 		else
 			st->other_l4++;
 	}
-	colo_ct_update(p, colo_side(), st, now);
+	c = colo_ct_update(p, colo_side(), st, now);
+	if (cfg->flags & COLO_CFG_MIRROR) {
+		if (c && colo_side() == COLO_SIDE_SECONDARY)
+			colo_track_sent(ctx, hook, p, c);
+		if (!colo_mirror_handshake(p))
+			return colo_pass_uncompared(hook, cfg, st);
+	}
 
 	if (nshards == 0)
 		nshards = 1;
@@ -231,12 +285,8 @@ static __always_inline int colo_capture(void *ctx, const int hook)
 	st->seen++;
 	st->bytes += len;
 	outside = cfg->ifindex[COLO_ROLE_OUTSIDE];
-	if (cfg->flags & COLO_CFG_FAILOVER) {
-		if (colo_side() == COLO_SIDE_SECONDARY)
-			return colo_drop(hook);
-		st->redirected++;
-		return colo_redirect(hook, outside);
-	}
+	if (cfg->flags & COLO_CFG_FAILOVER)
+		return colo_pass_uncompared(hook, cfg, st);
 	if (len > COLO_MAX_FRAME) {
 		st->too_big++;
 		return colo_drop(hook);

@@ -63,7 +63,20 @@ struct run_opts {
 	bool keep;
 	const char *on_checkpoint; /* the exec hook's command, NULL: none */
 	uint64_t on_checkpoint_timeout_ms;
+	int mode; /* enum run_mode */
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
+};
+
+/* --mode: compare (the dataplane), or mirror (no comparison: a baseline for benchmarks). */
+enum run_mode {
+	RUN_MODE_COMPARE = 0,
+	RUN_MODE_MIRROR,
+};
+
+static const struct colo_enum_name run_mode_names[] = {
+	{"compare", RUN_MODE_COMPARE},
+	{"mirror", RUN_MODE_MIRROR},
+	{NULL, 0},
 };
 
 struct run_state {
@@ -225,6 +238,11 @@ static const struct colo_opt run_opt_table[] = {
 	 .help = "seconds between summary lines (default 10)",
 	 .min = 1,
 	 .max = 86400},
+	{.name = "mode",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(mode),
+	 .names = run_mode_names,
+	 .help = "compare (default), or mirror: nothing compared, a baseline for benchmarks"},
 	{.name = "keep",
 	 .type = COLO_OPT_FLAG,
 	 RUN_OPT(keep),
@@ -320,6 +338,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 /* ---- setup and main loop ------------------------------------------------------------------ */
 
+/* Sets the config map's mirror flag as --mode says (a kept instance may have it from before). */
+static int set_mode(struct colo_coord *co, struct colo_config *cfg, int mode)
+{
+	bool mirror = mode == RUN_MODE_MIRROR;
+
+	cfg->flags = mirror ? cfg->flags | COLO_CFG_MIRROR : cfg->flags & ~COLO_CFG_MIRROR;
+	if (colo_config_write(co->inst, cfg))
+		return -EIO;
+	if (mirror)
+		colo_info("mirror mode: the replicas' output is NOT compared (a baseline for "
+			  "benchmarks): the primary's leaves by kernel redirect, the secondary's "
+			  "is dropped; only TCP handshakes reach the workers, for the offsets");
+	return 0;
+}
+
 static int start_workers(struct run_state *st)
 {
 	struct colo_coord *co = &st->co;
@@ -334,6 +367,8 @@ static int start_workers(struct run_state *st)
 		colo_err("instance has %u shards (1..%d)", cfg.nshards, COLO_MAX_SHARDS);
 		return -EINVAL;
 	}
+	if (set_mode(co, &cfg, st->opts.mode))
+		return -EIO;
 	for (i = 0; i < cfg.nshards; i++) {
 		struct colo_worker_cfg wc = {
 			.shard = i,
@@ -611,10 +646,10 @@ int cmd_run(int argc, char **argv)
 		r = start_workers(&st);
 	if (!r) {
 		colo_info("running: instance=%s outside=%s primary=%s secondary=%s shards=%u "
-			  "release=%s agent=%s",
+			  "release=%s mode=%s agent=%s",
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
-			  st.opts.agent_path);
+			  colo_enum_name(run_mode_names, st.opts.mode), st.opts.agent_path);
 		write_metrics(&st);
 		r = main_loop(&st, sig_fd);
 	}
