@@ -75,7 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check check-deps demo fuzz bench bench-compare clean format tests-build FORCE
+.PHONY: all deps test check check-deps demo fuzz bench bench-compare clean format tests-build FORCE \
+	test-kernel test-vmm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -167,6 +168,20 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
+
+# The kernel floor: the BPF_PROG_TEST_RUN and attach suites on Debian 12's own kernel (6.1) in
+# QEMU (TCG), from a guest image of Debian packages (scripts/guest-image.sh, build/guest/).
+test-kernel:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/kernel.sh
+
+# The whole COLO loop with real VMs: two QEMU (TCG) replicas on taps, colo-xdp run, and the QEMU
+# adapter in migration mode as checkpoint engine; figures into bench/results/<date>-vmm.md.
+test-vmm:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/checkpoint.sh
 
 # Includes run one way: no header cycle, no two modules leaning on each other, user/lib and bpf
 # within their layers (scripts/check_deps.py).

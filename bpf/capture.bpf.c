@@ -20,7 +20,16 @@
 /* Set by the loader: which replica this port carries (enum colo_side). */
 const volatile __u32 capture_side = COLO_SIDE_PRIMARY;
 
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+/* Set by tests: read the skb by probe even where the kfunc exists (covers the Linux 6.1 path). */
+const volatile bool capture_skb_by_probe = false;
+
+/* Linux 6.2+. Weak: on older kernels libbpf leaves it unresolved and the probe path runs. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+/* libbpf 1.1 lacks bpf_ksym_exists(): a weak ksym that did not resolve has the address 0. */
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
 
 static __always_inline __u32 colo_side(void)
 {
@@ -111,27 +120,65 @@ static __always_inline bool colo_mirror_handshake(const struct colo_parsed *p)
 	return p->key.proto == IPPROTO_TCP && p->l4_parsed && (p->tcp_flags & COLO_TCPF_SYN);
 }
 
+/* The skb fields the offload state is made of. */
+struct colo_skb_view {
+	__u64 head;
+	__u64 data;
+	__u32 end;
+	__u8 ip_summed;
+	__u16 csum_start;
+	__u16 csum_offset;
+};
+
+/* Direct loads through the kfunc's trusted pointer (Linux 6.2+). */
+static __always_inline void colo_skb_view_kfunc(struct __sk_buff *ctx, struct colo_skb_view *v)
+{
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+
+	v->head = (__u64)skb->head;
+	v->data = (__u64)skb->data;
+	v->end = skb->end;
+	v->ip_summed = BPF_CORE_READ_BITFIELD(skb, ip_summed);
+	v->csum_start = skb->csum_start;
+	v->csum_offset = skb->csum_offset;
+}
+
+/* The same fields by probe read: a tc program's context pointer is the skb itself (Linux 6.1). */
+static __always_inline void colo_skb_view_probed(struct __sk_buff *ctx, struct colo_skb_view *v)
+{
+	struct sk_buff *skb = (struct sk_buff *)ctx;
+
+	v->head = (__u64)BPF_CORE_READ(skb, head);
+	v->data = (__u64)BPF_CORE_READ(skb, data);
+	v->end = BPF_CORE_READ(skb, end);
+	v->ip_summed = BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
+	v->csum_start = BPF_CORE_READ(skb, csum_start);
+	v->csum_offset = BPF_CORE_READ(skb, csum_offset);
+}
+
 /* GSO and checksum-offload state of a tc skb, with csum_start made relative to the frame. */
 static __always_inline void colo_skb_offload(struct __sk_buff *ctx, struct colo_rec *rec)
 {
-	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
 	struct skb_shared_info *shinfo;
-	__u64 head = (__u64)skb->head;
-	__u64 data_off = (__u64)skb->data - head;
-	__u32 csum_start;
+	struct colo_skb_view v;
+	__u64 data_off;
 
-	shinfo = (struct skb_shared_info *)(head + skb->end);
+	if (bpf_ksym_exists(bpf_cast_to_kern_ctx) && !capture_skb_by_probe)
+		colo_skb_view_kfunc(ctx, &v);
+	else
+		colo_skb_view_probed(ctx, &v);
+	data_off = v.data - v.head;
+	shinfo = (struct skb_shared_info *)(v.head + v.end);
 	rec->gso_size = BPF_CORE_READ(shinfo, gso_size);
 	rec->gso_type = BPF_CORE_READ(shinfo, gso_type);
 	if (rec->gso_size)
 		rec->flags |= COLO_REC_GSO;
-	if (BPF_CORE_READ_BITFIELD(skb, ip_summed) != COLO_CHECKSUM_PARTIAL)
+	if (v.ip_summed != COLO_CHECKSUM_PARTIAL)
 		return;
-	csum_start = skb->csum_start;
-	if (csum_start < data_off || csum_start - data_off > 0xffff)
+	if (v.csum_start < data_off || v.csum_start - data_off > 0xffff)
 		return;
-	rec->csum_start = csum_start - data_off;
-	rec->csum_offset = skb->csum_offset;
+	rec->csum_start = v.csum_start - data_off;
+	rec->csum_offset = v.csum_offset;
 	rec->flags |= COLO_REC_CSUM_PARTIAL;
 }
 
@@ -157,7 +204,7 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 				     const __u32 size)
 {
 	struct colo_rec *rec = bpf_ringbuf_reserve(ring, size, 0);
-	__u32 len = p->frame_len;
+	__u32 len = p->frame_len, last;
 
 	if (!rec)
 		return COLO_EMIT_RING_FULL;
@@ -180,15 +227,20 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 	rec->vlan[1] = p->vlan[1];
 	if (hook == COLO_HOOK_TC)
 		colo_skb_offload(ctx, rec);
-	/* clang 14 may drop this clamp before the helper call without the barrier. */
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > size - COLO_REC_HDR ||
-	    colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
-		bpf_ringbuf_discard(rec, 0);
-		return COLO_EMIT_COPY_FAILED;
-	}
+	/*
+	 * The copy length is bounded as len - 1 < room: Linux 6.1's verifier learns no lower bound
+	 * from len != 0, and clang 14 may drop a clamp on len itself before the helper call. The
+	 * barrier keeps clang from folding last + 1 back into len.
+	 */
+	last = len - 1;
+	asm volatile("" : "+r"(last));
+	if (last >= size - COLO_REC_HDR || colo_load(ctx, hook, 0, (void *)(rec + 1), last + 1))
+		goto copy_failed;
 	bpf_ringbuf_submit(rec, 0);
 	return COLO_EMIT_OK;
+copy_failed:
+	bpf_ringbuf_discard(rec, 0);
+	return COLO_EMIT_COPY_FAILED;
 }
 
 /* Picks the smallest size class that holds header + frame (frame_len <= COLO_MAX_FRAME). */

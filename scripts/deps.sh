@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package that colo-xdp's build, tests and demo need; with the argument
-# `bench` also what only make bench needs (QEMU, whose colo-compare it measures beside ours).
-# Idempotent.
+# Install every Debian package that colo-xdp's build, tests and demo need. Idempotent.
+# Usage: deps.sh [bench|vmm]
+#   bench: also what only make bench needs (QEMU, whose colo-compare it measures beside ours)
+#   vmm:   also what the QEMU tests need (make test-kernel, make test-vmm)
 set -euo pipefail
 
 PKGS=(
@@ -11,12 +12,15 @@ PKGS=(
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq python3-prometheus-client
 )
-if [ "${1:-}" = bench ]; then
-	PKGS+=(qemu-system-x86)
-elif [ $# -gt 0 ]; then
-	echo "deps.sh: unknown argument '$1' (none, or bench)" >&2
+case ${1:-} in
+'') ;;
+bench) PKGS+=(qemu-system-x86) ;;
+vmm) PKGS+=(qemu-system-x86 binutils) ;;
+*)
+	echo "deps.sh: unknown argument '$1' (none, bench or vmm)" >&2
 	exit 2
-fi
+	;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
