@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "capture.h"
 #include "conns.h"
 #include "control.h"
 #include "coord.h"
@@ -65,6 +66,8 @@ struct run_opts {
 	uint64_t on_checkpoint_timeout_ms;
 	int mode; /* enum run_mode */
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
+	const char *capture_dir;  /* divergence captures; NULL: none */
+	uint32_t capture_max_mb;
 };
 
 /* --mode: compare (the dataplane), or mirror (no comparison: a baseline for benchmarks). */
@@ -84,6 +87,7 @@ struct run_state {
 	struct colo_coord co;
 	struct colo_exec_hook *hook;
 	struct colo_ctl_srv *ctl;
+	struct colo_capture *capture;
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -261,6 +265,18 @@ static const struct colo_opt run_opt_table[] = {
 	 .help = "--on-checkpoint: the command's time limit, then abort (default 10000)",
 	 .min = 1,
 	 .max = 86400000},
+	{.name = "capture-dir",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(capture_dir),
+	 .arg = "DIR",
+	 .help = "at each checkpoint trigger, a pcapng of the flow's recent frames (both sides)"},
+	{.name = "capture-max",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(capture_max_mb),
+	 .arg = "MB",
+	 .help = "captures of this run kept at most (oldest removed first; default 64)",
+	 .min = 8,
+	 .max = 65536},
 	{.name = "metrics-file",
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(metrics_file),
@@ -284,6 +300,7 @@ static void run_defaults(struct run_opts *o)
 	o->instance = COLO_DEFAULT_INSTANCE;
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
+	o->capture_max_mb = 64;
 	o->split_segs = RUN_SPLIT_SEGS;
 	o->max_held_bytes = (uint64_t)RUN_MAX_HELD_MB << 20;
 	o->on_checkpoint_timeout_ms = RUN_HOOK_TIMEOUT_MS;
@@ -379,6 +396,7 @@ static int start_workers(struct run_state *st)
 			.limits = st->opts.limits,
 			.max_held_bytes = st->opts.max_held_bytes / cfg.nshards,
 			.checkpoint = colo_coord_on_checkpoint,
+			.capture = st->capture ? colo_coord_on_capture : NULL,
 			.ctx = co,
 		};
 
@@ -503,6 +521,33 @@ static void write_metrics(struct run_state *st)
 	}
 }
 
+/* Writes the capture jobs the workers handed over (main thread: disk writes stay off the data
+ * path). */
+static void write_captures(struct run_state *st)
+{
+	struct colo_capture_job *jobs[COLO_COORD_CAPTURES];
+	unsigned int i, n;
+
+	n = colo_coord_take_captures(&st->co, jobs, COLO_COORD_CAPTURES);
+	for (i = 0; i < n; i++) {
+		colo_capture_write(st->capture, jobs[i]);
+		colo_capture_job_free(jobs[i]);
+	}
+}
+
+static int open_capture(struct run_state *st)
+{
+	if (!st->opts.capture_dir)
+		return 0;
+	st->capture = colo_capture_open(st->opts.capture_dir,
+					(uint64_t)st->opts.capture_max_mb << 20, st->opts.instance);
+	if (!st->capture) {
+		colo_err("capture directory %s: %s", st->opts.capture_dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
 static void reopen_files(struct run_state *st)
 {
@@ -540,6 +585,8 @@ static int main_loop(struct run_state *st, int sig_fd)
 		if (pfds[1].revents & POLLIN)
 			eventfd_read(co->wake_fd, &v);
 		colo_coord_send_trigger(co);
+		if (st->capture)
+			write_captures(st);
 		r = colo_agent_handle(co->agent, pfds + 2, na);
 		if (r) {
 			colo_err("agent socket failed: %s", strerror(-r));
@@ -584,6 +631,9 @@ static void teardown(struct run_state *st)
 		colo_stats_print_shards(co);
 		write_metrics(st);
 	}
+	if (st->capture)
+		write_captures(st);
+	colo_capture_close(st->capture);
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
@@ -642,6 +692,8 @@ int cmd_run(int argc, char **argv)
 	r = st.co.inst ? open_agent(&st) : -errno;
 	if (!r)
 		r = open_control(&st);
+	if (!r)
+		r = open_capture(&st);
 	if (!r)
 		r = start_workers(&st);
 	if (!r) {
