@@ -74,7 +74,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check demo fuzz bench bench-compare clean format tests-build
+.PHONY: all deps test check test-faults soak demo fuzz bench bench-compare clean format tests-build
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -146,6 +146,18 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
+
+# The fault-injection suite (tests/faults/, CI runs it after make test): prints "N passed, N
+# failed" and writes docs/reliability.md.
+test-faults: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/run.sh faults
+
+# A long run of mixed traffic with periodic faults (not in CI): samples and a plot in bench/results.
+soak:
+	$(Q)scripts/deps.sh soak
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/faults/soak.sh
 
 # The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.
 demo: deps

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
+# `deps.sh soak` also installs what make soak alone needs (its plot).
 set -euo pipefail
 
 PKGS=(
@@ -9,6 +10,7 @@ PKGS=(
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq
 )
+[ "${1:-}" = soak ] && PKGS+=(python3-matplotlib)
 
 missing=()
 for p in "${PKGS[@]}"; do
