@@ -6,11 +6,12 @@
 #                        -> test-only BPF objects and skeletons under $(BUILD)/tests/
 #   user/lib/*.c         -> $(BUILD)/libcolo.a   (pure logic: no BPF, no sockets, no clock)
 #   user/*.c             -> $(BUILD)/colo-xdp    (links libcolo.a, libbpf, libxdp, libpcap)
+#   user/agents/*.c      -> the checkpoint-engine adapters, `colo-xdp agent <kind>` (same binary)
 #   tests/unit/test_*.c  -> cmocka binaries, linked with libcolo.a and tests/unit/*.c helpers
 #   tests/bpf/test_*.c   -> BPF_PROG_TEST_RUN binaries, with the skeletons and tests/bpf/ helpers
 #   tests/tools/*.c      -> test programs (agents, capture generators), one binary per file
 #   tests/fuzz/fuzz_*.c  -> libFuzzer targets (clang, ASan/UBSan)
-#   bench/bench_*.c      -> microbenchmarks
+#   bench/bench_*.c      -> microbenchmarks and the feeder of QEMU's colo-compare
 #
 # make V=1 is verbose; make SAN=1 builds userspace with ASan/UBSan into build-san/.
 
@@ -42,7 +43,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
 USER_LDFLAGS := $(SANFLAGS)
-LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -lpthread
+LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -ljansson -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Iinclude -Ivmlinux -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -56,9 +57,9 @@ TEST_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libcolo.a
-USER_HDRS := $(wildcard user/*.h user/lib/*.h include/*.h tests/*/*.h)
+USER_HDRS := $(wildcard user/*.h user/agents/*.h user/lib/*.h include/*.h tests/*/*.h)
 
-APP_SRCS := $(wildcard user/*.c)
+APP_SRCS := $(wildcard user/*.c user/agents/*.c)
 APP_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(APP_SRCS))
 APP := $(BUILD)/colo-xdp
 
@@ -93,9 +94,15 @@ $(BUILD)/tests/%.bpf.o: tests/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# Test programs' skeletons keep their object's name (vlan_push); the product's are colo_<obj>_bpf.
+# The Makefile is a prerequisite: it names the skeletons.
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o Makefile
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name colo_$(notdir $*)_bpf > $@
 
 $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
@@ -108,34 +115,36 @@ $(LIB): $(LIB_OBJS)
 
 $(APP): $(APP_OBJS) $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -o $@
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -lcmocka -o $@
 
 # The agent socket test drives the daemon's agent server module (user/agent.c, not pure).
 $(BUILD)/tests/unit/test_agent_socket: $(BUILD)/user/agent.o
+# So does the adapters' test dataplane.
+$(BUILD)/tools/agent_dataplane: $(BUILD)/user/agent.o
 
 $(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BPF_HELPERS) $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -lcmocka -o $@
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(TEST_PKT) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_PKT) $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(USER_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -o $@
 
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TEST_PKT_SRC) $(USER_HDRS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -O1 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$< $(LIB_SRCS) $(TEST_PKT_SRC) -lpcap -lxxhash -o $@
+		$< $(LIB_SRCS) $(TEST_PKT_SRC) -lpcap -lxxhash -ljansson -o $@
 
 tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 
@@ -172,9 +181,11 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane (bench/dataplane.sh), then bench-compare.
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/bench_compare
+# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
+bench:
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
 	$(Q)bench/dataplane.sh
 
 bench-compare: deps

@@ -13,25 +13,37 @@
 # secondary's, after failover, never completes its FIN) would otherwise reach the next one
 # mid-stream, without the handshake that gives its offsets. Then flow scale (1, 100, 10,000
 # connections, memory per idle flow), variants (shards, capture hook, release path) and the
-# comparator microbenchmark. Prints a table and writes bench/results/<date>.md.
+# comparator microbenchmark. QEMU's own colo-compare runs beside them in every repetition,
+# standalone (no guest), fed by build/bench/bench_qemu_feed. Prints a table and writes
+# bench/results/<date>.md.
 #
 # Environment: BENCH_REPS (3), BENCH_BYTES (bulk bytes per run, 2000000000), BENCH_RR (request/
-# response count, 20000), BENCH_UDP_SECONDS (3), BENCH_BULK_LIMIT (seconds a bulk run may take,
-# 90: a stalled one is recorded as such, left out of the medians and listed with the results).
+# response count, 20000), BENCH_UDP_SECONDS (3), BENCH_QEMU_SECONDS (per QEMU run, 5),
+# BENCH_BULK_LIMIT (seconds a bulk run may take, 90: a stalled one is recorded as such, left out
+# of the medians and listed with the results). BENCH_QUICK=1 checks the benchmark itself in a
+# minute or two: one repetition of the main configurations and QEMU's colo-compare, with small
+# counts (BENCH_BYTES 500000000, BENCH_RR 2000, 1 s UDP, 2 s QEMU runs), no flow scale, memory,
+# variants or comparator microbenchmark; its numbers are not for the README.
 # Needs root and a build (make bench builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REPS=${BENCH_REPS:-3}
-BYTES=${BENCH_BYTES:-2000000000}
-RR_COUNT=${BENCH_RR:-20000}
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	REPS=1 BYTES=${BENCH_BYTES:-500000000} RR_COUNT=${BENCH_RR:-2000}
+	UDP_SECONDS=${BENCH_UDP_SECONDS:-1} QEMU_SECONDS=${BENCH_QEMU_SECONDS:-2}
+else
+	REPS=${BENCH_REPS:-3} BYTES=${BENCH_BYTES:-2000000000} RR_COUNT=${BENCH_RR:-20000}
+	UDP_SECONDS=${BENCH_UDP_SECONDS:-3} QEMU_SECONDS=${BENCH_QEMU_SECONDS:-5}
+fi
 BULK_LIMIT=${BENCH_BULK_LIMIT:-90}
-UDP_SECONDS=${BENCH_UDP_SECONDS:-3}
 BIN=$PWD/build/colo-xdp
 LOAD=$PWD/build/tools/colo_load
 SERVE=$PWD/build/tools/colo_serve
 AGENT=$PWD/build/tools/colo_agent
 CMPBENCH=$PWD/build/bench/bench_compare
+QFEED=$PWD/build/bench/bench_qemu_feed
+QEMU=qemu-system-x86_64
 PFX=bn$$-
 INST=bench$$
 WORK=$(mktemp -d /tmp/colo-bench.XXXXXX)
@@ -41,6 +53,7 @@ TCP_PORT=9000
 UDP_PORT=9001
 DAEMON=
 AGENT_PID=
+QEMU_PID=
 BPF_STATS_WAS=
 
 say() {
@@ -53,6 +66,7 @@ teardown() {
 	trap - EXIT INT TERM
 	[ -z "$DAEMON" ] || kill -TERM "$DAEMON" 2>/dev/null || true
 	[ -z "$AGENT_PID" ] || kill -TERM "$AGENT_PID" 2>/dev/null || true
+	[ -z "$QEMU_PID" ] || kill -TERM "$QEMU_PID" 2>/dev/null || true
 	ip -n "${PFX}proxy" link del br0 2>/dev/null || true
 	topology_cleanup
 	[ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
@@ -70,6 +84,17 @@ wait_for() {
 	done
 	echo "bench: timed out waiting for '$2' in $1:" >&2
 	tail -n 20 "$1" >&2
+	return 1
+}
+
+# wait_for_socket PATH SECONDS
+wait_for_socket() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "bench: no socket $1 after $2 s" >&2
 	return 1
 }
 
@@ -97,27 +122,36 @@ bpf_run_s() {
 		jq '[.[] | select(.name | startswith("colo_")) | .run_time_ns // 0] | add // 0 | . / 1e9'
 }
 
+# cpu_mark, then cpu_used JSON: JSON plus the CPU seconds the daemon, the whole machine and the
+# BPF programs used since the mark.
+cpu_mark() {
+	CPU_D0=0
+	[ -z "$DAEMON" ] || CPU_D0=$(proc_cpu "$DAEMON")
+	CPU_M0=$(machine_busy)
+	CPU_B0=$(bpf_run_s)
+}
+
+cpu_used() {
+	local d1=0
+	[ -z "$DAEMON" ] || d1=$(proc_cpu "$DAEMON")
+	jq -c --argjson d0 "$CPU_D0" --argjson d1 "$d1" --argjson m0 "$CPU_M0" \
+		--argjson m1 "$(machine_busy)" --argjson b0 "$CPU_B0" --argjson b1 "$(bpf_run_s)" \
+		'. + {daemon_cpu_s: ($d1 - $d0), machine_cpu_s: ($m1 - $m0), bpf_cpu_s: ($b1 - $b0)}' \
+		<<<"$1"
+}
+
 # bulk CONFIG KIND [colo_load bulk args]: throughput, with the CPU it cost.
 bulk() {
-	local cfg=$1 kind=$2 out d0 m0 b0 d1 m1 b1
+	local cfg=$1 kind=$2 out
 	shift 2
-	d0=0 d1=0
-	[ -z "$DAEMON" ] || d0=$(proc_cpu "$DAEMON")
-	m0=$(machine_busy)
-	b0=$(bpf_run_s)
+	cpu_mark
 	if ! out=$(ns client timeout "$BULK_LIMIT" "$LOAD" bulk --connect "$SERVICE" \
 		--port "$TCP_PORT" --bytes "$BYTES" "$@" | tail -n 1) || ! grep -q gbps <<<"$out"; then
 		say "WARNING: $cfg $kind: no result within ${BULK_LIMIT}s: recorded as stalled"
 		record "$cfg" "$kind" '{"stalled": true}'
 		return 0
 	fi
-	[ -z "$DAEMON" ] || d1=$(proc_cpu "$DAEMON")
-	m1=$(machine_busy)
-	b1=$(bpf_run_s)
-	record "$cfg" "$kind" "$(jq -c --argjson d0 "$d0" --argjson d1 "$d1" --argjson m0 "$m0" \
-		--argjson m1 "$m1" --argjson b0 "$b0" --argjson b1 "$b1" \
-		'. + {daemon_cpu_s: ($d1 - $d0), machine_cpu_s: ($m1 - $m0), bpf_cpu_s: ($b1 - $b0)}' \
-		<<<"$out")"
+	record "$cfg" "$kind" "$(cpu_used "$out")"
 }
 
 rr() {
@@ -125,9 +159,13 @@ rr() {
 		--count "$RR_COUNT" --size 64)"
 }
 
+# udp CONFIG: 64-byte replies per second, with the CPU they cost (bytes: reply payload).
 udp() {
-	record "$1" udp "$(ns client "$LOAD" udp --connect "$SERVICE" --port "$UDP_PORT" \
-		--size 64 --window 32 --seconds "$UDP_SECONDS")"
+	local out
+	cpu_mark
+	out=$(ns client "$LOAD" udp --connect "$SERVICE" --port "$UDP_PORT" --size 64 --window 32 \
+		--seconds "$UDP_SECONDS")
+	record "$1" udp "$(cpu_used "$(jq -c '. + {bytes: (.replies * .size)}' <<<"$out")")"
 }
 
 bridge_up() {
@@ -223,7 +261,43 @@ main_configs() {
 		start_cfg compare-rr
 		rr compare-rr
 		stop_cfg compare-rr
+		say "rep $REP/$REPS: QEMU colo-compare, 1448-byte and 64-byte segments"
+		qemu_compare 1448
+		qemu_compare 64
 	done
+}
+
+# qemu_compare PAYLOAD: QEMU's own colo-compare alone (-M none, no guest, an iothread), its
+# primary_in, secondary_in and outdev chardevs connected to bench_qemu_feed, which sends both
+# inputs the same TCP segments of PAYLOAD bytes and fails unless each one is forwarded once,
+# whole. Records frames/s, Gbit/s and the CPU seconds of the QEMU process, or the failure (left
+# out of the medians and listed with the results).
+qemu_compare() {
+	local d=$WORK/qemu feed
+	local cmp=colo-compare,id=cmp,primary_in=pri,secondary_in=sec,outdev=out,iothread=iot
+	mkdir -p "$d"
+	rm -f "$d"/*.sock
+	"$QFEED" --primary "$d/pri.sock" --secondary "$d/sec.sock" --outdev "$d/out.sock" \
+		--payload "$1" --seconds "$QEMU_SECONDS" --window 512 --vnet-hdr \
+		>"$d/feed.out" 2>"$d/feed.err" &
+	feed=$!
+	wait_for_socket "$d/out.sock" 10
+	"$QEMU" -M none -nodefaults -no-user-config -display none \
+		-chardev socket,id=pri,path="$d/pri.sock" -chardev socket,id=sec,path="$d/sec.sock" \
+		-chardev socket,id=out,path="$d/out.sock" -object iothread,id=iot \
+		-object "$cmp,vnet_hdr_support=on" \
+		>"$d/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	if wait "$feed"; then
+		record qemu "colo-compare$1" "$(cat "$d/feed.out")"
+	else
+		say "WARNING: QEMU colo-compare, $1-byte segments: $(tail -n 1 "$d/feed.err")"
+		cat "$d/qemu.log" >&2
+		record qemu "colo-compare$1" '{"failed": true}'
+	fi
+	kill -TERM "$QEMU_PID" 2>/dev/null || true
+	wait "$QEMU_PID" 2>/dev/null || true
+	QEMU_PID=
 }
 
 # RSS of the daemon in KiB.
@@ -290,9 +364,10 @@ variants() {
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (BPF, namespaces)" >&2; exit 1; }
-for p in "$BIN" "$LOAD" "$SERVE" "$AGENT" "$CMPBENCH"; do
+for p in "$BIN" "$LOAD" "$SERVE" "$AGENT" "$CMPBENCH" "$QFEED"; do
 	[ -x "$p" ] || { echo "bench: $p missing: run make bench" >&2; exit 1; }
 done
+command -v "$QEMU" >/dev/null || { echo "bench: $QEMU missing: run make bench" >&2; exit 1; }
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -300,16 +375,21 @@ sysctl -qw kernel.bpf_stats_enabled=1
 t_start=$EPOCHREALTIME
 say "topology ${PFX}{client,proxy,primary,secondary}, colo_load and echo servers in both replicas"
 main_configs
-flow_memory
-flow_scale
-variants
-say "comparator microbenchmark"
-"$CMPBENCH" >"$WORK/bench_compare.txt"
+if [ "$QUICK" = 1 ]; then
+	echo "(BENCH_QUICK: not run)" >"$WORK/bench_compare.txt"
+else
+	flow_memory
+	flow_scale
+	variants
+	say "comparator microbenchmark"
+	"$CMPBENCH" >"$WORK/bench_compare.txt"
+fi
 
 mkdir -p bench/results
 out=bench/results/$(date -u +%Y-%m-%d).md
+[ "$QUICK" != 1 ] || out=${out%.md}-quick.md
 python3 bench/summarize.py "$RAW" "$WORK/bench_compare.txt" \
 	--seconds "$(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')" \
-	--reps "$REPS" --bytes "$BYTES" --output "$out"
+	--reps "$REPS" --bytes "$BYTES" --quick "$QUICK" --output "$out"
 cp "$RAW" "${out%.md}.jsonl"
 say "results: $out"

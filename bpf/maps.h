@@ -20,6 +20,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } colo_conntrack SEC(".maps");
 
+/*
+ * Daemon-owned offsets, in a map of their own so that a userspace write never races the capture
+ * programs' updates of colo_conntrack. Written by userspace only; LRU like the conntrack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, COLO_CONNTRACK_MAX);
+	__type(key, struct colo_flow_key);
+	__type(value, struct colo_offsets);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} colo_offsets SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, COLO_ROLE_MAX);

@@ -3,7 +3,7 @@
  * Mirrored client traffic leaving the secondary port (tc clsact egress). The client talks to
  * the primary, so its ACK numbers, SACK blocks and echoed timestamps are in the primary's
  * space; this maps them into the secondary's (secondary = primary + offset, offsets written to
- * conntrack by userspace) and fixes the TCP checksum incrementally. No entry: unchanged.
+ * colo_offsets by userspace) and fixes the TCP checksum incrementally. No entry: unchanged.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -84,12 +84,12 @@ static long colo_opt_step(__u64 index __attribute__((unused)), void *data)
 	len = buf->hdr[COLO_HIDX(i + 1)];
 	if (len < 2 || i + len > w->hlen)
 		return 1;
-	if (kind == COLO_TCPOPT_SACK && (w->flags & COLO_CONN_SEQ_OFFSET)) {
+	if (kind == COLO_TCPOPT_SACK && (w->flags & COLO_OFFSET_SEQ)) {
 		for (e = 0; e < COLO_SACK_MAX_EDGES && 2 + 4 * e + 4 <= len; e++)
 			colo_add_be32(buf->hdr, i + 2 + 4 * e, w->seq_offset);
 		w->changed = 1;
 	} else if (kind == COLO_TCPOPT_TIMESTAMP && len == COLO_TCPOLEN_TIMESTAMP &&
-		   (w->flags & COLO_CONN_TS_OFFSET)) {
+		   (w->flags & COLO_OFFSET_TS)) {
 		colo_add_be32(buf->hdr, i + 6, w->ts_offset);
 		w->changed = 1;
 	}
@@ -110,7 +110,7 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 	struct colo_flow_key key;
 	struct colo_rewrite_buf *buf;
 	struct colo_parsed p;
-	struct colo_conn *c;
+	struct colo_offsets *c;
 	__u32 hlen, l4, zero = 0;
 	int changed = 0;
 	__s64 diff;
@@ -121,8 +121,8 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 	if (colo_parse_tc(skb, &p) != COLO_KIND_IP || p.key.proto != IPPROTO_TCP || !p.l4_parsed)
 		return COLO_TC_ACT_OK;
 	colo_key_reverse(&p.key, &key);
-	c = bpf_map_lookup_elem(&colo_conntrack, &key);
-	if (!c || !(c->flags & (COLO_CONN_SEQ_OFFSET | COLO_CONN_TS_OFFSET))) {
+	c = bpf_map_lookup_elem(&colo_offsets, &key);
+	if (!c || !(c->flags & (COLO_OFFSET_SEQ | COLO_OFFSET_TS))) {
 		st->rewrite_miss++;
 		return COLO_TC_ACT_OK;
 	}
@@ -134,7 +134,7 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, l4, buf->old, hlen))
 		return COLO_TC_ACT_OK;
 	__builtin_memcpy(buf->hdr, buf->old, sizeof(buf->hdr));
-	if ((c->flags & COLO_CONN_SEQ_OFFSET) && (p.tcp_flags & COLO_TCPF_ACK)) {
+	if ((c->flags & COLO_OFFSET_SEQ) && (p.tcp_flags & COLO_TCPF_ACK)) {
 		colo_add_be32(buf->hdr, 8, c->seq_offset);
 		changed = 1;
 	}

@@ -19,6 +19,7 @@
 #define COLO_MAP_CONFIG	      "colo_config"
 #define COLO_MAP_RINGS	      "colo_rings"
 #define COLO_MAP_IFACES	      "colo_ifaces"
+#define COLO_MAP_OFFSETS      "colo_offsets"
 
 #define COLO_MAX_SHARDS	   16
 #define COLO_CONNTRACK_MAX 65536
@@ -137,27 +138,36 @@ enum colo_tcp_state {
 	COLO_TCP_CLOSED, /* RST seen */
 };
 
-enum colo_conn_flags {
-	COLO_CONN_SEQ_OFFSET = 1u << 0, /* seq_offset is valid: the rewriter applies it */
-	COLO_CONN_TS_OFFSET = 1u << 1,	/* ts_offset is valid */
-};
-
 /*
- * Conntrack value. The capture programs create entries and advance state/counters; userspace
- * writes seq_offset/ts_offset/flags (learned by the comparator); the secondary egress
- * rewriter reads them. Offsets map primary space into secondary space:
- * secondary_seq = primary_seq + seq_offset, secondary_tsval = primary_tsval + ts_offset.
+ * Conntrack value: kernel-owned. The capture programs create entries and advance state and
+ * counters; userspace only reads them (daemon-owned state is in struct colo_offsets).
  */
 struct colo_conn {
 	__u64 created_ns;
 	__u64 last_seen_ns;
 	__u64 packets[COLO_SIDE_MAX];
 	__u64 bytes[COLO_SIDE_MAX];
+	__u8 state[COLO_SIDE_MAX]; /* enum colo_tcp_state */
+	__u8 pad[6];
+};
+
+enum colo_offset_flags {
+	COLO_OFFSET_SEQ = 1u << 0, /* seq_offset is valid: the rewriter applies it */
+	COLO_OFFSET_TS = 1u << 1,  /* ts_offset is valid */
+};
+
+/*
+ * colo_offsets value, keyed like colo_conntrack (replica-output orientation): daemon-owned.
+ * Userspace writes it (learned by the comparator, before the primary frame that revealed it
+ * is released); the secondary egress rewriter reads it. Offsets map primary space into
+ * secondary space: secondary_seq = primary_seq + seq_offset, secondary_tsval = primary_tsval +
+ * ts_offset.
+ */
+struct colo_offsets {
 	__u32 seq_offset;
 	__u32 ts_offset;
-	__u32 flags;		   /* enum colo_conn_flags */
-	__u8 state[COLO_SIDE_MAX]; /* enum colo_tcp_state */
-	__u8 pad[2];
+	__u32 flags; /* enum colo_offset_flags */
+	__u32 pad;
 };
 
 enum colo_rec_flags {

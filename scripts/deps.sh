@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package that colo-xdp's build, tests, demo and benchmarks need. Idempotent.
-# `deps.sh soak` also installs what make soak alone needs (its plot).
+# Install every Debian package that colo-xdp's build, tests and demo need; with the argument
+# `bench` also what only make bench needs (QEMU, whose colo-compare it measures beside ours),
+# with `soak` what only make soak needs (its plot). Idempotent.
 set -euo pipefail
 
 PKGS=(
 	make gcc clang llvm lld pkg-config libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
-	libpcap-dev libcmocka-dev libclang-rt-14-dev libxxhash-dev
+	libpcap-dev libcmocka-dev libclang-rt-14-dev libxxhash-dev libjansson-dev
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq
 )
-[ "${1:-}" = soak ] && PKGS+=(python3-matplotlib)
+if [ "${1:-}" = bench ]; then
+	PKGS+=(qemu-system-x86)
+elif [ "${1:-}" = soak ]; then
+	PKGS+=(python3-matplotlib)
+elif [ $# -gt 0 ]; then
+	echo "deps.sh: unknown argument '$1' (none, bench or soak)" >&2
+	exit 2
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

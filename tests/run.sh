@@ -5,10 +5,12 @@
 #   bpf:   build/tests/bpf/test_*        (cmocka, BPF_PROG_TEST_RUN in the running kernel)
 #   e2e:   tests/e2e/*.sh                (TAP lines "ok N ..." / "not ok N ...", veth namespaces)
 #   fuzz:  build-fuzz/fuzz_*             (libFuzzer + ASan/UBSan: the seeds, then FUZZ_SMOKE_SECONDS)
+#   agents: tests/agents/test_*.py       (TAP: the checkpoint-engine adapters against peers of
+#                                         the project's own, on build-san/, no root needed)
 #   faults: tests/faults/[0-9]*.sh       (TAP, fault injection under traffic; writes
 #                                        docs/reliability.md; `make test-faults`, not in the default)
 # Suites that need root or BPF fail loudly without them; nothing is skipped.
-# Usage: tests/run.sh [unit|bpf|e2e|fuzz ...]   (default: all)
+# Usage: tests/run.sh [unit|bpf|e2e|fuzz|agents|faults ...]   (default: all but faults)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -39,10 +41,10 @@ run_cmocka() {
 	fi
 }
 
-# A TAP script: count "ok" and "not ok" lines.
+# A TAP script (bash, or whatever else is given as $2): count "ok" and "not ok" lines.
 run_tap() {
-	local script=$1 out rc p f
-	out=$(timeout 900 bash "$script" 2>&1)
+	local script=$1 interp=${2:-bash} out rc p f
+	out=$(timeout 900 "$interp" "$script" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
@@ -140,8 +142,19 @@ suite_fuzz() {
 	[ "$found" -eq 1 ] || note_fail 1 "fuzz: no fuzzers (run make test)"
 }
 
+suite_agents() {
+	local t found=0
+	for t in tests/agents/test_*.py; do
+		[ -f "$t" ] || continue
+		found=1
+		echo "== agents: $t"
+		BUILD=build-san run_tap "$t" python3
+	done
+	[ "$found" -eq 1 ] || note_fail 1 "agents: no tests"
+}
+
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit bpf fuzz e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(unit bpf fuzz agents e2e)
 for s in "${suites[@]}"; do
 	"suite_$s"
 done

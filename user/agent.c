@@ -26,6 +26,10 @@ _Static_assert((int)COLO_AGENT_REASON_MISMATCH == (int)COLO_CP_MISMATCH &&
 		       (int)COLO_AGENT_REASON_TABLE_FULL == (int)COLO_CP_TABLE_FULL &&
 		       (int)COLO_AGENT_REASON_MAX == (int)COLO_CP_REASON_MAX,
 	       "enum colo_agent_reason must match enum colo_cp_reason");
+_Static_assert((int)COLO_AGENT_POS_NONE == (int)COLO_CP_POS_NONE &&
+		       (int)COLO_AGENT_POS_STREAM == (int)COLO_CP_POS_STREAM &&
+		       (int)COLO_AGENT_POS_SEQ == (int)COLO_CP_POS_SEQ,
+	       "origin position kinds must match enum colo_cp_pos");
 _Static_assert((unsigned int)COLO_AGENT_COMMIT_KEEP_STREAMS ==
 		       (unsigned int)COLO_COMMIT_KEEP_STREAMS,
 	       "commit flags must match enum colo_commit_flags");
@@ -237,9 +241,14 @@ static void violation(struct colo_agent_srv *srv, enum colo_agent_err code, cons
 	drop_conn(srv, line);
 }
 
+/* The request in the form this agent agreed to: with its origin only under ORIGIN. */
 static int send_request(struct colo_agent_srv *srv)
 {
-	int err = send_msg(srv, &srv->req);
+	struct colo_agent_msg req = srv->req;
+	int err;
+
+	req.request.has_origin = req.request.has_origin && colo_agent_sess_origin(&srv->c.sess);
+	err = send_msg(srv, &req);
 
 	if (!err) {
 		srv->sent = true;
@@ -277,7 +286,7 @@ static void accept_agent(struct colo_agent_srv *srv, int fd)
 	colo_agent_sess_init(&c->sess, COLO_AGENT_SIDE_DATAPLANE);
 	colo_agent_dec_init(&c->dec);
 	srv->cnt.accepted++;
-	colo_agent_msg_hello(&hello, 0);
+	colo_agent_msg_hello(&hello, COLO_AGENT_FEATURE_ORIGIN);
 	send_msg(srv, &hello);
 }
 
@@ -511,7 +520,8 @@ int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int
 }
 
 int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason,
-		       const struct colo_flow_key *flow, uint64_t time_ns, uint32_t *id)
+		       const struct colo_flow_key *flow, const struct colo_agent_origin *origin,
+		       uint64_t time_ns, uint32_t *id)
 {
 	uint8_t scratch[COLO_AGENT_MAX_MSG];
 	struct colo_agent_msg req;
@@ -524,6 +534,8 @@ int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason
 	if (flow && flow->family != 4 && flow->family != 6)
 		flow = NULL;
 	colo_agent_msg_request(&req, srv->next_id + 1, reason, flow, time_ns);
+	if (origin)
+		colo_agent_msg_request_origin(&req, origin);
 	/* Reason out of range, IPv4 key not IPv4-mapped: refuse before anything changes. */
 	if (colo_agent_encode(&req, scratch, sizeof(scratch)) < 0)
 		return -EINVAL;

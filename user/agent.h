@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "colo_xdp.h"
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
 
 #define COLO_AGENT_HELLO_TIMEOUT_MS 1000u
 
@@ -75,7 +75,8 @@ int colo_agent_fds(const struct colo_agent_srv *srv, struct pollfd *pfds, int ma
 int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int n);
 
 /*
- * Asks the agent for a checkpoint; flow may be NULL. *id receives the checkpoint id (ids
+ * Asks the agent for a checkpoint; flow and origin may be NULL (the origin reaches only an
+ * agent that announced the ORIGIN feature: the dataplane always does). *id receives the checkpoint id (ids
  * count from 1). Returns 0 when sent, -ENOTCONN when no agent is connected (the request is
  * kept and sent when one connects: it still counts as in flight), -EBUSY when a checkpoint
  * is already requested (its commit covers the new trigger), -ESHUTDOWN after failover,
@@ -85,7 +86,8 @@ int colo_agent_handle(struct colo_agent_srv *srv, const struct pollfd *pfds, int
  * COLO_COMMIT_KEEP_STREAMS (checked at build time): comparator values pass through as they are.
  */
 int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason,
-		       const struct colo_flow_key *flow, uint64_t time_ns, uint32_t *id);
+		       const struct colo_flow_key *flow, const struct colo_agent_origin *origin,
+		       uint64_t time_ns, uint32_t *id);
 
 /* True while an agent that sent HELLO is connected. */
 bool colo_agent_connected(const struct colo_agent_srv *srv);

@@ -8,7 +8,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "loader.h"
+#include "attach.h"
+#include "detach.h"
+#include "log.h"
 
 void cli_err(const char *cmd, const char *fmt, ...)
 {
@@ -50,7 +52,7 @@ int cmd_attach(int argc, char **argv)
 	err = cli_need_root("attach");
 	if (err)
 		return err;
-	colo_loader_init_logging();
+	colo_log_init();
 	return colo_attach(&o) ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }
 
@@ -85,7 +87,7 @@ int cmd_detach(int argc, char **argv)
 	err = cli_need_root("detach");
 	if (err)
 		return err;
-	colo_loader_init_logging();
+	colo_log_init();
 	if (optind == argc)
 		err = colo_detach_instance(instance);
 	else

@@ -16,5 +16,7 @@ int cmd_detach(int argc, char **argv); /* user/cli.c */
 int cmd_status(int argc, char **argv); /* user/status.c */
 int cmd_run(int argc, char **argv);    /* user/run.c (daemon) */
 int cmd_replay(int argc, char **argv); /* user/replay.c */
+int cmd_agent(int argc, char **argv);  /* user/agents/agent_cmd.c (checkpoint-engine adapters) */
+int cmd_state(int argc, char **argv);  /* user/state.c */
 
 #endif /* COLO_COMMANDS_H */

@@ -5,11 +5,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -17,13 +21,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "loader.h"
+#include "instance.h"
 
 #define BPFFS_MOUNT "/sys/fs/bpf"
+#define LOCK_PATH   "/run/colo-xdp.lock"
 
 static const char *const map_names[] = {
-	COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG, COLO_MAP_RINGS, COLO_MAP_IFACES,
+	COLO_MAP_CONNTRACK, COLO_MAP_STATS,  COLO_MAP_CONFIG,
+	COLO_MAP_RINGS,	    COLO_MAP_IFACES, COLO_MAP_OFFSETS,
 };
+#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 __u32 colo_default_shards(void)
 {
@@ -66,7 +73,7 @@ static int pinned_map_fd(const char *instance, const char *map)
 struct colo_instance *colo_instance_open(const char *name)
 {
 	struct colo_instance *inst;
-	int *fds[5];
+	int *fds[NMAPS];
 	size_t i;
 
 	if (!name)
@@ -84,9 +91,10 @@ struct colo_instance *colo_instance_open(const char *name)
 	fds[2] = &inst->config_fd;
 	fds[3] = &inst->rings_fd;
 	fds[4] = &inst->ifaces_fd;
-	for (i = 0; i < 5; i++)
+	fds[5] = &inst->offsets_fd;
+	for (i = 0; i < NMAPS; i++)
 		*fds[i] = -1;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		*fds[i] = pinned_map_fd(name, map_names[i]);
 		if (*fds[i] < 0) {
 			int err = errno;
@@ -113,6 +121,8 @@ void colo_instance_close(struct colo_instance *inst)
 		close(inst->rings_fd);
 	if (inst->ifaces_fd >= 0)
 		close(inst->ifaces_fd);
+	if (inst->offsets_fd >= 0)
+		close(inst->offsets_fd);
 	free(inst);
 }
 
@@ -257,4 +267,89 @@ bool colo_instance_has_ifaces(const struct colo_instance *inst)
 	__u32 key;
 
 	return !bpf_map_get_next_key(inst->ifaces_fd, NULL, &key);
+}
+
+int colo_lock_take(bool shared)
+{
+	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int err;
+
+	if (fd < 0 || flock(fd, shared ? LOCK_SH : LOCK_EX)) {
+		err = -errno;
+		fprintf(stderr, "colo-xdp: cannot lock %s: %s\n", LOCK_PATH, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void colo_lock_drop(int fd)
+{
+	close(fd);
+}
+
+__u32 colo_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
+}
+
+/* ---- lookups across instances ---- */
+
+struct iface_match {
+	__u32 ifindex;	    /* match by ifindex ... */
+	const char *ifname; /* ... or, when ifindex is 0, by recorded name */
+	__u32 netns;
+	struct colo_iface_ref *ref;
+};
+
+static int match_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
+{
+	struct iface_match *m = ctx;
+
+	if (ifc->netns_ino != m->netns)
+		return 0;
+	if (m->ifindex ? ifindex != m->ifindex : strncmp(ifc->name, m->ifname, sizeof(ifc->name)))
+		return 0;
+	m->ref->ifindex = ifindex;
+	m->ref->ifc = *ifc;
+	return 1;
+}
+
+static int match_in_instance(const char *name, void *ctx)
+{
+	struct iface_match *m = ctx;
+	struct colo_instance *inst;
+	int ret;
+
+	inst = colo_instance_open(name);
+	if (!inst)
+		return 0;
+	ret = colo_ifaces_foreach(inst, match_iface, m);
+	colo_instance_close(inst);
+	if (ret)
+		snprintf(m->ref->instance, sizeof(m->ref->instance), "%s", name);
+	return ret;
+}
+
+int colo_iface_find(__u32 ifindex, const char *ifname, const char *instance,
+		    struct colo_iface_ref *ref)
+{
+	struct iface_match m = {
+		.ifindex = ifindex, .ifname = ifname, .netns = colo_netns_ino(), .ref = ref};
+
+	if (instance)
+		return match_in_instance(instance, &m);
+	return colo_instances_foreach(match_in_instance, &m);
+}
+
+int colo_iface_lookup(const char *ifname, struct colo_iface_ref *ref)
+{
+	__u32 ifindex = if_nametoindex(ifname);
+
+	if (!ifindex)
+		return -ENODEV;
+	return colo_iface_find(ifindex, ifname, NULL, ref);
 }

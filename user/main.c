@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{"status", cmd_status, "status [--json] [--instance NAME]"},
 	{"run", cmd_run, "run --outside IF --primary IF --secondary IF [options]"},
 	{"replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]"},
+	{"agent", cmd_agent, "agent qemu|xen|exec --socket AGENT_SOCKET [options] (agent --help)"},
+	{"state", cmd_state, "state show FILE [--json]"},
 };
 
 static void usage(FILE *f)

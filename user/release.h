@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "colo_xdp.h"
+#include "lib/segment.h"
 
 enum colo_release_mode {
 	COLO_RELEASE_AFPACKET = 0,
@@ -47,36 +48,18 @@ void colo_release_close(struct colo_release *rel);
 
 /*
  * Queues one frame (Ethernet header on; rec: its capture metadata, already bounds-checked by
- * the caller). The frame bytes are writable and must stay valid until done() is called for
- * cookie; the checksum field may be rewritten. Flushes by itself when the batch is full.
+ * the caller; lay: its layout from colo_l4_layout(), carried with the frame since capture).
+ * The frame bytes are writable and, with rec and lay, must stay valid until done() is called
+ * for cookie; the checksum field may be rewritten. Flushes by itself when the batch is full.
  */
 void colo_release_add(struct colo_release *rel, uint8_t *frame, uint32_t len,
-		      const struct colo_rec *rec, void *cookie);
+		      const struct colo_rec *rec, const struct colo_l4_layout *lay, void *cookie);
 /* Sends everything queued. */
 void colo_release_flush(struct colo_release *rel);
 
 void colo_release_get_stats(const struct colo_release *rel, struct colo_release_stats *stats);
 
-/*
- * A TCP frame longer than the release interface's MTU without GSO metadata (XDP capture
- * sees no skb) gets segmentation metadata for that MTU, so that it can leave at all.
- */
-void colo_release_fix_gso(const struct colo_release *rel, const uint8_t *frame, uint32_t len,
-			  struct colo_rec *rec);
-
-/*
- * Returns room for a piece of len frame bytes, preceded by room for its struct colo_rec
- * (written there by colo_release_split), or NULL.
- */
-typedef uint8_t *(*colo_split_fn)(void *ctx, uint32_t len);
-
-/*
- * Cuts a TCP GSO super-frame into pieces of at most max_payload payload bytes (whole MSS
- * segments, at least one), each a valid frame with its own capture record. Returns the number
- * of pieces emitted, 0 when the frame needs no cut (it is left alone), -ENOMEM when emit failed
- * (the pieces emitted so far stand).
- */
-int colo_release_split(const uint8_t *frame, uint32_t len, const struct colo_rec *rec,
-		       uint32_t max_payload, colo_split_fn emit, void *ctx);
+/* The release interface's MTU (1500 when it could not be read). */
+uint32_t colo_release_mtu(const struct colo_release *rel);
 
 #endif /* COLO_RELEASE_H */

@@ -40,7 +40,7 @@ struct frame {
 
 STAILQ_HEAD(frame_list, frame);
 
-struct capture {
+struct pcap_input {
 	const char *path;
 	pcap_t *pcap;
 	uint64_t count;	    /* records read so far */
@@ -49,7 +49,7 @@ struct capture {
 };
 
 struct replay {
-	struct capture cap[COLO_SIDE_MAX];
+	struct pcap_input cap[COLO_SIDE_MAX];
 	pcap_t *dead; /* format of the output file */
 	pcap_dumper_t *out;
 	bool json;
@@ -214,7 +214,7 @@ static void advance(struct replay *r, uint64_t target)
 }
 
 /* Reads the next record of a capture into c->next. Returns 0, or -1 after printing an error. */
-static int read_next(struct capture *c, enum colo_side side)
+static int read_next(struct pcap_input *c, enum colo_side side)
 {
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
@@ -298,7 +298,7 @@ static int run(struct replay *r)
 	return 0;
 }
 
-static int open_capture(struct capture *c, const char *path)
+static int open_capture(struct pcap_input *c, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	int dlt;

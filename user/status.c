@@ -8,7 +8,8 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "loader.h"
+#include "instance.h"
+#include "log.h"
 
 /* clang-format off */
 #define STAT(f) { #f, offsetof(struct colo_stats, f) }
@@ -236,7 +237,7 @@ int cmd_status(int argc, char **argv)
 	err = cli_need_root("status");
 	if (err)
 		return err;
-	colo_loader_init_logging();
+	colo_log_init();
 	lock = colo_lock_take(true); /* a consistent view: no attach/detach halfway */
 	if (lock < 0)
 		return COLO_EXIT_RUNTIME;

@@ -17,23 +17,24 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "worker.h"
 
 #define WORKER_TICK_MS	  50
 #define WORKER_MAX_PIECES 128 /* pieces of one split super-frame */
 #define WORKER_BUDGET	  256 /* records per consume round before ticking and flushing */
 
-/* A captured frame copied out of the ring: the cookie the comparator and release hand back. */
+/*
+ * A captured frame copied out of the ring, with its layout, checked once when it was copied:
+ * the cookie the comparator and release hand back.
+ */
 struct held_frame {
 	struct colo_rec rec;
+	struct colo_l4_layout lay;
 	uint8_t data[];
 };
-
-/* colo_release_split() writes a piece's record right before its bytes. */
-_Static_assert(offsetof(struct held_frame, data) == sizeof(struct colo_rec), "record layout");
 
 struct colo_worker {
 	struct colo_worker_cfg cfg;
@@ -54,15 +55,6 @@ struct colo_worker {
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	/* The same clock as bpf_ktime_get_ns(), which stamps the records. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* Offsets are 0 ("not parsed") or inside the captured bytes, in header order. */
 static bool rec_valid(const struct colo_rec *r, size_t size)
@@ -126,7 +118,7 @@ static void worker_release(void *ctx, void *cookie, const uint8_t *data, uint32_
 
 	(void)data;
 	colo_delay_hist_add(&w->stats.hold_delay, since_capture_us(w, &h->rec));
-	colo_release_add(w->rel, h->data, len, &h->rec, h);
+	colo_release_add(w->rel, h->data, len, &h->rec, &h->lay, h);
 }
 
 static void worker_drop(void *ctx, void *cookie, enum colo_side side, enum colo_drop_reason reason)
@@ -158,21 +150,14 @@ static void worker_offset(void *ctx, const struct colo_flow_key *flow, uint32_t 
 			  uint32_t ts_offset, bool ts_valid)
 {
 	struct colo_worker *w = ctx;
-	struct colo_conn conn;
+	struct colo_offsets off = {
+		.seq_offset = seq_offset,
+		.ts_offset = ts_valid ? ts_offset : 0,
+		.flags = COLO_OFFSET_SEQ | (ts_valid ? COLO_OFFSET_TS : 0),
+	};
 
-	if (bpf_map_lookup_elem(w->cfg.conntrack_fd, flow, &conn)) {
-		memset(&conn, 0, sizeof(conn));
-		conn.created_ns = conn.last_seen_ns = w->now;
-	}
-	conn.seq_offset = seq_offset;
-	conn.flags |= COLO_CONN_SEQ_OFFSET;
-	if (ts_valid) {
-		conn.ts_offset = ts_offset;
-		conn.flags |= COLO_CONN_TS_OFFSET;
-	} else {
-		conn.flags &= ~COLO_CONN_TS_OFFSET;
-	}
-	if (bpf_map_update_elem(w->cfg.conntrack_fd, flow, &conn, BPF_ANY))
+	/* The whole value is ours: no read-modify-write that could race the capture programs. */
+	if (bpf_map_update_elem(w->cfg.offsets_fd, flow, &off, BPF_ANY))
 		w->stats.offset_errors++;
 	else
 		w->stats.offsets++;
@@ -192,7 +177,7 @@ static void worker_feed(struct colo_worker *w, struct held_frame *h)
 
 	if (w->failover) {
 		w->stats.passed++;
-		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, h);
+		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, &h->lay, h);
 	} else if (colo_cmp_feed(w->cmp, &in)) {
 		w->stats.bad_records++;
 		held_free(w, h);
@@ -219,6 +204,17 @@ static uint8_t *split_alloc(void *ctx, uint32_t len)
 	return h->data;
 }
 
+static void split_done(void *ctx, uint8_t *piece, const struct colo_rec *rec,
+		       const struct colo_l4_layout *lay)
+{
+	struct split_pieces *sp = ctx;
+	struct held_frame *h = sp->piece[sp->n - 1]; /* alloc() just gave out piece */
+
+	(void)piece;
+	h->rec = *rec;
+	h->lay = *lay;
+}
+
 /*
  * A primary TCP super-frame larger than split_segs segments is compared and released in
  * pieces: whole-frame release would otherwise wait for secondary bytes that the secondary
@@ -226,16 +222,17 @@ static uint8_t *split_alloc(void *ctx, uint32_t len)
  * than the frame), a deadlock only a checkpoint breaks. The pieces are cut straight from the
  * ring record, so a split frame is copied once. Returns false when the frame stays whole.
  */
-static bool worker_split(struct colo_worker *w, const struct colo_rec *rec, const uint8_t *frame)
+static bool worker_split(struct colo_worker *w, const struct colo_rec *rec,
+			 const struct colo_l4_layout *lay, const uint8_t *frame)
 {
+	static const struct colo_split_ops ops = {.alloc = split_alloc, .done = split_done};
 	struct split_pieces sp = {.w = w, .n = 0};
 	unsigned int i;
 	int r;
 
 	if (!w->cfg.split_segs || rec->side != COLO_SIDE_PRIMARY || w->failover)
 		return false;
-	r = colo_release_split(frame, rec->cap_len, rec, w->cfg.split_segs * rec->gso_size,
-			       split_alloc, &sp);
+	r = colo_segment_split(frame, rec, lay, w->cfg.split_segs * rec->gso_size, &ops, &sp);
 	if (r <= 0) {
 		for (i = 0; i < sp.n; i++)
 			held_free(w, sp.piece[i]);
@@ -252,6 +249,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct colo_worker *w = ctx;
 	const struct colo_rec *r = data;
 	const uint8_t *frame = (const uint8_t *)(r + 1);
+	struct colo_l4_layout lay;
 	struct held_frame *h;
 	struct colo_rec rec;
 
@@ -260,18 +258,20 @@ static int on_record(void *ctx, void *data, size_t size)
 		w->stats.bad_records++;
 		goto next;
 	}
-	w->now = now_ns();
+	w->now = colo_mono_ns();
 	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(w, r));
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
 		goto next;
 	rec = *r;
-	colo_release_fix_gso(w->rel, frame, rec.cap_len, &rec);
-	if (worker_split(w, &rec, frame))
+	colo_l4_layout(frame, rec.cap_len, &rec, &lay);
+	colo_segment_fix_gso(&lay, colo_release_mtu(w->rel), &rec);
+	if (worker_split(w, &rec, &lay, frame))
 		goto next;
 	h = held_alloc(w, rec.cap_len);
 	if (!h)
 		goto next;
 	h->rec = rec;
+	h->lay = lay;
 	memcpy(h->data, frame, rec.cap_len);
 	worker_feed(w, h);
 next:
@@ -285,7 +285,7 @@ static void worker_commands(struct colo_worker *w)
 
 	if (!cmds)
 		return;
-	w->now = now_ns();
+	w->now = colo_mono_ns();
 
 	if (cmds & COLO_WORKER_ABORT && !w->failover)
 		colo_cmp_abort(w->cmp, w->now);
@@ -329,7 +329,7 @@ static void *worker_main(void *arg)
 			r = ring_buffer__consume(w->rb);
 			colo_release_flush(w->rel);
 			worker_commands(w);
-			w->now = now_ns();
+			w->now = colo_mono_ns();
 			if (w->now - last_tick >= WORKER_TICK_MS * 1000000ull) {
 				colo_cmp_tick(w->cmp, w->now);
 				colo_release_flush(w->rel);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * One worker thread per ring shard: consumes the shard's ring buffer, feeds its own comparator,
- * releases matched primary frames and writes learned offsets to the conntrack map. The only
+ * releases matched primary frames and writes learned offsets to the colo_offsets map. The only
  * ways in from other threads are the command mailbox and the stats snapshot.
  */
 #ifndef COLO_WORKER_H
@@ -29,7 +29,7 @@ typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard, enum co
 struct colo_worker_cfg {
 	unsigned int shard;
 	int ring_fd;	  /* the shard's BPF_MAP_TYPE_RINGBUF */
-	int conntrack_fd; /* colo_conntrack: learned offsets are written here */
+	int offsets_fd;	  /* colo_offsets: learned offsets are written here */
 	int out_ifindex;  /* where released frames leave */
 	enum colo_release_mode release_mode;
 	unsigned int
@@ -46,8 +46,8 @@ struct colo_worker_stats {
 	uint64_t records;		   /* ring records consumed */
 	uint64_t bad_records;		   /* records that failed the bounds checks: dropped */
 	uint64_t passed;		   /* after failover: primary frames released uncompared */
-	uint64_t offsets;		   /* offsets written to the conntrack map */
-	uint64_t offset_errors;		   /* conntrack updates that failed */
+	uint64_t offsets;		   /* offsets written to colo_offsets */
+	uint64_t offset_errors;		   /* colo_offsets updates that failed */
 	uint64_t split;			   /* primary super-frames compared in pieces */
 	uint64_t alloc_failed;		   /* records dropped for lack of memory */
 	uint64_t mem_refused;		   /* records dropped because max_held_bytes were held */

@@ -76,11 +76,11 @@ static int env_prepare(void)
 
 static int open_capture(struct env *e, int side, const struct bpf_object_open_opts *opts)
 {
-	e->cap[side] = capture__open_opts(opts);
+	e->cap[side] = colo_capture_bpf__open_opts(opts);
 	if (!e->cap[side])
 		return -1;
 	e->cap[side]->rodata->capture_side = (uint32_t)side;
-	return capture__load(e->cap[side]);
+	return colo_capture_bpf__load(e->cap[side]);
 }
 
 static int create_rings(struct env *e)
@@ -93,8 +93,9 @@ static int create_rings(struct env *e)
 	return 0;
 }
 
-const char *const env_map_names[ENV_NMAPS] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS, COLO_MAP_CONFIG,
-					      COLO_MAP_RINGS, COLO_MAP_IFACES};
+const char *const env_map_names[ENV_NMAPS] = {COLO_MAP_CONNTRACK, COLO_MAP_STATS,
+					      COLO_MAP_CONFIG,	  COLO_MAP_RINGS,
+					      COLO_MAP_IFACES,	  COLO_MAP_OFFSETS};
 
 /* Loads all objects: the first creates and pins the instance's maps, the others reuse them. */
 static int load_objects(struct env *e)
@@ -106,13 +107,13 @@ static int load_objects(struct env *e)
 		fprintf(stderr, "FATAL: loading capture.bpf.o failed\n");
 		return -1;
 	}
-	e->out = outside__open_opts(&opts);
-	if (!e->out || outside__load(e->out)) {
+	e->out = colo_outside_bpf__open_opts(&opts);
+	if (!e->out || colo_outside_bpf__load(e->out)) {
 		fprintf(stderr, "FATAL: loading outside.bpf.o failed\n");
 		return -1;
 	}
-	e->rw = rewrite__open_opts(&opts);
-	if (!e->rw || rewrite__load(e->rw)) {
+	e->rw = colo_rewrite_bpf__open_opts(&opts);
+	if (!e->rw || colo_rewrite_bpf__load(e->rw)) {
 		fprintf(stderr, "FATAL: loading rewrite.bpf.o failed\n");
 		return -1;
 	}
@@ -163,6 +164,7 @@ static int env_setup(struct env *e)
 	e->stats_fd = bpf_map__fd(e->cap[0]->maps.colo_stats);
 	e->config_fd = bpf_map__fd(e->cap[0]->maps.colo_config);
 	e->rings_fd = bpf_map__fd(e->cap[0]->maps.colo_rings);
+	e->offsets_fd = bpf_map__fd(e->cap[0]->maps.colo_offsets);
 	if (create_rings(e)) {
 		fprintf(stderr, "FATAL: creating rings failed: %s\n", strerror(errno));
 		return -1;
@@ -189,10 +191,10 @@ static void env_teardown(struct env *e)
 		if (e->ring_fd[i] >= 0)
 			close(e->ring_fd[i]);
 	}
-	capture__destroy(e->cap[0]);
-	capture__destroy(e->cap[1]);
-	outside__destroy(e->out);
-	rewrite__destroy(e->rw);
+	colo_capture_bpf__destroy(e->cap[0]);
+	colo_capture_bpf__destroy(e->cap[1]);
+	colo_outside_bpf__destroy(e->out);
+	colo_rewrite_bpf__destroy(e->rw);
 }
 
 int env_capture_tc(struct env *e, int side)
@@ -223,12 +225,12 @@ void env_set_config(struct env *e, const struct colo_config *cfg)
 		abort();
 }
 
-static void clear_conntrack(struct env *e)
+static void clear_flow_map(int fd)
 {
 	struct colo_flow_key key;
 
-	while (!bpf_map_get_next_key(e->conntrack_fd, NULL, &key))
-		if (bpf_map_delete_elem(e->conntrack_fd, &key))
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
 			abort();
 }
 
@@ -249,7 +251,8 @@ void env_reset(struct env *e, uint32_t flags, uint32_t nshards)
 		if (bpf_map_update_elem(e->stats_fd, &role, zero, BPF_ANY))
 			abort();
 	free(zero);
-	clear_conntrack(e);
+	clear_flow_map(e->conntrack_fd);
+	clear_flow_map(e->offsets_fd);
 	env_drain(e);
 	free_recs(e);
 	env_set_config(e, &cfg);
@@ -343,11 +346,6 @@ int env_conn_count(struct env *e)
 	return n;
 }
 
-int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct colo_conn *c)
-{
-	return bpf_map_update_elem(e->conntrack_fd, key, c, BPF_ANY) ? -errno : 0;
-}
-
 int env_map_info(struct env *e, int obj, const char *name, struct bpf_map_info *info)
 {
 	struct bpf_object *objs[] = {e->cap[0]->obj, e->cap[1]->obj, e->out->obj, e->rw->obj};
@@ -402,4 +400,14 @@ int env_run_group(const char *name, const struct CMUnitTest *tests, size_t n)
 	if (env_prepare())
 		return 1;
 	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
+}
+
+int env_offsets_put(struct env *e, const struct colo_flow_key *key, const struct colo_offsets *o)
+{
+	return bpf_map_update_elem(e->offsets_fd, key, o, BPF_ANY) ? -errno : 0;
+}
+
+int env_offsets(struct env *e, const struct colo_flow_key *key, struct colo_offsets *out)
+{
+	return bpf_map_lookup_elem(e->offsets_fd, key, out) ? -errno : 0;
 }

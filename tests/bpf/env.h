@@ -17,7 +17,7 @@
 #define ENV_RING_BYTES (1u << 20)
 #define ENV_MAX_RECS   16
 #define ENV_LO_IFINDEX 1
-#define ENV_NMAPS      5
+#define ENV_NMAPS      6
 
 /* The shared maps every object defines (COLO_MAP_*). */
 extern const char *const env_map_names[ENV_NMAPS];
@@ -31,12 +31,12 @@ struct env_rec {
 struct env {
 	char pin_dir[64];	       /* removed again once all objects are loaded */
 	uint32_t pinned_id[ENV_NMAPS]; /* id of the map each pin file held at load time */
-	struct capture *cap[COLO_SIDE_MAX];
-	struct outside *out;
-	struct rewrite *rw;
+	struct colo_capture_bpf *cap[COLO_SIDE_MAX];
+	struct colo_outside_bpf *out;
+	struct colo_rewrite_bpf *rw;
 	int ring_fd[ENV_SHARDS];
 	struct ring_buffer *rb[ENV_SHARDS];
-	int conntrack_fd, stats_fd, config_fd, rings_fd;
+	int conntrack_fd, stats_fd, config_fd, rings_fd, offsets_fd;
 	/* Records drained by env_drain(). */
 	struct env_rec recs[ENV_MAX_RECS];
 	int nrecs;
@@ -79,7 +79,9 @@ void env_stats(struct env *e, uint32_t role, struct colo_stats *out);
 /* Conntrack lookup; returns 0 when found. */
 int env_conn(struct env *e, const struct colo_flow_key *key, struct colo_conn *out);
 int env_conn_count(struct env *e);
-int env_conn_put(struct env *e, const struct colo_flow_key *key, const struct colo_conn *c);
+/* colo_offsets write, as the daemon does it; lookup returns 0 when found. */
+int env_offsets_put(struct env *e, const struct colo_flow_key *key, const struct colo_offsets *o);
+int env_offsets(struct env *e, const struct colo_flow_key *key, struct colo_offsets *out);
 
 /*
  * Info of map name (one of env_map_names) as object obj sees it: 0 capture (primary), 1 capture

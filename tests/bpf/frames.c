@@ -8,30 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bytes.h"
+#include "lib/csum.h"
+
 static const uint8_t frame_dmac[6] = {0x02, 0, 0, 0, 0, 0x02};
 static const uint8_t frame_smac[6] = {0x02, 0, 0, 0, 0, 0x01};
-
-uint32_t frame_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-uint16_t frame_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
 static void parse_addr(int family, const char *text, uint8_t *out)
 {
@@ -39,34 +20,6 @@ static void parse_addr(int family, const char *text, uint8_t *out)
 		fprintf(stderr, "frames: bad address %s\n", text);
 		abort();
 	}
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += frame_get16(p + i);
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Sum of the pseudo-header for an L4 segment of l4_len bytes (0 for ICMPv4: none). */
-static uint32_t pseudo_sum(const uint8_t *l3, int family, uint8_t proto, uint32_t l4_len)
-{
-	if (proto == IPPROTO_ICMP)
-		return 0;
-	if (family == 4)
-		return csum_add(0, l3 + 12, 8) + proto + l4_len;
-	return csum_add(0, l3 + 8, 32) + proto + (l4_len >> 16) + (l4_len & 0xffff);
 }
 
 static size_t put_eth(uint8_t *buf, int vlans, uint16_t ethertype)
@@ -78,11 +31,11 @@ static size_t put_eth(uint8_t *buf, int vlans, uint16_t ethertype)
 	memcpy(buf, frame_dmac, 6);
 	memcpy(buf + 6, frame_smac, 6);
 	for (i = 0; i < vlans; i++) {
-		put16(buf + off, vlans == 1 ? 0x8100 : tpids[i]);
-		put16(buf + off + 2, 100 + i);
+		be16_put(buf + off, vlans == 1 ? 0x8100 : tpids[i]);
+		be16_put(buf + off + 2, 100 + i);
 		off += 4;
 	}
-	put16(buf + off, ethertype);
+	be16_put(buf + off, ethertype);
 	return off + 2;
 }
 
@@ -104,26 +57,26 @@ static void put_l4(const struct frame_spec *s, uint8_t *l4)
 {
 	switch (s->proto) {
 	case IPPROTO_TCP:
-		put16(l4, s->sport);
-		put16(l4 + 2, s->dport);
-		put32(l4 + 4, s->seq);
-		put32(l4 + 8, s->ack);
+		be16_put(l4, s->sport);
+		be16_put(l4 + 2, s->dport);
+		be32_put(l4 + 4, s->seq);
+		be32_put(l4 + 8, s->ack);
 		l4[12] = (uint8_t)((20 + s->tcp_opts_len) / 4) << 4;
 		l4[13] = s->tcp_flags;
-		put16(l4 + 14, 65535);
+		be16_put(l4 + 14, 65535);
 		if (s->tcp_opts_len)
 			memcpy(l4 + 20, s->tcp_opts, s->tcp_opts_len);
 		break;
 	case IPPROTO_UDP:
-		put16(l4, s->sport);
-		put16(l4 + 2, s->dport);
-		put16(l4 + 4, (uint16_t)(8 + s->payload_len));
+		be16_put(l4, s->sport);
+		be16_put(l4 + 2, s->dport);
+		be16_put(l4 + 4, (uint16_t)(8 + s->payload_len));
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		l4[0] = s->icmp_type;
-		put16(l4 + 4, s->sport);
-		put16(l4 + 6, 1);
+		be16_put(l4 + 4, s->sport);
+		be16_put(l4 + 6, 1);
 		break;
 	default:
 		break;
@@ -142,8 +95,8 @@ static size_t put_ipv6_ext(const struct frame_spec *s, uint8_t *p, int i)
 	memset(p, 0, 8);
 	p[0] = next;
 	if (s->ext[i] == 44) {
-		put16(p + 2, (uint16_t)(s->frag_off << 3 | s->frag_more));
-		put32(p + 4, 0x12345678);
+		be16_put(p + 2, (uint16_t)(s->frag_off << 3 | s->frag_more));
+		be32_put(p + 4, 0x12345678);
 		return 8;
 	}
 	if (s->ext[i] == 51) {
@@ -166,8 +119,8 @@ size_t frame_build(const struct frame_spec *s, uint8_t *buf, struct frame_layout
 	ip = buf + l3;
 	if (s->family == 4) {
 		ip[0] = 0x40 | (uint8_t)((20 + s->ip_opts_len) / 4);
-		put16(ip + 4, 0x1234);
-		put16(ip + 6, (uint16_t)((s->frag_more ? 0x2000 : 0) | s->frag_off));
+		be16_put(ip + 4, 0x1234);
+		be16_put(ip + 6, (uint16_t)((s->frag_more ? 0x2000 : 0) | s->frag_off));
 		ip[8] = 64;
 		ip[9] = s->proto;
 		parse_addr(4, s->src, ip + 12);
@@ -195,18 +148,14 @@ size_t frame_build(const struct frame_spec *s, uint8_t *buf, struct frame_layout
 	for (i = l4 + l4_header_len(s); i < off; i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
 	if (s->family == 4) {
-		put16(ip + 2, (uint16_t)(off - l3));
-		put16(ip + 10, csum_fold(csum_add(0, ip, 20 + s->ip_opts_len)));
+		be16_put(ip + 2, (uint16_t)(off - l3));
+		be16_put(ip + 10, colo_csum_ipv4(ip));
 	} else {
-		put16(ip + 4, (uint16_t)(off - l3 - 40));
+		be16_put(ip + 4, (uint16_t)(off - l3 - 40));
 	}
 	if (l4_header_len(s)) {
-		uint32_t sum = pseudo_sum(ip, s->family, s->proto, (uint32_t)l4_len);
-		uint16_t c = csum_fold(csum_add(sum, buf + l4, l4_len));
-
-		if (s->proto == IPPROTO_UDP && c == 0)
-			c = 0xffff;
-		put16(buf + l4 + csum_field_off(s->proto), c);
+		be16_put(buf + l4 + csum_field_off(s->proto),
+			 colo_csum_l4(ip, s->family, s->proto, buf + l4, (uint32_t)l4_len));
 	}
 	lay->l3_off = (uint16_t)l3;
 	lay->l4_off = (uint16_t)l4;
@@ -279,11 +228,10 @@ void frame_set_ip_end(uint8_t *buf, const struct frame_layout *lay, int family, 
 	uint8_t *ip = buf + lay->l3_off;
 
 	if (family == 4) {
-		put16(ip + 2, (uint16_t)(new_len - lay->l3_off));
-		put16(ip + 10, 0);
-		put16(ip + 10, csum_fold(csum_add(0, ip, (ip[0] & 0xf) * 4u)));
+		be16_put(ip + 2, (uint16_t)(new_len - lay->l3_off));
+		be16_put(ip + 10, colo_csum_ipv4(ip));
 	} else {
-		put16(ip + 4, (uint16_t)(new_len - lay->l3_off - 40));
+		be16_put(ip + 4, (uint16_t)(new_len - lay->l3_off - 40));
 	}
 }
 
@@ -295,11 +243,11 @@ size_t frame_arp(uint8_t *buf, uint16_t op, int vlans)
 	memset(buf, 0, 64);
 	off = put_eth(buf, vlans, 0x0806);
 	arp = buf + off;
-	put16(arp, 1);
-	put16(arp + 2, 0x0800);
+	be16_put(arp, 1);
+	be16_put(arp + 2, 0x0800);
 	arp[4] = 6;
 	arp[5] = 4;
-	put16(arp + 6, op);
+	be16_put(arp + 6, op);
 	memcpy(arp + 8, frame_smac, 6);
 	parse_addr(4, "192.0.2.1", arp + 14);
 	parse_addr(4, "198.51.100.2", arp + 24);
@@ -320,9 +268,9 @@ bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int fa
 	const uint8_t *ip = buf + lay->l3_off;
 	uint32_t ip_end, l4_len;
 
-	ip_end = family == 4 ? lay->l3_off + frame_get16(ip + 2)
-			     : lay->l3_off + 40u + frame_get16(ip + 4);
+	ip_end =
+		family == 4 ? lay->l3_off + be16_get(ip + 2) : lay->l3_off + 40u + be16_get(ip + 4);
 	l4_len = ip_end - lay->l4_off;
-	return csum_fold(csum_add(pseudo_sum(ip, family, proto, l4_len), buf + lay->l4_off,
-				  l4_len)) == 0;
+	return colo_csum_fold(colo_csum_add(colo_csum_pseudo(ip, family, proto, l4_len),
+					    buf + lay->l4_off, l4_len)) == 0xffff;
 }

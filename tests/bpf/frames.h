@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "colo_xdp.h"
+#include "lib/bytes.h"
 
 #define FRAME_MAX     70000
 #define FRAME_MAX_EXT 8
@@ -65,9 +66,5 @@ size_t frame_ethertype(uint8_t *buf, uint16_t ethertype, int vlans);
 /* Whether the L4 checksum (TCP/UDP/ICMP/ICMPv6) of a parsed frame is correct. */
 bool frame_l4_csum_ok(const uint8_t *buf, const struct frame_layout *lay, int family,
 		      uint8_t proto);
-
-/* Big-endian accessors for assertions. */
-uint32_t frame_get32(const uint8_t *p);
-uint16_t frame_get16(const uint8_t *p);
 
 #endif /* COLO_TEST_FRAMES_H */

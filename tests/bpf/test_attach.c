@@ -120,7 +120,7 @@ static void check_udp_record(const struct env_rec *r, size_t payload)
 	assert_true(r->hdr.flags & COLO_REC_CSUM_PARTIAL);
 	assert_int_equal(r->hdr.csum_start, 34);
 	assert_int_equal(r->hdr.csum_offset, 6);
-	assert_int_equal(frame_get16(r->frame + 34 + 2), 9999);
+	assert_int_equal(be16_get(r->frame + 34 + 2), 9999);
 	/* The whole payload was copied, including what lives in the skb's fragments. */
 	for (i = 42; i < r->hdr.cap_len; i++)
 		assert_int_equal(r->frame[i], 0x5a);
@@ -208,7 +208,7 @@ static void test_rewrite_on_egress(void **state)
 				.ack = 1000,
 				.payload_len = 64};
 	struct frame_spec svc = frame_spec_reverse(&in);
-	struct colo_conn conn = {.seq_offset = 0x7fffffff, .flags = COLO_CONN_SEQ_OFFSET};
+	struct colo_offsets off = {.seq_offset = 0x7fffffff, .flags = COLO_OFFSET_SEQ};
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6};
 	static uint8_t buf[FRAME_MAX];
 	struct frame_layout lay;
@@ -220,7 +220,7 @@ static void test_rewrite_on_egress(void **state)
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
 	frame_key(&svc, &key);
-	assert_int_equal(env_conn_put(&env, &key, &conn), 0);
+	assert_int_equal(env_offsets_put(&env, &key, &off), 0);
 	hook.ifindex = (int)if_nametoindex(SEND_IF);
 	assert_int_equal(bpf_tc_hook_create(&hook), 0);
 	assert_int_equal(bpf_tc_attach(&hook, &opts), 0);
@@ -232,7 +232,7 @@ static void test_rewrite_on_egress(void **state)
 	close(fd);
 	wait_records(1);
 	assert_int_equal(env.recs[0].hdr.frame_len, len);
-	assert_int_equal(frame_get32(env.recs[0].frame + lay.l4_off + 8), 1000u + 0x7fffffffu);
+	assert_int_equal(be32_get(env.recs[0].frame + lay.l4_off + 8), 1000u + 0x7fffffffu);
 	assert_true(frame_l4_csum_ok(env.recs[0].frame, &lay, 4, IPPROTO_TCP));
 	env_stats(&env, COLO_ROLE_SECONDARY, &st);
 	assert_int_equal(st.rewritten, 1);

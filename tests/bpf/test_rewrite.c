@@ -25,27 +25,16 @@
 #define CLIENT6	   .family = 6, .src = "2001:db8:1::2", .dst = "2001:db8::1"
 #define CLIENT_TCP .proto = IPPROTO_TCP, .sport = 40000, .dport = 80, .seq = 5555
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-/* Conntrack entry for the service -> client direction of the client spec c. */
-static void put_conn(const struct frame_spec *c, uint32_t flags, uint32_t seq_off, uint32_t ts_off)
+/* colo_offsets entry for the service -> client direction of the client spec c. */
+static void put_offsets(const struct frame_spec *c, uint32_t flags, uint32_t seq_off,
+			uint32_t ts_off)
 {
 	struct frame_spec svc = frame_spec_reverse(c);
-	struct colo_conn conn = {.created_ns = 1,
-				 .last_seen_ns = 1,
-				 .seq_offset = seq_off,
-				 .ts_offset = ts_off,
-				 .flags = flags};
+	struct colo_offsets off = {.seq_offset = seq_off, .ts_offset = ts_off, .flags = flags};
 	struct colo_flow_key key;
 
 	frame_key(&svc, &key);
-	assert_int_equal(env_conn_put(&env, &key, &conn), 0);
+	assert_int_equal(env_offsets_put(&env, &key, &off), 0);
 }
 
 /* Runs the rewriter on in; the output must equal want exactly (want NULL: in unchanged). */
@@ -79,7 +68,7 @@ static void test_ack_v4(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	want.ack = 2000 + SEQ_OFF;
 	expect_rewrite(&in, &want, 1, 0);
 }
@@ -92,7 +81,7 @@ static void test_ack_wraps(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, 0x20, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, 0x20, 0);
 	want.ack = 0x10;
 	expect_rewrite(&in, &want, 1, 0);
 }
@@ -109,14 +98,14 @@ static void test_sack_v4(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		put32(opts + 4 + 4 * i, edges[i]);
+		be32_put(opts + 4 + 4 * i, edges[i]);
 	memcpy(wopts, opts, sizeof(opts));
 	for (i = 0; i < 4; i++)
-		put32(wopts + 4 + 4 * i, edges[i] + SEQ_OFF);
+		be32_put(wopts + 4 + 4 * i, edges[i] + SEQ_OFF);
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -132,14 +121,14 @@ static void test_sack_odd_alignment(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		put32(opts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1));
+		be32_put(opts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1));
 	memcpy(wopts, opts, sizeof(opts));
 	for (i = 0; i < 4; i++)
-		put32(wopts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1) + SEQ_OFF);
+		be32_put(wopts + 3 + 4 * i, 0x01020304u * (uint32_t)(i + 1) + SEQ_OFF);
 	want.ack = 100 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -153,14 +142,14 @@ static void test_tsecr_v4(void **state)
 	struct frame_spec want = in;
 
 	(void)state;
-	put32(opts + 4, 123456);
-	put32(opts + 8, 777777);
+	be32_put(opts + 4, 123456);
+	be32_put(opts + 8, 777777);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 8, 777777 + TS_OFF);
+	be32_put(wopts + 8, 777777 + TS_OFF);
 	want.ack = 9 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET | COLO_CONN_TS_OFFSET, SEQ_OFF, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_SEQ | COLO_OFFSET_TS, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -173,13 +162,13 @@ static void test_tsecr_only_odd_alignment(void **state)
 	struct frame_spec want = in;
 
 	(void)state;
-	put32(opts + 3, 0xdeadbeef);
-	put32(opts + 7, 0xfffffff0u);
+	be32_put(opts + 3, 0xdeadbeef);
+	be32_put(opts + 7, 0xfffffff0u);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 7, 0xfffffff0u + TS_OFF);
+	be32_put(wopts + 7, 0xfffffff0u + TS_OFF);
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_TS_OFFSET, 0, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_TS, 0, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -198,22 +187,22 @@ static void test_v6_ack_sack_ts(void **state)
 	int i;
 
 	(void)state;
-	put32(opts + 4, 1);
-	put32(opts + 8, 2);
+	be32_put(opts + 4, 1);
+	be32_put(opts + 8, 2);
 	opts[12] = 1;
 	opts[13] = 1;
 	opts[14] = 5;
 	opts[15] = 26;
 	for (i = 0; i < 6; i++)
-		put32(opts + 16 + 4 * i, 1000u * (uint32_t)i);
+		be32_put(opts + 16 + 4 * i, 1000u * (uint32_t)i);
 	memcpy(wopts, opts, sizeof(opts));
-	put32(wopts + 8, 2 + TS_OFF);
+	be32_put(wopts + 8, 2 + TS_OFF);
 	for (i = 0; i < 6; i++)
-		put32(wopts + 16 + 4 * i, 1000u * (uint32_t)i + SEQ_OFF);
+		be32_put(wopts + 16 + 4 * i, 1000u * (uint32_t)i + SEQ_OFF);
 	want.ack = 42 + SEQ_OFF;
 	want.tcp_opts = wopts;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET | COLO_CONN_TS_OFFSET, SEQ_OFF, TS_OFF);
+	put_offsets(&in, COLO_OFFSET_SEQ | COLO_OFFSET_TS, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -226,7 +215,7 @@ static void test_vlan_v4(void **state)
 	(void)state;
 	want.ack = 77 + SEQ_OFF;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -237,7 +226,7 @@ static void test_syn_untouched(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 0);
 }
 
@@ -252,7 +241,7 @@ static void test_bad_option_length(void **state)
 	(void)state;
 	want.ack = 5 + SEQ_OFF;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, &want, 1, 0);
 }
 
@@ -271,7 +260,7 @@ static void test_entry_without_offsets(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, 0, SEQ_OFF, TS_OFF);
+	put_offsets(&in, 0, SEQ_OFF, TS_OFF);
 	expect_rewrite(&in, NULL, 0, 1);
 }
 
@@ -283,7 +272,7 @@ static void test_wrong_direction(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&svc, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&svc, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 1);
 }
 
@@ -294,8 +283,62 @@ static void test_udp_untouched(void **state)
 
 	(void)state;
 	env_reset(&env, 0, ENV_SHARDS);
-	put_conn(&in, COLO_CONN_SEQ_OFFSET, SEQ_OFF, 0);
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
 	expect_rewrite(&in, NULL, 0, 0);
+}
+
+/* The primary's frame of the client's flow through the capture program (tc): it is dropped. */
+static void capture_primary(const struct frame_spec *svc)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct frame_layout lay;
+	uint32_t retval;
+	size_t len = frame_build(svc, buf, &lay);
+
+	assert_int_equal(env_run(env_capture_tc(&env, COLO_SIDE_PRIMARY), buf, len, NULL, NULL,
+				 &retval, NULL, 0),
+			 0);
+	assert_int_equal(retval, TC_ACT_SHOT);
+}
+
+/*
+ * The daemon's offset write and the capture program's conntrack updates touch different maps:
+ * the packet/byte counters and TCP state the capture program keeps survive an offset update
+ * (they were lost when the daemon wrote the whole conntrack value back), the offsets survive
+ * later captures, and the rewriter applies them.
+ */
+static void test_offsets_beside_conntrack(void **state)
+{
+	struct frame_spec in = {CLIENT4, CLIENT_TCP, .tcp_flags = FRAME_TCP_ACK, .ack = 0x1000};
+	struct frame_spec want = in, svc = frame_spec_reverse(&in);
+	struct colo_conn before, after;
+	struct colo_offsets off;
+	struct colo_flow_key key;
+
+	(void)state;
+	env_reset(&env, 0, ENV_SHARDS);
+	svc.tcp_flags = FRAME_TCP_ACK;
+	svc.payload_len = 100;
+	frame_key(&svc, &key);
+	capture_primary(&svc);
+	capture_primary(&svc);
+	assert_int_equal(env_conn(&env, &key, &before), 0);
+	assert_int_equal(before.packets[COLO_SIDE_PRIMARY], 2);
+
+	put_offsets(&in, COLO_OFFSET_SEQ, SEQ_OFF, 0);
+	assert_int_equal(env_conn(&env, &key, &after), 0);
+	assert_memory_equal(&after, &before, sizeof(after));
+
+	capture_primary(&svc);
+	assert_int_equal(env_conn(&env, &key, &after), 0);
+	assert_int_equal(after.packets[COLO_SIDE_PRIMARY], 3);
+	assert_int_equal(after.bytes[COLO_SIDE_PRIMARY], before.bytes[COLO_SIDE_PRIMARY] * 3 / 2);
+	assert_int_equal(env_offsets(&env, &key, &off), 0);
+	assert_int_equal(off.seq_offset, SEQ_OFF);
+	assert_int_equal(off.flags, COLO_OFFSET_SEQ);
+
+	want.ack = 0x1000 + SEQ_OFF;
+	expect_rewrite(&in, &want, 1, 0);
 }
 
 int main(void)
@@ -315,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_entry_without_offsets),
 		cmocka_unit_test(test_wrong_direction),
 		cmocka_unit_test(test_udp_untouched),
+		cmocka_unit_test(test_offsets_beside_conntrack),
 	};
 
 	return env_run_group("rewrite", tests, sizeof(tests) / sizeof(tests[0]));

@@ -148,7 +148,7 @@ run_case() {
 		test "${after:-0}" -gt "${before:-0}"
 	if [ "$role" != outside ]; then
 		check "$label: bpftool dumps a conntrack entry with field names" \
-			bash -c "bpftool map dump pinned $PIN/$inst/colo_conntrack | grep -q '\"seq_offset\"'"
+			bash -c "bpftool map dump pinned $PIN/$inst/colo_conntrack | grep -q '\"packets\"'"
 	fi
 	check_rc "$label: detach" 0 cx detach eth0 --instance "$inst"
 	# shellcheck disable=SC2086 # ids is a list

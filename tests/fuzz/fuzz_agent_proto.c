@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
 
 static void check_canonical(const struct colo_agent_msg *msg, const uint8_t *wire, size_t len)
 {

@@ -7,10 +7,12 @@
  * the CLOCK_REALTIME time of the event (of a sent message: just before it was written), the
  * clock of packet capture timestamps, so tests can order the conversation against a capture.
  * SIGUSR1 sends an unsolicited COMMIT (a checkpoint "the VMM started"), SIGUSR2 declares
- * FAILOVER, SIGTERM/SIGINT exit 0.
+ * FAILOVER, SIGTERM/SIGINT exit 0. When the dataplane closes the connection (a restart, say)
+ * the agent reconnects with backoff (50 ms doubling to 2 s) for up to --connect-timeout-ms;
+ * --once exits at the first close instead.
  *
- * Exit: 0 when the dataplane closed the connection or on SIGTERM/SIGINT, 1 on a protocol
- * error, an ERROR from the dataplane or a socket failure, 2 on a usage error.
+ * Exit: 0 when the dataplane closed the connection (and did not come back) or on SIGTERM/SIGINT,
+ * 1 on a protocol error, an ERROR from the dataplane or a socket failure, 2 on a usage error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,9 +28,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
 
 enum mode { MODE_COMMIT, MODE_DELAY, MODE_NEVER, MODE_FAILOVER };
+
+/* How run() ended, besides -1 (a failure). */
+#define RUN_EOF	   1 /* the dataplane closed the connection */
+#define RUN_SIGNAL 2 /* SIGTERM or SIGINT */
+
+#define BACKOFF_MIN_US 50000
+#define BACKOFF_MAX_US 2000000
 
 struct agent {
 	int fd, sfd;
@@ -51,7 +60,8 @@ static void usage(FILE *f)
 		   "  delay:    BEGIN at once, COMMIT after --delay-ms\n"
 		   "  never:    acknowledge requests, never answer them\n"
 		   "  failover: answer the first request with FAILOVER\n"
-		   "  SIGUSR1: unsolicited COMMIT; SIGUSR2: FAILOVER; SIGTERM/SIGINT: exit 0\n");
+		   "  SIGUSR1: unsolicited COMMIT; SIGUSR2: FAILOVER; SIGTERM/SIGINT: exit 0\n"
+		   "  after the dataplane closed: reconnect with backoff (--once: exit)\n");
 }
 
 static uint64_t clock_ns(clockid_t clock)
@@ -294,7 +304,7 @@ static int read_signal(struct agent *a)
 		return send_simple(a, COLO_AGENT_FAILOVER, 0);
 	default:
 		log_simple("exit", "why", strsignal((int)si.ssi_signo));
-		return 1;
+		return RUN_SIGNAL;
 	}
 }
 
@@ -330,18 +340,18 @@ static int run(struct agent *a)
 	colo_agent_dec_init(&a->dec);
 	colo_agent_msg_hello(&hello, 0);
 	if (send_msg(a, &hello))
-		return 1;
+		return -1;
 	for (;;) {
 		/* Signals and timers wait for the dataplane's HELLO: nothing may precede it. */
 		ready = a->sess.state != COLO_AGENT_ST_HELLO;
 		timeout = ready ? timers(a, &err) : -1;
 		if (ready && err)
-			return 1;
+			return -1;
 		pfd[0] = (struct pollfd){.fd = a->fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
 		if (poll(pfd, ready ? 2 : 1, timeout) < 0 && errno != EINTR) {
 			log_simple("poll_failed", "why", strerror(errno));
-			return 1;
+			return -1;
 		}
 		r = 0;
 		if (ready && pfd[1].revents)
@@ -349,13 +359,17 @@ static int run(struct agent *a)
 		if (!r && pfd[0].revents)
 			r = read_sock(a);
 		if (r)
-			return r > 0 ? 0 : 1;
+			return r;
 	}
 }
 
-/* Connects, retrying while the socket is not there yet (the dataplane may start later). */
-static int connect_to(const char *path, unsigned int timeout_ms)
+/*
+ * Connects, retrying while the socket is not there yet (the dataplane may start later, or
+ * restart): every 20 ms at first, with backoff (50 ms doubling to 2 s) when reconnecting.
+ */
+static int connect_to(const char *path, unsigned int timeout_ms, bool backoff)
 {
+	useconds_t pause = backoff ? BACKOFF_MIN_US : 20000;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000;
 	int fd;
@@ -374,7 +388,9 @@ static int connect_to(const char *path, unsigned int timeout_ms)
 		close(fd);
 		if ((errno != ENOENT && errno != ECONNREFUSED) || clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
-		usleep(20000);
+		usleep(pause);
+		if (backoff)
+			pause = pause * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : pause * 2;
 	}
 	fprintf(stderr, "colo_agent: cannot connect to %s: %s\n", path, strerror(errno));
 	return -1;
@@ -418,12 +434,14 @@ int main(int argc, char **argv)
 		{"delay-ms", required_argument, NULL, 'd'},
 		{"failover-after-ms", required_argument, NULL, 'f'},
 		{"connect-timeout-ms", required_argument, NULL, 'c'},
+		{"once", no_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct agent a = {.mode = MODE_COMMIT};
 	uint64_t failover_ns = 0, connect_ns = 5000000000ull;
 	const char *path = NULL;
+	bool once = false, again = false;
 	sigset_t mask;
 	int c, rc;
 
@@ -448,6 +466,9 @@ int main(int argc, char **argv)
 			if (parse_ms("--connect-timeout-ms", optarg, &connect_ns))
 				return 2;
 			break;
+		case 'o':
+			once = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -467,18 +488,28 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	a.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	a.fd = connect_to(path, (unsigned int)(connect_ns / 1000000));
-	if (a.sfd < 0 || a.fd < 0)
+	if (a.sfd < 0)
 		return 1;
-	log_simple("connected", "socket", path);
-	/* Failover time is counted from the connection. */
-	if (failover_ns)
-		a.failover_at = clock_ns(CLOCK_MONOTONIC) + failover_ns;
-	rc = run(&a);
+	do {
+		a.fd = connect_to(path, (unsigned int)(connect_ns / 1000000), again);
+		if (a.fd < 0) {
+			rc = again ? 0 : 1; /* closed and not back: as if --once */
+			break;
+		}
+		log_simple("connected", "socket", path);
+		/* Failover time is counted from the connection. */
+		a.failover_at = failover_ns ? clock_ns(CLOCK_MONOTONIC) + failover_ns : 0;
+		a.commit_at = 0;
+		rc = run(&a);
+		close(a.fd);
+		again = rc == RUN_EOF && !once;
+		if (again)
+			log_simple("reconnecting", "socket", path);
+		rc = rc < 0 ? 1 : 0;
+	} while (again);
 	printf("{\"event\":\"exit\",\"requests\":%llu,\"status\":%d",
 	       (unsigned long long)a.requests, rc);
 	event_end(clock_ns(CLOCK_REALTIME));
-	close(a.fd);
 	close(a.sfd);
 	return rc;
 }

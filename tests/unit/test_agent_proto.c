@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "lib/agent_proto.h"
+#include "lib/agent_session.h"
 
 static struct colo_flow_key flow4(void)
 {

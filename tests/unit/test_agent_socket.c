@@ -91,7 +91,7 @@ static void on_commit(void *ctx, uint32_t id, uint32_t flags)
 	h->commit_flags = flags;
 	if (h->commits < h->rerequest)
 		assert_int_equal(
-			colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, 0, NULL), 0);
+			colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, NULL, 0, NULL), 0);
 }
 
 static void on_abort(void *ctx, uint32_t id)
@@ -200,8 +200,9 @@ static void pump(struct h *h, int ms)
 static void start_tool(struct h *h, int slot, char *sock, ...)
 {
 	struct tool *t = &h->tools[slot];
-	char *argv[16] = {tool_path, "--socket", sock};
-	int pipefd[2], argc = 3;
+	/* --once: these tests end the conversation by closing, and want the tool's exit then. */
+	char *argv[16] = {tool_path, "--once", "--socket", sock};
+	int pipefd[2], argc = 4;
 	va_list ap;
 
 	va_start(ap, sock);
@@ -313,7 +314,7 @@ static void test_commit_mode(void **state)
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
 	assert_int_equal(h->connected, 1);
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, 123, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, NULL, 123, &id), 0);
 	assert_int_equal(id, 1);
 	assert_true(colo_agent_in_flight(h->srv));
 	WAIT_FOR(h, h->commits == 1);
@@ -329,7 +330,7 @@ static void test_commit_mode(void **state)
 			 "\"flow\":\"tcp 10.77.0.2:80 > 10.77.0.1:40000\",\"time\":123,"
 			 "\"count\":1,\"realtime_ns\":"));
 	/* The next trigger is a new checkpoint. */
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, 9, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, NULL, 9, &id), 0);
 	assert_int_equal(id, 2);
 	WAIT_FOR(h, h->commits == 2);
 	assert_int_equal(h->commit_id, 2);
@@ -347,7 +348,7 @@ static void test_request_from_commit_callback(void **state)
 	h->rerequest = 3;
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->commits == 3);
 	assert_int_equal(h->commit_id, 3);
 	assert_false(colo_agent_in_flight(h->srv));
@@ -361,11 +362,11 @@ static void test_pending_request_sent_on_connect(void **state)
 	struct h *h = *state;
 	uint32_t id = 0;
 
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, 1, &id),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, NULL, 1, &id),
 			 -ENOTCONN);
 	assert_int_equal(id, 1);
 	assert_true(colo_agent_in_flight(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, 1, &id),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, NULL, 1, &id),
 			 -EBUSY);
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, h->commits == 1);
@@ -382,16 +383,16 @@ static void test_request_arguments(void **state)
 	struct h *h = *state;
 	uint32_t id = 0;
 
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MAX, NULL, 1, &id), -EINVAL);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MAX, NULL, NULL, 1, &id), -EINVAL);
 	f.saddr[10] = 0; /* IPv4 key whose address is not IPv4-mapped */
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, 1, &id),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, NULL, 1, &id),
 			 -EINVAL);
 	assert_false(colo_agent_in_flight(h->srv));
 	assert_int_equal(id, 0);
 	/* A key without a family goes out as "no flow"; ids start at 1 despite the refusals. */
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TABLE_FULL, &junk, 1, &id),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TABLE_FULL, &junk, NULL, 1, &id),
 			 0);
 	assert_int_equal(id, 1);
 	WAIT_FOR(h, h->commits == 1);
@@ -406,13 +407,13 @@ static void test_request_resent_after_disconnect(void **state)
 
 	start_tool(h, 0, h->path, "--mode", "never", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, said(h, 0, "\"event\":\"request\""));
 	/* Acknowledged, never answered: the request stays in flight. */
 	WAIT_FOR(h, said(h, 0, "\"event\":\"sent\",\"type\":\"ack\""));
 	pump(h, 100);
 	assert_int_equal(h->commits, 0);
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, 2, NULL),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, NULL, 2, NULL),
 			 -EBUSY);
 	stop_tool(&h->tools[0]);
 	WAIT_FOR(h, h->disconnected == 1);
@@ -434,7 +435,7 @@ static void test_delay_mode(void **state)
 	start_tool(h, 0, h->path, "--mode", "delay", "--delay-ms", "300", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
 	t0 = now_ms();
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->begins == 1);
 	assert_int_equal(h->commits, 0);
 	WAIT_FOR(h, h->commits == 1);
@@ -449,11 +450,11 @@ static void test_failover_mode(void **state)
 
 	start_tool(h, 0, h->path, "--mode", "failover", NULL);
 	WAIT_FOR(h, colo_agent_connected(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->failovers == 1);
 	assert_int_equal(h->commits, 0);
 	assert_false(colo_agent_in_flight(h->srv));
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id),
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id),
 			 -ESHUTDOWN);
 	WAIT_FOR(h, said(h, 0, "\"acked\":\"failover\""));
 }
@@ -500,7 +501,7 @@ static void test_second_agent_refused(void **state)
 	assert_int_equal(c.refused, 1);
 	assert_non_null(strstr(h->log, "refused a second agent"));
 	/* The first agent is undisturbed. */
-	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, 1, &id), 0);
+	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->commits == 1);
 	assert_int_equal(h->disconnected, 0);
 }

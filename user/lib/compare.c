@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The comparator: connection table, frame queues, datagram comparison, timeouts, checkpoint
- * requests and commits. TCP streams are compared in compare_tcp.c.
+ * The comparator's top layer: its API, the connection table, timeouts and commits. TCP streams
+ * are compared in cmp_tcp.c, datagrams in cmp_dgram.c, held frames live in cmp_core.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/compare_int.h"
+#include "lib/cmp_dgram.h"
+#include "lib/cmp_tcp.h"
 
 #define MS		1000000ull
-#define POOL_KEEP	4096 /* free frames kept for reuse */
 #define EVICT_SCAN	8    /* candidates looked at when the table is full */
 #define TICK_SCAN	32   /* connections looked at per tick for closing/idle removal */
 #define LRU_SLACK_SHIFT 4    /* a connection moves in its list at most every timeout / 16 */
@@ -98,134 +98,8 @@ struct colo_cmp *colo_cmp_new(const struct colo_cmp_limits *lim, const struct co
 	TAILQ_INIT(&cmp->lru);
 	TAILQ_INIT(&cmp->closed);
 	TAILQ_INIT(&cmp->age);
+	retx_budget_init(&cmp->hist_budget, cmp->lim.retx_window, cmp->lim.retx_budget);
 	return cmp;
-}
-
-/* ---- frames ---- */
-
-/* A frame for in on connection c, every other field zero. */
-static struct cframe *frame_get(struct colo_cmp *cmp, struct conn *c,
-				const struct colo_frame_in *in)
-{
-	struct cframe *f = cmp->pool;
-
-	if (f) {
-		cmp->pool = f->q.tqe_next;
-		cmp->pool_len--;
-	} else if (!(f = malloc(sizeof(*f)))) {
-		return NULL;
-	}
-	/*
-	 * Only the fields after len are zeroed: gcc turns a memset of the whole frame into
-	 * "rep stos", and the fields read back right after cannot be forwarded from that.
-	 */
-	memset(&f->pl, 0, sizeof(*f) - offsetof(struct cframe, pl));
-	f->conn = c;
-	f->data = in->data;
-	f->cookie = in->cookie;
-	f->time_ns = in->time_ns;
-	f->len = in->len;
-	f->side = (uint8_t)in->side;
-	if (in->rec && (in->rec->flags & COLO_REC_GSO))
-		f->gso_size = in->rec->gso_size;
-	return f;
-}
-
-static void frame_put(struct colo_cmp *cmp, struct cframe *f)
-{
-	if (cmp->pool_len >= POOL_KEEP) {
-		free(f);
-		return;
-	}
-	f->q.tqe_next = cmp->pool;
-	cmp->pool = f;
-	cmp->pool_len++;
-}
-
-void cmp_hold(struct colo_cmp *cmp, struct cframe *f, struct cframe *before)
-{
-	struct conn *c = f->conn;
-
-	if (before)
-		TAILQ_INSERT_BEFORE(before, f, q);
-	else
-		TAILQ_INSERT_TAIL(&c->q[f->side], f, q);
-	TAILQ_INSERT_TAIL(&cmp->age, f, age);
-	c->nq[f->side]++;
-	cmp->st.held[f->side]++;
-	f->held = 1;
-}
-
-static void unhold(struct colo_cmp *cmp, struct cframe *f)
-{
-	struct conn *c = f->conn;
-
-	if (!f->held)
-		return;
-	TAILQ_REMOVE(&c->q[f->side], f, q);
-	TAILQ_REMOVE(&cmp->age, f, age);
-	if (f->in_pend)
-		TAILQ_REMOVE(&c->tcp.pend, f, pend);
-	else if (f->in_stuck)
-		TAILQ_REMOVE(&c->tcp.stuck, f, pend);
-	if (c->is_tcp && c->tcp.syn_frame == f)
-		c->tcp.syn_frame = NULL;
-	c->nq[f->side]--;
-	cmp->st.held[f->side]--;
-	f->held = 0;
-	f->in_pend = 0;
-	f->in_stuck = 0;
-}
-
-void cmp_release(struct colo_cmp *cmp, struct cframe *f)
-{
-	struct conn *c = f->conn;
-
-	unhold(cmp, f);
-	cmp->st.released++;
-	cmp->st.released_bytes += f->len;
-	cmp->ops.release(cmp->ctx, f->cookie, f->data, f->len);
-	if (c->is_tcp &&
-	    (f->kind == CF_RST || (f->kind == CF_DATA && (f->tcp_flags & COLO_TCP_FIN))))
-		cmp_close_conn(cmp, c);
-	frame_put(cmp, f);
-}
-
-void cmp_drop(struct colo_cmp *cmp, struct cframe *f, enum colo_drop_reason reason)
-{
-	unhold(cmp, f);
-	cmp->st.dropped[reason]++;
-	cmp->ops.drop(cmp->ctx, f->cookie, f->side, reason);
-	frame_put(cmp, f);
-}
-
-static void drop_raw(struct colo_cmp *cmp, const struct colo_frame_in *in,
-		     enum colo_drop_reason reason)
-{
-	cmp->st.dropped[reason]++;
-	cmp->ops.drop(cmp->ctx, in->cookie, in->side, reason);
-}
-
-/* ---- checkpoint requests ---- */
-
-void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
-		 const struct colo_cp_where *where, uint64_t time_ns)
-{
-	cmp->st.triggers[reason]++;
-	if (cmp->pending)
-		return;
-	cmp->pending = true;
-	cmp->st.checkpoints[reason]++;
-	cmp->ops.checkpoint(cmp->ctx, reason, key, where, time_ns);
-}
-
-void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
-		 uint64_t time_ns)
-{
-	if (c->diverged)
-		return;
-	c->diverged = true;
-	cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, where, time_ns);
 }
 
 /* Where frame f stands: its stream position for TCP data, else its side only. */
@@ -234,26 +108,6 @@ static struct colo_cp_where frame_where(const struct conn *c, const struct cfram
 	if (c->is_tcp)
 		return tcp_frame_where(c, f);
 	return (struct colo_cp_where){.side = f->side};
-}
-
-/*
- * A side queue at its limit: request a checkpoint. A primary frame is held anyway (it must
- * never leave uncompared nor vanish); a secondary one is dropped. Returns true if f was dropped.
- */
-bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
-{
-	struct colo_cp_where where;
-
-	if (c->nq[f->side] < cmp->lim.max_queue)
-		return false;
-	where = frame_where(c, f);
-	cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, &where, f->time_ns);
-	if (f->side == SIDE_P) {
-		cmp->st.held_over_limit++;
-		return false;
-	}
-	cmp_drop(cmp, f, COLO_DROP_OVERFLOW);
-	return true;
 }
 
 /* ---- connection table ---- */
@@ -327,16 +181,6 @@ static void conn_remove(struct colo_cmp *cmp, struct conn *c)
 		tcp_fini(cmp, c);
 	cmp->st.conns--;
 	free(c);
-}
-
-void cmp_close_conn(struct colo_cmp *cmp, struct conn *c)
-{
-	if (c->closed)
-		return;
-	TAILQ_REMOVE(&cmp->lru, c, lru);
-	c->closed = true;
-	c->lru_ns = c->last_ns;
-	TAILQ_INSERT_TAIL(&cmp->closed, c, lru);
 }
 
 /* Frees a slot: a closed empty connection first, else one idle past idle_timeout. */
@@ -435,80 +279,6 @@ static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
 		conn_requeue(conn_list_of(cmp, c), c, now);
 }
 
-/* ---- datagrams: FIFO per flow ---- */
-
-static void dgram_describe(struct cframe *f, const struct colo_frame_info *fi)
-{
-	f->kind = CF_DGRAM;
-	f->pl = f->data + fi->payload_off;
-	f->plen = fi->payload_len;
-	if (fi->fragment) {
-		f->aux = 1u << 31 | (uint32_t)fi->frag_more << 30 | fi->frag_off;
-	} else if (fi->key.proto == IPPROTO_ICMP || fi->key.proto == IPPROTO_ICMPV6) {
-		/* Type and code, then the rest of the header (identifier, sequence) and payload. */
-		f->aux = (uint32_t)f->data[fi->l4_off] << 8 | f->data[fi->l4_off + 1];
-		f->pl = f->data + fi->l4_off + 4;
-		f->plen = fi->payload_len + 4;
-	}
-}
-
-static bool dgram_equal(const struct cframe *a, const struct cframe *b)
-{
-	return a->aux == b->aux && a->plen == b->plen && !memcmp(a->pl, b->pl, a->plen);
-}
-
-static void dgram_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
-{
-	int other = !f->side;
-	struct cframe *o;
-
-	if (f->side == SIDE_S && c->debt) {
-		c->debt--;
-		cmp_drop(cmp, f, COLO_DROP_COMMIT);
-		return;
-	}
-	o = TAILQ_FIRST(&c->q[other]);
-	if (o && !c->diverged) {
-		if (dgram_equal(o, f)) {
-			struct cframe *p = f->side == SIDE_P ? f : o,
-				      *s = f->side == SIDE_P ? o : f;
-
-			cmp->st.compared_bytes += f->plen;
-			unhold(cmp, o);
-			cmp_release(cmp, p);
-			cmp_drop(cmp, s, COLO_DROP_COMPARED);
-			return;
-		}
-		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = SIDE_P}, f->time_ns);
-	}
-	if (!cmp_over_limit(cmp, c, f))
-		cmp_hold(cmp, f, NULL);
-}
-
-/* KEEP_STREAMS: the oldest secondary datagrams match the released primaries; extras stay. */
-static void dgram_commit(struct conn *c, bool keep)
-{
-	uint32_t p = c->nq[SIDE_P], s = c->nq[SIDE_S], extra;
-	struct cframe *f;
-
-	c->diverged = false;
-	if (!keep) {
-		c->debt = 0;
-		return;
-	}
-	if (p > s) {
-		c->debt += p - s;
-		return;
-	}
-	extra = s - p;
-	TAILQ_FOREACH_REVERSE(f, &c->q[SIDE_S], cframe_q, q)
-	{
-		if (!extra--)
-			break;
-		f->keep = 1;
-	}
-}
-
 /* ---- API ---- */
 
 /*
@@ -535,12 +305,12 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 	cmp->st.frames_in[in->side]++;
 	/* A capture that missed part of the frame can be neither compared nor released. */
 	if (in->rec && ((in->rec->flags & COLO_REC_TRUNCATED) || in->rec->frame_len > in->len)) {
-		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		cmp_drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
 	prefetch_frame(in);
 	if (colo_frame_parse(in->data, in->len, &fi) != COLO_FRAME_IP) {
-		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		cmp_drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
 	c = conn_get(cmp, &fi, in->time_ns);
@@ -549,22 +319,21 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		cmp->st.conns_refused++;
 		cmp_trigger(cmp, COLO_CP_TABLE_FULL, &fi.key,
 			    &(struct colo_cp_where){.side = in->side}, in->time_ns);
-		drop_raw(cmp, in, COLO_DROP_REFUSED);
+		cmp_drop_raw(cmp, in, COLO_DROP_REFUSED);
 		return 0;
 	}
 	if (c->is_tcp != (fi.key.proto == IPPROTO_TCP && !fi.fragment)) {
-		drop_raw(cmp, in, COLO_DROP_MALFORMED);
+		cmp_drop_raw(cmp, in, COLO_DROP_MALFORMED);
 		return 0;
 	}
 	conn_touch(cmp, c, in->time_ns);
-	f = frame_get(cmp, c, in);
+	f = cmp_frame_get(cmp, c, in);
 	if (!f)
 		return -ENOMEM;
 	if (c->is_tcp) {
 		tcp_feed(cmp, c, f, &fi);
 	} else {
-		dgram_describe(f, &fi);
-		dgram_feed(cmp, c, f);
+		dgram_feed(cmp, c, f, &fi);
 	}
 	return 0;
 }
@@ -668,6 +437,7 @@ bool colo_cmp_checkpoint_pending(const struct colo_cmp *cmp)
 void colo_cmp_get_stats(const struct colo_cmp *cmp, struct colo_cmp_stats *stats)
 {
 	*stats = cmp->st;
+	stats->retx_no_window = cmp->hist_budget.refused;
 }
 
 static void free_list(struct colo_cmp *cmp, struct conn_list *list)
@@ -688,10 +458,7 @@ void colo_cmp_free(struct colo_cmp *cmp)
 		cmp_drop(cmp, f, COLO_DROP_SHUTDOWN);
 	free_list(cmp, &cmp->lru);
 	free_list(cmp, &cmp->closed);
-	while ((f = cmp->pool)) {
-		cmp->pool = f->q.tqe_next;
-		free(f);
-	}
+	cmp_pool_free(cmp);
 	free(cmp->buckets);
 	free(cmp);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint agent protocol: encoder, incremental decoder, session state machine.
+ * Checkpoint agent protocol, the wire: message constructors, encoder, incremental decoder.
  * docs/agent-protocol.md is the specification this code follows byte for byte.
  */
 #include <errno.h>
@@ -8,16 +8,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/agent_proto.h"
+#include "lib/agent_wire.h"
 #include "lib/frame.h"
+#include "lib/names.h"
 
 /* Payload sizes; ERROR carries 4 bytes and then 0..COLO_AGENT_MAX_TEXT bytes of text. */
 #define HELLO_LEN     8
 #define REQUEST_LEN   48
+#define ORIGIN_LEN    16 /* the ORIGIN feature's tail of a REQUEST */
 #define COMMIT_LEN    4
 #define ACK_LEN	      8
 #define ERROR_MIN_LEN 4
-_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN, "ERROR is the longest");
+_Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT >= REQUEST_LEN + ORIGIN_LEN,
+	       "ERROR is the longest");
 _Static_assert(ERROR_MIN_LEN + COLO_AGENT_MAX_TEXT <= COLO_AGENT_MAX_PAYLOAD, "payload bound");
 
 static const char *const type_names[COLO_AGENT_TYPE_MAX] = {
@@ -50,35 +53,19 @@ static const char *const err_names[COLO_AGENT_E_MAX] = {
 	[COLO_AGENT_E_BUSY] = "busy",
 };
 
-static const char *const state_names[] = {
-	[COLO_AGENT_ST_HELLO] = "hello",	 [COLO_AGENT_ST_IDLE] = "idle",
-	[COLO_AGENT_ST_REQUESTED] = "requested", [COLO_AGENT_ST_BEGUN] = "begun",
-	[COLO_AGENT_ST_FAILOVER] = "failover",
-};
-
-static const char *name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] ? names[v] : "?";
-}
-
 const char *colo_agent_type_name(unsigned int type)
 {
-	return name_of(type_names, COLO_AGENT_TYPE_MAX, type);
+	return COLO_NAME_OF(type_names, type);
 }
 
 const char *colo_agent_reason_name(unsigned int reason)
 {
-	return name_of(reason_names, COLO_AGENT_REASON_MAX, reason);
+	return COLO_NAME_OF(reason_names, reason);
 }
 
 const char *colo_agent_err_name(unsigned int err)
 {
-	return name_of(err_names, COLO_AGENT_E_MAX, err);
-}
-
-const char *colo_agent_state_name(unsigned int state)
-{
-	return name_of(state_names, sizeof(state_names) / sizeof(state_names[0]), state);
+	return COLO_NAME_OF(err_names, err);
 }
 
 bool colo_agent_type_needs_ack(unsigned int type)
@@ -119,6 +106,17 @@ void colo_agent_msg_request(struct colo_agent_msg *msg, uint32_t id, enum colo_a
 		msg->request.flow = *flow;
 		memset(msg->request.flow.pad, 0, sizeof(msg->request.flow.pad));
 	}
+}
+
+void colo_agent_msg_request_origin(struct colo_agent_msg *msg, const struct colo_agent_origin *o)
+{
+	msg->request.has_origin = true;
+	msg->request.origin = *o;
+}
+
+const char *colo_agent_side_name(unsigned int side)
+{
+	return side == 0 ? "primary" : side == 1 ? "secondary" : "?";
 }
 
 void colo_agent_msg_commit(struct colo_agent_msg *msg, uint32_t id, uint32_t flags)
@@ -225,6 +223,9 @@ static int check_header(const uint8_t *hdr, enum colo_agent_err *err, char *why)
 		return fail(err, why, COLO_AGENT_E_LENGTH, "%s payload of %u bytes exceeds %u",
 			    colo_agent_type_name(type), len, COLO_AGENT_MAX_PAYLOAD);
 	want = fixed_len(type);
+	/* A REQUEST has two forms: without and with the ORIGIN tail. */
+	if (type == COLO_AGENT_CHECKPOINT_REQUEST && len == REQUEST_LEN + ORIGIN_LEN)
+		want = (int)len;
 	if (want >= 0 && len != (uint32_t)want)
 		return fail(err, why, COLO_AGENT_E_SIZE, "%s payload is %u bytes, expected %d",
 			    colo_agent_type_name(type), len, want);
@@ -300,6 +301,32 @@ static int parse_text(const uint8_t *p, size_t n, char *text, enum colo_agent_er
 	return 0;
 }
 
+/* The ORIGIN tail of a REQUEST (payload offset 48, 16 bytes). */
+static int parse_origin(const uint8_t *p, struct colo_agent_msg *msg, enum colo_agent_err *err,
+			char *why)
+{
+	struct colo_agent_origin *o = &msg->request.origin;
+
+	msg->request.has_origin = true;
+	o->side = p[0];
+	o->pos_kind = p[1];
+	o->pos = get32(p + 4);
+	o->waited_ns = get64(p + 8);
+	if (o->side > 1)
+		return fail(err, why, COLO_AGENT_E_FLOW, "origin side %u (expected 0 or 1)",
+			    o->side);
+	if (o->pos_kind >= COLO_AGENT_POS_MAX)
+		return fail(err, why, COLO_AGENT_E_FLOW, "origin position kind %u out of range",
+			    o->pos_kind);
+	if (get16(p + 2))
+		return fail(err, why, COLO_AGENT_E_RESERVED, "origin reserved field is 0x%04x",
+			    get16(p + 2));
+	if (o->pos_kind == COLO_AGENT_POS_NONE && o->pos)
+		return fail(err, why, COLO_AGENT_E_FLOW, "origin position %u without a kind",
+			    o->pos);
+	return 0;
+}
+
 /* Payload checks for a message whose header passed check_header(). */
 static int parse_payload(const uint8_t *hdr, struct colo_agent_msg *msg, enum colo_agent_err *err,
 			 char *why)
@@ -329,7 +356,9 @@ static int parse_payload(const uint8_t *hdr, struct colo_agent_msg *msg, enum co
 		if (msg->request.reason >= COLO_AGENT_REASON_MAX)
 			return fail(err, why, COLO_AGENT_E_REASON,
 				    "checkpoint reason %u out of range", msg->request.reason);
-		return parse_flow(p + 10, &msg->request.flow, err, why);
+		if (parse_flow(p + 10, &msg->request.flow, err, why))
+			return -EPROTO;
+		return len == REQUEST_LEN ? 0 : parse_origin(p + REQUEST_LEN, msg, err, why);
 	case COLO_AGENT_CHECKPOINT_COMMIT:
 		msg->commit.flags = get32(p);
 		if (msg->commit.flags & ~(uint32_t)COLO_AGENT_COMMIT_ALL)
@@ -378,7 +407,14 @@ static size_t encode_payload(const struct colo_agent_msg *msg, uint8_t *p)
 		memcpy(p + 14, &f->dport, 2);
 		memcpy(p + 16, f->saddr, 16);
 		memcpy(p + 32, f->daddr, 16);
-		return REQUEST_LEN;
+		if (!msg->request.has_origin)
+			return REQUEST_LEN;
+		p[48] = msg->request.origin.side;
+		p[49] = msg->request.origin.pos_kind;
+		put16(p + 50, 0);
+		put32(p + 52, msg->request.origin.pos);
+		put64(p + 56, msg->request.origin.waited_ns);
+		return REQUEST_LEN + ORIGIN_LEN;
 	case COLO_AGENT_CHECKPOINT_COMMIT:
 		put32(p, msg->commit.flags);
 		return COMMIT_LEN;
@@ -470,197 +506,4 @@ int colo_agent_dec_feed(struct colo_agent_dec *dec, const void *data, size_t len
 		}
 	}
 	return 0;
-}
-
-void colo_agent_sess_init(struct colo_agent_sess *sess, enum colo_agent_side side)
-{
-	memset(sess, 0, sizeof(*sess));
-	sess->side = side;
-	sess->state = COLO_AGENT_ST_HELLO;
-}
-
-/* Which side may send a type. */
-static bool sent_by(enum colo_agent_side side, uint16_t type)
-{
-	switch (type) {
-	case COLO_AGENT_CHECKPOINT_REQUEST:
-		return side == COLO_AGENT_SIDE_DATAPLANE;
-	case COLO_AGENT_CHECKPOINT_BEGIN:
-	case COLO_AGENT_CHECKPOINT_COMMIT:
-	case COLO_AGENT_CHECKPOINT_ABORT:
-	case COLO_AGENT_FAILOVER:
-		return side == COLO_AGENT_SIDE_AGENT;
-	default:
-		return true;
-	}
-}
-
-static const char *side_name(enum colo_agent_side side)
-{
-	return side == COLO_AGENT_SIDE_DATAPLANE ? "dataplane" : "agent";
-}
-
-#define sfail(sess, code, ...) fail(&(sess)->err, (sess)->why, code, __VA_ARGS__)
-
-/* The outstanding checkpoint must be msg's: state in REQUESTED/BEGUN, same id. */
-static int check_txid(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
-{
-	const char *t = colo_agent_type_name(msg->type);
-
-	if (sess->state != COLO_AGENT_ST_REQUESTED && sess->state != COLO_AGENT_ST_BEGUN)
-		return sfail(sess, COLO_AGENT_E_STATE, "%s %u in state %s: no checkpoint in flight",
-			     t, msg->txid, colo_agent_state_name(sess->state));
-	if (msg->txid != sess->txid)
-		return sfail(sess, COLO_AGENT_E_TXID, "%s for checkpoint %u, but %u is in flight",
-			     t, msg->txid, sess->txid);
-	return 0;
-}
-
-/*
- * The checkpoint transaction: the same rules whichever side runs the session and whichever
- * side sent msg (sent_by() already checked that). Called once the peer's HELLO is in.
- */
-static int advance(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
-{
-	const char *t = colo_agent_type_name(msg->type);
-
-	if (sess->state == COLO_AGENT_ST_FAILOVER && msg->type != COLO_AGENT_FAILOVER)
-		return sfail(sess, COLO_AGENT_E_STATE, "%s after failover", t);
-	switch (msg->type) {
-	case COLO_AGENT_CHECKPOINT_REQUEST:
-		if (sess->state != COLO_AGENT_ST_IDLE)
-			return sfail(sess, COLO_AGENT_E_STATE,
-				     "request %u while checkpoint %u is in flight", msg->txid,
-				     sess->txid);
-		if (msg->txid <= sess->txid)
-			return sfail(sess, COLO_AGENT_E_TXID,
-				     "request id %u not above the previous %u", msg->txid,
-				     sess->txid);
-		sess->txid = msg->txid;
-		sess->state = COLO_AGENT_ST_REQUESTED;
-		return 0;
-	case COLO_AGENT_CHECKPOINT_BEGIN:
-		if (check_txid(sess, msg))
-			return -EPROTO;
-		if (sess->state == COLO_AGENT_ST_BEGUN)
-			return sfail(sess, COLO_AGENT_E_STATE, "second begin for checkpoint %u",
-				     msg->txid);
-		sess->state = COLO_AGENT_ST_BEGUN;
-		return 0;
-	case COLO_AGENT_CHECKPOINT_COMMIT:
-		if (!msg->txid)
-			return 0; /* a checkpoint the VMM started: fits any state */
-		if (check_txid(sess, msg))
-			return -EPROTO;
-		if (sess->state != COLO_AGENT_ST_BEGUN)
-			return sfail(sess, COLO_AGENT_E_STATE, "commit %u before begin", msg->txid);
-		sess->state = COLO_AGENT_ST_IDLE;
-		return 0;
-	case COLO_AGENT_CHECKPOINT_ABORT:
-		if (check_txid(sess, msg))
-			return -EPROTO;
-		sess->state = COLO_AGENT_ST_IDLE;
-		return 0;
-	case COLO_AGENT_FAILOVER:
-		sess->state = COLO_AGENT_ST_FAILOVER;
-		return 0;
-	default:
-		return 0;
-	}
-}
-
-int colo_agent_sess_tx(struct colo_agent_sess *sess, struct colo_agent_msg *msg)
-{
-	const char *t = colo_agent_type_name(msg->type);
-	struct colo_agent_pending *p;
-	int err;
-
-	sess->err = COLO_AGENT_E_NONE;
-	if (msg->type == COLO_AGENT_HELLO && sess->hello_sent)
-		return sfail(sess, COLO_AGENT_E_STATE, "hello sent twice");
-	if (msg->type != COLO_AGENT_HELLO && msg->type != COLO_AGENT_ERROR && !sess->hello_sent)
-		return sfail(sess, COLO_AGENT_E_STATE, "%s before hello", t);
-	if (!sent_by(sess->side, msg->type))
-		return sfail(sess, COLO_AGENT_E_DIRECTION, "the %s never sends %s",
-			     side_name(sess->side), t);
-	if (colo_agent_type_needs_ack(msg->type)) {
-		if (sess->state == COLO_AGENT_ST_HELLO)
-			return sfail(sess, COLO_AGENT_E_STATE, "%s before the peer's hello", t);
-		if (sess->unacked_count == COLO_AGENT_MAX_UNACKED) {
-			sfail(sess, COLO_AGENT_E_ACK, "%u messages await an ack",
-			      COLO_AGENT_MAX_UNACKED);
-			return -ENOBUFS;
-		}
-		err = advance(sess, msg);
-		if (err)
-			return err;
-		p = &sess->unacked[(sess->unacked_head + sess->unacked_count++) %
-				   COLO_AGENT_MAX_UNACKED];
-		p->type = msg->type;
-		p->seq = sess->tx_seq + 1;
-		p->txid = msg->txid;
-	}
-	if (msg->type == COLO_AGENT_HELLO)
-		sess->hello_sent = true;
-	msg->seq = ++sess->tx_seq;
-	return 0;
-}
-
-static int rx_ack(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
-{
-	struct colo_agent_pending *p = &sess->unacked[sess->unacked_head];
-
-	if (!sess->unacked_count)
-		return sfail(sess, COLO_AGENT_E_ACK, "ack of %s seq %u: nothing awaits an ack",
-			     colo_agent_type_name(msg->ack.type), msg->ack.seq);
-	if (p->type != msg->ack.type || p->seq != msg->ack.seq || p->txid != msg->txid)
-		return sfail(sess, COLO_AGENT_E_ACK,
-			     "ack of %s seq %u txid %u, expected %s seq %u txid %u",
-			     colo_agent_type_name(msg->ack.type), msg->ack.seq, msg->txid,
-			     colo_agent_type_name(p->type), p->seq, p->txid);
-	sess->unacked_head = (sess->unacked_head + 1) % COLO_AGENT_MAX_UNACKED;
-	sess->unacked_count--;
-	return 0;
-}
-
-/* Every check but the sequence number; changes the state only when the message fits. */
-static int rx_fits(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
-{
-	enum colo_agent_side peer = sess->side == COLO_AGENT_SIDE_DATAPLANE
-					    ? COLO_AGENT_SIDE_AGENT
-					    : COLO_AGENT_SIDE_DATAPLANE;
-	const char *t = colo_agent_type_name(msg->type);
-
-	if (msg->type == COLO_AGENT_ERROR)
-		return 0;
-	if (!sent_by(peer, msg->type))
-		return sfail(sess, COLO_AGENT_E_DIRECTION, "the %s never receives %s",
-			     side_name(sess->side), t);
-	if (sess->state == COLO_AGENT_ST_HELLO) {
-		if (msg->type != COLO_AGENT_HELLO)
-			return sfail(sess, COLO_AGENT_E_STATE, "%s before hello", t);
-		sess->peer_version = msg->hello.version;
-		sess->peer_features = msg->hello.features;
-		sess->state = COLO_AGENT_ST_IDLE;
-		return 0;
-	}
-	if (msg->type == COLO_AGENT_HELLO)
-		return sfail(sess, COLO_AGENT_E_STATE, "second hello");
-	if (msg->type == COLO_AGENT_ACK)
-		return rx_ack(sess, msg);
-	return advance(sess, msg);
-}
-
-int colo_agent_sess_rx(struct colo_agent_sess *sess, const struct colo_agent_msg *msg)
-{
-	int err;
-
-	sess->err = COLO_AGENT_E_NONE;
-	if (msg->seq != sess->rx_seq + 1)
-		return sfail(sess, COLO_AGENT_E_SEQ, "%s with sequence %u, expected %u",
-			     colo_agent_type_name(msg->type), msg->seq, sess->rx_seq + 1);
-	err = rx_fits(sess, msg);
-	if (!err)
-		sess->rx_seq = msg->seq;
-	return err;
 }

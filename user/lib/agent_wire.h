@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The checkpoint agent protocol: framed messages between the dataplane and the party that
- * performs checkpoints (a VMM adapter or a test agent). Pure logic: encoder, an incremental
- * decoder that accepts bytes in any chunking, and a session state machine that checks each
- * message against the conversation so far. No sockets here; docs/agent-protocol.md is the
- * byte-level specification.
+ * The checkpoint agent protocol on the wire: framed messages between the dataplane and the
+ * party that performs checkpoints (a VMM adapter or a test agent). Pure logic: message
+ * constructors, the encoder and an incremental decoder that accepts bytes in any chunking.
+ * What fits the conversation is lib/agent_session.h's job. No sockets here;
+ * docs/agent-protocol.md is the byte-level specification.
  *
  * Every message: a 16-byte big-endian header {u16 magic, u16 type, u32 txid, u32 seq,
  * u32 length} and a payload of exactly the size its type prescribes (at most
  * COLO_AGENT_MAX_PAYLOAD bytes).
  */
-#ifndef COLO_AGENT_PROTO_H
-#define COLO_AGENT_PROTO_H
+#ifndef COLO_AGENT_WIRE_H
+#define COLO_AGENT_WIRE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +27,10 @@
 #define COLO_AGENT_MAX_TEXT	256 /* ERROR message text, bytes */
 #define COLO_AGENT_MAX_UNACKED	16  /* messages a side may have sent and not seen acknowledged */
 #define COLO_AGENT_FLOW_STR_LEN 112 /* buffer for colo_agent_flow_str() */
+
+/* HELLO feature bits. A feature is in use only when both HELLOs announce it. */
+#define COLO_AGENT_FEATURE_ORIGIN (1u << 0) /* CHECKPOINT_REQUEST carries its origin (64 bytes) */
+#define COLO_AGENT_FEATURES_KNOWN COLO_AGENT_FEATURE_ORIGIN
 
 enum colo_agent_type {
 	COLO_AGENT_HELLO = 1,		   /* both directions, first message */
@@ -78,6 +82,21 @@ enum colo_agent_err {
 	COLO_AGENT_E_MAX,
 };
 
+/* Where a checkpoint request came from (feature ORIGIN); same values as struct colo_cp_where. */
+struct colo_agent_origin {
+	uint8_t side;	    /* 0 primary, 1 secondary */
+	uint8_t pos_kind;  /* 0 none, 1 TCP stream byte, 2 primary-space TCP sequence */
+	uint32_t pos;	   /* per pos_kind; 0 with pos_kind 0 */
+	uint64_t waited_ns; /* timeout: how long the frame had been held; else 0 */
+};
+
+enum colo_agent_pos_kind {
+	COLO_AGENT_POS_NONE = 0,
+	COLO_AGENT_POS_STREAM = 1,
+	COLO_AGENT_POS_SEQ = 2,
+	COLO_AGENT_POS_MAX,
+};
+
 struct colo_agent_msg {
 	uint16_t type; /* enum colo_agent_type */
 	uint32_t txid; /* checkpoint id; 0 outside a checkpoint */
@@ -91,6 +110,8 @@ struct colo_agent_msg {
 			uint64_t time_ns;	   /* dataplane CLOCK_MONOTONIC at the trigger */
 			uint16_t reason;	   /* enum colo_agent_reason */
 			struct colo_flow_key flow; /* family 0: no flow; ports in network order */
+			bool has_origin;	   /* the 64-byte form: origin is valid */
+			struct colo_agent_origin origin;
 		} request;
 		struct {
 			uint32_t flags; /* enum colo_agent_commit_flags */
@@ -122,6 +143,10 @@ char *colo_agent_flow_str(const struct colo_flow_key *flow, char *buf, size_t le
 void colo_agent_msg_hello(struct colo_agent_msg *msg, uint32_t features);
 void colo_agent_msg_request(struct colo_agent_msg *msg, uint32_t id, enum colo_agent_reason reason,
 			    const struct colo_flow_key *flow, uint64_t time_ns);
+/* Adds the origin to a request made by colo_agent_msg_request() (the 64-byte form). */
+void colo_agent_msg_request_origin(struct colo_agent_msg *msg, const struct colo_agent_origin *o);
+/* "primary", "secondary" ("?" when out of range). */
+const char *colo_agent_side_name(unsigned int side);
 void colo_agent_msg_simple(struct colo_agent_msg *msg, enum colo_agent_type type, uint32_t id);
 void colo_agent_msg_commit(struct colo_agent_msg *msg, uint32_t id, uint32_t flags);
 void colo_agent_msg_ack(struct colo_agent_msg *msg, const struct colo_agent_msg *acked);
@@ -152,54 +177,4 @@ void colo_agent_dec_init(struct colo_agent_dec *dec);
 int colo_agent_dec_feed(struct colo_agent_dec *dec, const void *data, size_t len, size_t *used,
 			struct colo_agent_msg *msg);
 
-/* Session state machine: which messages fit the conversation so far. */
-enum colo_agent_side {
-	COLO_AGENT_SIDE_DATAPLANE = 0,
-	COLO_AGENT_SIDE_AGENT = 1,
-};
-
-enum colo_agent_state {
-	COLO_AGENT_ST_HELLO = 0, /* waiting for the peer's HELLO */
-	COLO_AGENT_ST_IDLE,	 /* no checkpoint requested */
-	COLO_AGENT_ST_REQUESTED, /* request txid sent, no BEGIN yet */
-	COLO_AGENT_ST_BEGUN,	 /* BEGIN txid seen: replicas paused */
-	COLO_AGENT_ST_FAILOVER,	 /* failover declared: no more checkpoints */
-};
-
-struct colo_agent_pending {
-	uint16_t type;
-	uint32_t seq;
-	uint32_t txid;
-};
-
-struct colo_agent_sess {
-	enum colo_agent_side side;
-	enum colo_agent_state state;
-	bool hello_sent;
-	uint32_t txid;	 /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
-	uint32_t tx_seq; /* last sequence number sent */
-	uint32_t rx_seq; /* last sequence number received */
-	uint16_t peer_version;
-	uint32_t peer_features;
-	/* Sent messages awaiting the peer's ACK, oldest first (acks arrive in order). */
-	struct colo_agent_pending unacked[COLO_AGENT_MAX_UNACKED];
-	unsigned int unacked_head, unacked_count;
-	enum colo_agent_err err; /* why the last tx/rx was refused */
-	char why[128];
-};
-
-const char *colo_agent_state_name(unsigned int state);
-void colo_agent_sess_init(struct colo_agent_sess *sess, enum colo_agent_side side);
-/*
- * Checks that this side may send msg now, assigns msg->seq and advances the state.
- * Returns 0, -EPROTO (sess->err/why say why), or -ENOBUFS when too many are unacknowledged.
- */
-int colo_agent_sess_tx(struct colo_agent_sess *sess, struct colo_agent_msg *msg);
-/*
- * Checks a decoded message from the peer against the session and advances the state.
- * Returns 0 or -EPROTO (sess->err/why say why: a protocol error, close the connection).
- * A received ERROR is accepted (0): the caller logs it and closes.
- */
-int colo_agent_sess_rx(struct colo_agent_sess *sess, const struct colo_agent_msg *msg);
-
-#endif /* COLO_AGENT_PROTO_H */
+#endif /* COLO_AGENT_WIRE_H */

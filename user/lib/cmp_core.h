@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Comparator internals shared by compare.c (table, queues, timers) and compare_tcp.c. */
-#ifndef COLO_COMPARE_INT_H
-#define COLO_COMPARE_INT_H
+/*
+ * Comparator core: the data every layer shares (held frames, connections, the comparator) and
+ * the operations on held frames: pool, hold, release, drop, checkpoint triggers, queue limits.
+ * Layers, each using only those below it:
+ *   compare.c (API, connection table, ticks, commits)
+ *     -> cmp_tcp.c (TCP streams by sequence), cmp_dgram.c (datagrams FIFO)
+ *       -> cmp_core.c (this header) -> retx_hist.c (retransmission history), frame.c (parser)
+ * The core owns every link of a held frame, the TCP layer's pend/stuck lists too, so that a
+ * release or drop from any layer unlinks it completely.
+ */
+#ifndef COLO_CMP_CORE_H
+#define COLO_CMP_CORE_H
 
 #include <sys/queue.h>
 
 #include "lib/compare.h"
 #include "lib/frame.h"
+#include "lib/retx_hist.h"
+#include "lib/seq.h"
 
 /* glibc's sys/queue.h lacks the BSD _SAFE iterator. */
 #ifndef TAILQ_FOREACH_SAFE
@@ -58,16 +69,6 @@ struct cframe {
 };
 TAILQ_HEAD(cframe_q, cframe);
 
-#define HIST_MIN	     64	 /* history entries a TCP connection starts with */
-#define HIST_BYTES_PER_ENTRY 512 /* lim.retx_window / this = most entries per connection */
-
-/* A primary segment's newly compared payload range and its hash. */
-struct retx_entry {
-	uint32_t seq;
-	uint32_t len;
-	uint64_t hash;
-};
-
 struct tcp_stream {
 	struct cframe_q pend;	  /* primary data not fully compared, by sequence */
 	struct cframe_q stuck;	  /* retransmissions verified against the secondary's */
@@ -90,11 +91,7 @@ struct tcp_stream {
 	uint32_t rst[COLO_SIDE_MAX];
 	uint32_t fin_seq;
 	bool fin_cmp;
-	struct retx_entry *hist; /* ring of hist_cap entries, ascending sequence */
-	uint32_t hist_cap;	 /* grows by doubling up to lim.retx_window / 512 */
-	uint32_t hist_head;	 /* next slot written */
-	uint32_t hist_len;	 /* valid entries */
-	bool hist_capped;	 /* at the window or growth refused once: not asked again */
+	struct retx_hist hist; /* compared primary segments, for retransmissions */
 };
 
 struct conn {
@@ -127,47 +124,50 @@ struct colo_cmp {
 	struct cframe_q age;
 	struct cframe *pool; /* free frames, chained through q.tqe_next */
 	uint32_t pool_len;
-	uint64_t hist_bytes; /* history memory beyond each connection's first HIST_MIN entries */
+	struct retx_budget hist_budget; /* shared by every connection's history */
 	bool pending;
 	struct colo_cmp_stats st;
 };
 
-static inline bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
+/* Frames */
 
-static inline bool seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
-static inline uint32_t seq_min(uint32_t a, uint32_t b)
-{
-	return seq_lt(a, b) ? a : b;
-}
-
-/* compare.c */
-void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
-		 const struct colo_cp_where *where, uint64_t time_ns);
-void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
-		 uint64_t time_ns);
+/* A frame for in on connection c, every other field zero; NULL without memory. */
+struct cframe *cmp_frame_get(struct colo_cmp *cmp, struct conn *c, const struct colo_frame_in *in);
+/* Frees the pool of unused frames. */
+void cmp_pool_free(struct colo_cmp *cmp);
 /* Holds f on its side queue before `before` (NULL: at the tail). */
 void cmp_hold(struct colo_cmp *cmp, struct cframe *f, struct cframe *before);
+/* Takes a held frame off every queue; a frame not held is left alone. */
+void cmp_unhold(struct colo_cmp *cmp, struct cframe *f);
+/* Hands f to ops.release; a released RST or FIN closes its connection. */
 void cmp_release(struct colo_cmp *cmp, struct cframe *f);
 void cmp_drop(struct colo_cmp *cmp, struct cframe *f, enum colo_drop_reason reason);
-bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f);
+/* Drops a frame that never got a struct cframe. */
+void cmp_drop_raw(struct colo_cmp *cmp, const struct colo_frame_in *in,
+		  enum colo_drop_reason reason);
+/* Moves c to the closed list (evicted first, expired after idle_timeout). */
 void cmp_close_conn(struct colo_cmp *cmp, struct conn *c);
 
-/* compare_tcp.c */
-void tcp_init(struct conn *c);
-void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
-	      const struct colo_frame_info *fi);
-void tcp_commit(struct colo_cmp *cmp, struct conn *c, bool keep);
-void tcp_fini(struct colo_cmp *cmp, struct conn *c);
-/* A checkpoint's origin at primary-space sequence seq of c, from side. */
-struct colo_cp_where tcp_where(const struct conn *c, enum colo_side side, uint32_t seq);
-/* ... at frame f's first byte, when its sequence maps to the primary's. */
-struct colo_cp_where tcp_frame_where(const struct conn *c, const struct cframe *f);
+/* Checkpoint triggers */
 
-#endif /* COLO_COMPARE_INT_H */
+void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+		 const struct colo_cp_where *where, uint64_t time_ns);
+/* A mismatch on c: nothing of it leaves until a commit. */
+void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
+		 uint64_t time_ns);
+
+static inline bool cmp_queue_full(const struct colo_cmp *cmp, const struct conn *c,
+				  const struct cframe *f)
+{
+	return c->nq[f->side] >= cmp->lim.max_queue;
+}
+
+/*
+ * f's side queue is full (cmp_queue_full): requests a checkpoint from where. A primary frame is
+ * held anyway (it must never leave uncompared nor vanish); a secondary one is dropped. Returns
+ * true if f was dropped.
+ */
+bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
+		    const struct colo_cp_where *where);
+
+#endif /* COLO_CMP_CORE_H */

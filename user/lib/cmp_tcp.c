@@ -7,13 +7,9 @@
  * t->next, retransmitted, are checked against the hashes of the last compared segments, the
  * bytes of segments still held, or else the secondary's retransmission of the same bytes.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#define XXH_DISPATCH_DISABLE_REPLACE
-#include <xxh_x86dispatch.h>
-
-#include "lib/compare_int.h"
+#include "lib/cmp_tcp.h"
 
 enum verdict {
 	V_OK = 0,
@@ -24,31 +20,21 @@ enum verdict {
 void tcp_init(struct conn *c)
 {
 	struct tcp_stream *t = &c->tcp;
-	struct retx_entry *hist = t->hist;
-	uint32_t hist_cap = t->hist_cap;
-	bool hist_capped = t->hist_capped;
+	struct retx_hist hist = t->hist;
 
 	memset(t, 0, sizeof(*t));
 	TAILQ_INIT(&t->pend);
 	TAILQ_INIT(&t->stuck);
+	/* The history's memory stays with the 4-tuple; its entries are of the old incarnation. */
 	t->hist = hist;
-	t->hist_cap = hist_cap;
-	t->hist_capped = hist_capped;
+	retx_hist_clear(&t->hist);
 	/* Until a handshake says otherwise: as after a checkpoint, the sequence spaces agree. */
 	t->off_known = true;
 }
 
-static uint64_t hist_extra(uint32_t cap)
-{
-	return cap > HIST_MIN ? (uint64_t)(cap - HIST_MIN) * sizeof(struct retx_entry) : 0;
-}
-
 void tcp_fini(struct colo_cmp *cmp, struct conn *c)
 {
-	cmp->hist_bytes -= hist_extra(c->tcp.hist_cap);
-	free(c->tcp.hist);
-	c->tcp.hist = NULL;
-	c->tcp.hist_cap = 0;
+	retx_hist_free(&c->tcp.hist, &cmp->hist_budget);
 }
 
 struct colo_cp_where tcp_where(const struct conn *c, enum colo_side side, uint32_t seq)
@@ -69,6 +55,17 @@ struct colo_cp_where tcp_frame_where(const struct conn *c, const struct cframe *
 	if (f->kind != CF_DATA || (f->side == SIDE_S && !t->off_known))
 		return (struct colo_cp_where){.side = f->side};
 	return tcp_where(c, f->side, f->side == SIDE_S ? f->seq - t->off : f->seq);
+}
+
+/* cmp_over_limit() when f's queue is full, with f's stream position. */
+static bool tcp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
+{
+	struct colo_cp_where where;
+
+	if (!cmp_queue_full(cmp, c, f))
+		return false;
+	where = tcp_frame_where(c, f);
+	return cmp_over_limit(cmp, c, f, &where);
 }
 
 /* Index of the first byte where a and b differ (n if none). */
@@ -108,74 +105,11 @@ static void set_pos(struct tcp_stream *t, uint32_t seq)
 {
 	t->next = seq;
 	t->start = seq;
-	t->hist_len = 0;
+	t->hist.len = 0;
 	t->pos_valid = true;
 }
 
 /* ---- history of compared segments: (range, hash), for retransmissions ---- */
-
-/* XXH3 with the widest vector unit the CPU has (AVX2 runs twice as fast as the SSE2 default). */
-static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
-{
-	return XXH3_64bits_dispatch(p, n);
-}
-
-static struct retx_entry *hist_at(const struct tcp_stream *t, uint32_t i)
-{
-	/* i-th oldest entry */
-	return &t->hist[(t->hist_head + t->hist_cap - t->hist_len + i) % t->hist_cap];
-}
-
-/*
- * Doubles the ring (oldest entry first in the new one). False if it may not or cannot; then
- * hist_capped is set and the caller does not ask again.
- */
-static bool hist_grow(struct colo_cmp *cmp, struct tcp_stream *t)
-{
-	uint32_t max = cmp->lim.retx_window / HIST_BYTES_PER_ENTRY, cap, i;
-	struct retx_entry *n;
-
-	if (max < HIST_MIN)
-		max = HIST_MIN;
-	if (t->hist_cap >= max) {
-		t->hist_capped = true;
-		return false;
-	}
-	cap = t->hist_cap ? t->hist_cap * 2 : HIST_MIN;
-	if (cap > max)
-		cap = max;
-	if (cmp->hist_bytes + hist_extra(cap) - hist_extra(t->hist_cap) > cmp->lim.retx_budget ||
-	    !(n = malloc(cap * sizeof(*n)))) {
-		t->hist_capped = true;
-		cmp->st.retx_no_window++;
-		return false;
-	}
-	cmp->hist_bytes += hist_extra(cap) - hist_extra(t->hist_cap);
-	for (i = 0; i < t->hist_len; i++)
-		n[i] = *hist_at(t, i);
-	free(t->hist);
-	t->hist = n;
-	t->hist_cap = cap;
-	t->hist_head = t->hist_len % cap;
-	return true;
-}
-
-static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, uint32_t n,
-		      uint64_t hash)
-{
-	struct retx_entry *e;
-
-	if (t->hist_len == t->hist_cap && (t->hist_capped || !hist_grow(cmp, t)) && !t->hist_cap)
-		return;
-	e = &t->hist[t->hist_head];
-	e->seq = seq;
-	e->len = n;
-	e->hash = hash;
-	if (++t->hist_head == t->hist_cap)
-		t->hist_head = 0;
-	if (t->hist_len < t->hist_cap)
-		t->hist_len++;
-}
 
 /*
  * Starts loading, for writing, the history slot a new primary segment's entry likely takes (after
@@ -184,11 +118,7 @@ static void hist_push(struct colo_cmp *cmp, struct tcp_stream *t, uint32_t seq, 
  */
 static void hist_prefetch(const struct conn *c)
 {
-	const struct tcp_stream *t = &c->tcp;
-	uint32_t i = t->hist_head + c->nq[SIDE_P];
-
-	if (t->hist && i < t->hist_cap)
-		__builtin_prefetch(&t->hist[i], 1);
+	retx_hist_prefetch(&c->tcp.hist, c->nq[SIDE_P]);
 }
 
 /*
@@ -205,28 +135,10 @@ static void hist_add(struct colo_cmp *cmp, struct tcp_stream *t, const struct cf
 		uint32_t end = seg ? f->seq + ((x - f->seq) / seg + 1) * seg : pe;
 		uint32_t n = seq_min(end, pe) - x;
 
-		hist_push(cmp, t, x, n, bytes_hash(f->pl + (x - f->seq), n));
+		retx_hist_push(&t->hist, &cmp->hist_budget, x, n,
+			       retx_hash(f->pl + (x - f->seq), n));
 		x += n;
 	}
-}
-
-/* Index of the entry starting at seq (entries ascend: binary search), or -1. */
-static int64_t hist_find(const struct tcp_stream *t, uint32_t seq)
-{
-	uint32_t lo = 0, hi = t->hist_len;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct retx_entry *e = hist_at(t, mid);
-
-		if (e->seq == seq)
-			return mid;
-		if (seq_lt(e->seq, seq))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
 }
 
 /* A held primary segment (not f) whose compared bytes include seq. */
@@ -259,16 +171,16 @@ static enum verdict verify_payload(struct conn *c, struct cframe *f, uint32_t *p
 	if (t->floor_valid && seq_lt(x, t->floor))
 		x = seq_lt(t->floor, b) ? t->floor : b;
 	while ((*pos = x) != b) {
-		int64_t i = hist_find(t, x);
+		int64_t i = retx_hist_find(&t->hist, x);
 		const struct cframe *g;
 
 		/* Consecutive entries from x on, as long as they end by b. */
-		for (; i >= 0 && i < t->hist_len && hist_at(t, i)->seq == x; i++) {
-			const struct retx_entry *e = hist_at(t, i);
+		for (; i >= 0 && i < t->hist.len && retx_hist_at(&t->hist, i)->seq == x; i++) {
+			const struct retx_entry *e = retx_hist_at(&t->hist, i);
 
 			if (!seq_le(x + e->len, b))
 				break;
-			if (bytes_hash(f->pl + (x - f->seq), e->len) != e->hash)
+			if (retx_hash(f->pl + (x - f->seq), e->len) != e->hash)
 				return V_MISMATCH;
 			x += e->len;
 		}
@@ -385,12 +297,12 @@ static bool compare_bytes(struct colo_cmp *cmp, struct tcp_stream *t, struct cfr
 {
 	uint32_t n = t->next, pe = f->seq + f->plen;
 	bool last = one_entry(f) && n + len == pe;
-	uint64_t hash = last ? bytes_hash(f->pl + (f->cmp_from - f->seq), pe - f->cmp_from) : 0;
+	uint64_t hash = last ? retx_hash(f->pl + (f->cmp_from - f->seq), pe - f->cmp_from) : 0;
 
 	if (memcmp(f->pl + (n - f->seq), s->pl + (n - ms), len))
 		return false;
 	if (last)
-		hist_push(cmp, t, f->cmp_from, pe - f->cmp_from, hash);
+		retx_hist_push(&t->hist, &cmp->hist_budget, f->cmp_from, pe - f->cmp_from, hash);
 	t->next += len;
 	cmp->st.compared_bytes += len;
 	return true;
@@ -634,7 +546,7 @@ static void primary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
 	}
 	f->vpos = f->seq;
 	hist_prefetch(c);
-	cmp_over_limit(cmp, c, f);
+	tcp_over_limit(cmp, c, f);
 	cmp_hold(cmp, f, NULL);
 	insert_pend(t, f);
 	tcp_progress(cmp, c);
@@ -710,7 +622,7 @@ static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *
 		tcp_progress(cmp, c);
 		return;
 	}
-	if (cmp_over_limit(cmp, c, f))
+	if (tcp_over_limit(cmp, c, f))
 		return;
 	/* Sorted by sequence; usually it goes at the tail. */
 	TAILQ_FOREACH_REVERSE(p, &c->q[SIDE_S], cframe_q, q)
@@ -721,6 +633,18 @@ static void secondary_data(struct colo_cmp *cmp, struct conn *c, struct cframe *
 	}
 	cmp_hold(cmp, f, before);
 	tcp_progress(cmp, c);
+}
+
+/* A RST or pure ACK: the secondary's is dropped, the primary's held until it may leave. */
+static void control_frame(struct colo_cmp *cmp, struct conn *c, struct cframe *f)
+{
+	if (f->side == SIDE_S) {
+		cmp_drop(cmp, f, COLO_DROP_COMPARED);
+	} else {
+		tcp_over_limit(cmp, c, f);
+		cmp_hold(cmp, f, NULL);
+	}
+	tcp_release(cmp, c);
 }
 
 void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
@@ -744,13 +668,7 @@ void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 	if (flags & COLO_TCP_RST) {
 		f->kind = CF_RST;
 		f->vpos = ++t->rst[side];
-		if (side == SIDE_S) {
-			cmp_drop(cmp, f, COLO_DROP_COMPARED);
-		} else {
-			cmp_over_limit(cmp, c, f);
-			cmp_hold(cmp, f, NULL);
-		}
-		tcp_release(cmp, c);
+		control_frame(cmp, c, f);
 	} else if (flags & COLO_TCP_SYN) {
 		tcp_syn(cmp, c, f, fi);
 	} else if (f->end != f->seq) {
@@ -761,13 +679,7 @@ void tcp_feed(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 			secondary_data(cmp, c, f);
 	} else {
 		f->kind = CF_ACK;
-		if (side == SIDE_S) {
-			cmp_drop(cmp, f, COLO_DROP_COMPARED);
-		} else {
-			cmp_over_limit(cmp, c, f);
-			cmp_hold(cmp, f, NULL);
-		}
-		tcp_release(cmp, c);
+		control_frame(cmp, c, f);
 	}
 }
 
