@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,7 +35,6 @@
 #include "stats.h"
 #include "worker.h"
 
-#define RUN_AGENT_DIR "/run/colo-xdp"
 /*
  * Primary TCP super-frames are compared in pieces of at most this many segments: the
  * secondary's initial congestion window (10 segments) can always cover one piece.
@@ -59,6 +61,8 @@ struct run_opts {
 struct run_state {
 	struct run_opts opts;
 	struct colo_coord co;
+	bool attached[COLO_ROLE_MAX]; /* roles this run attached (not a previous run's) */
+	bool started;		      /* the run got as far as comparing: it owns the instance */
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -73,8 +77,9 @@ static bool attached_here(const char *instance, const char *ifname, enum colo_ro
 	       ref.ifc.role == role;
 }
 
-static int attach_roles(const struct run_opts *o)
+static int attach_roles(struct run_state *st)
 {
+	const struct run_opts *o = &st->opts;
 	int role, r;
 
 	for (role = 0; role < COLO_ROLE_MAX; role++) {
@@ -97,11 +102,41 @@ static int attach_roles(const struct run_opts *o)
 		r = colo_attach(&ao);
 		if (r)
 			return r;
+		st->attached[role] = true;
 	}
 	return 0;
 }
 
+/*
+ * Undoes the attaches of a run that did not start: a previous run's attachments (reused) stay,
+ * as with --keep, for the next run.
+ */
+static void detach_own(const struct run_state *st)
+{
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++)
+		if (st->attached[role])
+			colo_detach(st->opts.ifname[role], st->opts.instance);
+}
+
 /* ---- options ------------------------------------------------------------------------------ */
+
+/* The capture parses, and release writes, Ethernet frames: lo, tun, ip6tnl, ... cannot carry them.
+ */
+static bool is_ethernet(const char *ifname)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ether;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ether = !ioctl(fd, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	close(fd);
+	return ether;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -258,10 +293,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_RING_SIZE:
 			if (!parse_uint(optarg, COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX, &v) ||
 			    !colo_ring_size_valid(v))
-				return usage_error(
-					"--ring-size takes a power of 2 of 4096..1073741824 bytes, "
-					"not '%s'",
-					optarg);
+				return usage_error("--ring-size takes a power of 2 of "
+						   "16777216..1073741824 bytes "
+						   "(one send window of each replica), not '%s'",
+						   optarg);
 			o->ring_bytes = v;
 			break;
 		default:
@@ -276,6 +311,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					   colo_role_name((enum colo_role)role));
 		if (!if_nametoindex(o->ifname[role]))
 			return usage_error("no interface '%s'", o->ifname[role]);
+		if (!is_ethernet(o->ifname[role]))
+			return usage_error("'%s' is not an Ethernet interface", o->ifname[role]);
 	}
 	if (!strcmp(o->ifname[0], o->ifname[1]) || !strcmp(o->ifname[0], o->ifname[2]) ||
 	    !strcmp(o->ifname[1], o->ifname[2]))
@@ -339,8 +376,7 @@ static int open_agent(struct run_state *st)
 	struct colo_agent_ops ops;
 
 	if (!st->opts.agent_path) {
-		mkdir(RUN_AGENT_DIR, 0700);
-		snprintf(path, sizeof(path), RUN_AGENT_DIR "/%s.sock", st->opts.instance);
+		snprintf(path, sizeof(path), COLO_RUN_DIR "/%s.sock", st->opts.instance);
 		st->opts.agent_path = path;
 	}
 	colo_coord_agent_ops(&st->co, &ops);
@@ -405,7 +441,10 @@ static void teardown(struct run_state *st)
 	co->nworkers = 0;
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);
-	if (st->opts.keep) {
+	if (!st->started) {
+		if (!st->opts.keep)
+			detach_own(st);
+	} else if (st->opts.keep) {
 		colo_info("--keep: instance '%s' stays attached and pinned", st->opts.instance);
 	} else {
 		r = colo_detach_instance(st->opts.instance);
@@ -432,23 +471,29 @@ static int signal_fd(void)
 int cmd_run(int argc, char **argv)
 {
 	struct run_state st = {.co.wake_fd = -1};
-	int sig_fd, r;
+	int sig_fd, owner, r;
 
 	r = parse_opts(argc, argv, &st.opts);
 	if (r)
 		return r;
+	/* Before anything else: a running daemon of this instance is left alone. */
+	owner = colo_owner_take(st.opts.instance);
+	if (owner < 0)
+		return COLO_EXIT_RUNTIME;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sig_fd = signal_fd();
 	if (sig_fd < 0 || colo_coord_init(&st.co)) {
 		colo_err("signalfd/eventfd: %s", strerror(errno));
+		close(owner);
 		return COLO_EXIT_RUNTIME;
 	}
 	colo_log_init();
-	if (colo_bpffs_ensure() || attach_roles(&st.opts)) {
+	if (colo_bpffs_ensure() || attach_roles(&st)) {
 		if (!st.opts.keep)
-			colo_detach_instance(st.opts.instance);
+			detach_own(&st);
 		close(sig_fd);
 		colo_coord_fini(&st.co);
+		close(owner);
 		return COLO_EXIT_RUNTIME;
 	}
 	st.co.inst = colo_instance_open(st.opts.instance);
@@ -461,9 +506,11 @@ int cmd_run(int argc, char **argv)
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  st.opts.agent_path);
+		st.started = true;
 		r = main_loop(&st, sig_fd);
 	}
 	teardown(&st);
 	close(sig_fd);
+	close(owner);
 	return r ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }
