@@ -75,7 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check test-faults soak demo fuzz bench bench-compare clean format tests-build
+.PHONY: all deps test check test-faults soak demo fuzz bench bench-compare clean format tests-build \
+	FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -108,6 +109,17 @@ $(BUILD)/%.o: %.c $(USER_HDRS) $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# -V/--version: git describe, else the VERSION file of a tree without git. Rewritten only when it
+# changes, so that it rebuilds only the one object that includes it.
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo unknown)
+
+$(BUILD)/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '#define COLO_VERSION "$(VERSION)"' >$@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(BUILD)/user/cli.o: $(BUILD)/version.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

@@ -69,11 +69,13 @@ static int ring_template(struct attach_ctx *c)
 
 #define OPEN_SKEL(ctx, field, skel, err_out)                                                       \
 	do {                                                                                       \
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir);                \
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = (ctx)->dir,                 \
+			    .kernel_log_buf = colo_verifier_log,                                   \
+			    .kernel_log_size = colo_verifier_log_size);                            \
 		(ctx)->field = skel##__open_opts(&oo);                                             \
 		if (!(ctx)->field) {                                                               \
 			err_out = -errno;                                                          \
-			colo_lib_err(errno, "cannot open BPF object " #skel);                      \
+			colo_lib_err(err_out, "cannot open BPF object " #skel);                    \
 			break;                                                                     \
 		}                                                                                  \
 		err_out = (ctx)->ring_tmpl_fd < 0                                                  \
@@ -86,10 +88,9 @@ static int load_skel(struct bpf_object *obj, const char *what)
 {
 	int err;
 
-	colo_lib_hint_reset();
 	err = bpf_object__load(obj);
 	if (err)
-		colo_lib_err(err, "cannot load BPF object %s", what);
+		colo_load_err(err, what);
 	return err;
 }
 

@@ -39,7 +39,6 @@ static int detach_recorded(struct colo_instance *inst, __u32 ifindex, const stru
 	int err;
 
 	if (present) {
-		colo_lib_hint_reset();
 		err = colo_hooks_remove((int)ifindex, ifc);
 		if (err) {
 			colo_lib_err(err, "%.16s: cannot remove our programs", ifc->name);

@@ -83,7 +83,6 @@ static int tc_attach_one(const struct colo_hooks_req *r, struct colo_iface *ifc,
 			    .priority = COLO_TC_PRIORITY, .prog_fd = prog_fd);
 	int err;
 
-	colo_lib_hint_reset();
 	err = bpf_tc_hook_create(&hook); /* -EEXIST: a clsact is there already, fine */
 	if (!err) {
 		ifc->created_clsact = 1;
@@ -91,7 +90,6 @@ static int tc_attach_one(const struct colo_hooks_req *r, struct colo_iface *ifc,
 		colo_lib_err(err, "%s: cannot create clsact qdisc", r->ifname);
 		return err;
 	}
-	colo_lib_hint_reset();
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		colo_lib_err(err, "%s: cannot attach tc %s program", r->ifname,
@@ -113,7 +111,6 @@ static int xdp_attach_one(const struct colo_hooks_req *r)
 	struct xdp_program *xp;
 	int err;
 
-	colo_lib_hint_reset();
 	xp = xdp_program__from_fd(r->ingress_fd);
 	err = libxdp_get_error(xp);
 	if (err) {

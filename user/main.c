@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 
 struct command {
@@ -12,13 +13,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"attach", cmd_attach,
-	 "attach <iface> --role outside|primary|secondary [--instance NAME] [--hook tc|xdp] "
-	 "[--mode native|skb] [--shards N] [--ring-size BYTES]"},
+	{"attach", cmd_attach, "attach <iface> --role outside|primary|secondary [options]"},
 	{"detach", cmd_detach, "detach <iface> [--instance NAME] | detach --instance NAME"},
 	{"status", cmd_status, "status [--json] [--instance NAME]"},
 	{"run", cmd_run, "run --outside IF --primary IF --secondary IF [options]"},
-	{"replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json]"},
+	{"replay", cmd_replay, "replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [options]"},
 	{"agent", cmd_agent, "agent qemu|xen|exec --socket AGENT_SOCKET [options] (agent --help)"},
 	{"state", cmd_state, "state show FILE [--json]"},
 };
@@ -30,6 +29,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  colo-xdp %s\n", commands[i].usage);
+	fprintf(f,
+		"  colo-xdp -V|--version\n\"colo-xdp <command> --help\" lists a command's options; "
+		"-v/-q make any command more or less verbose.\n");
 }
 
 int main(int argc, char **argv)
@@ -42,6 +44,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return COLO_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("colo-xdp %s\n", colo_version());
 		return COLO_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -25,22 +25,15 @@ static const struct colo_release_ops *backend_of(enum colo_release_mode mode)
 	return backends[mode];
 }
 
-int colo_release_mode_parse(const char *name, enum colo_release_mode *mode)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		if (!strcmp(name, backends[i]->name)) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -1;
-}
+const struct colo_enum_name colo_release_mode_names[] = {
+	{"afpacket", COLO_RELEASE_AFPACKET},
+	{"afxdp", COLO_RELEASE_AFXDP},
+	{NULL, 0},
+};
 
 const char *colo_release_mode_name(enum colo_release_mode mode)
 {
-	return backend_of(mode)->name;
+	return colo_enum_name(colo_release_mode_names, mode);
 }
 
 /* The interface's MTU, or 1500 when it cannot be read. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "colo_xdp.h"
+#include "lib/names.h"
 #include "lib/segment.h"
 
 enum colo_release_mode {
@@ -19,8 +20,8 @@ enum colo_release_mode {
 	COLO_RELEASE_AFXDP,
 };
 
-/* "afpacket" / "afxdp" -> mode; returns -1 for an unknown name. */
-int colo_release_mode_parse(const char *name, enum colo_release_mode *mode);
+/* "afpacket", "afxdp" (for the option table and the log). */
+extern const struct colo_enum_name colo_release_mode_names[];
 const char *colo_release_mode_name(enum colo_release_mode mode);
 
 struct colo_release_stats {

@@ -173,7 +173,6 @@ static void afpacket_close(struct colo_release *rel)
 }
 
 const struct colo_release_ops colo_release_afpacket_ops = {
-	.name = "afpacket",
 	.open = afpacket_open,
 	.flush = afpacket_flush,
 	.close = afpacket_close,

@@ -314,7 +314,6 @@ static void afxdp_detach(struct colo_release *rel)
 }
 
 const struct colo_release_ops colo_release_afxdp_ops = {
-	.name = "afxdp",
 	.open = afxdp_attach,
 	.flush = afxdp_flush,
 	.close = afxdp_detach,

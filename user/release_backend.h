@@ -13,7 +13,6 @@
 struct colo_release;
 
 struct colo_release_ops {
-	const char *name; /* as --release names it */
 	/* Opens the backend's socket on ifindex into rel->backend; -1 with a message in err. */
 	int (*open)(struct colo_release *rel, int ifindex, unsigned int queue_id, char *err,
 		    size_t errlen);

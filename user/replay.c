@@ -9,15 +9,17 @@
  * original bytes and timestamps. Frames live in memory only while the comparator holds them.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
+#include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "lib/compare.h"
 #include "lib/frame.h"
@@ -65,19 +67,6 @@ struct replay {
 	struct frame_list done; /* handed back by the comparator: freed once its call returned */
 	struct colo_replay_summary sum;
 };
-
-static const char usage_text[] =
-	"usage: colo-xdp replay PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [--json] "
-	"[--compare-timeout MS] [--max-queue N] [--on-checkpoint commit|hold]\n";
-
-/* Usage errors: one line on stderr, exit 2. */
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("colo-xdp replay: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see colo-xdp replay --help)\n", stderr);
-	return COLO_EXIT_USAGE;
-}
 
 static uint64_t ts_ns(const struct pcap_pkthdr *h)
 {
@@ -378,81 +367,81 @@ static void finish(struct replay *r)
 	}
 }
 
-/* A decimal number in [min, max], the whole string. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
+struct replay_opts {
+	const char *out;
+	bool json;
+	enum cp_policy policy;
+	uint64_t compare_timeout_ns;
+	uint32_t max_queue;
+};
 
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+static const struct colo_enum_name cp_policy_names[] = {
+	{"commit", CP_COMMIT},
+	{"hold", CP_HOLD},
+	{NULL, 0},
+};
 
+static const struct colo_opt replay_opt_table[] = {
+	{.name = "output",
+	 .short_name = 'o',
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct replay_opts, out),
+	 .arg = "RELEASED.pcap",
+	 .help = "write the released primary frames here"},
+	{.name = "json",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct replay_opts, json),
+	 .help = "events as JSON lines"},
+	{.name = "compare-timeout",
+	 .type = COLO_OPT_U64,
+	 .offset = offsetof(struct replay_opts, compare_timeout_ns),
+	 .arg = "MS",
+	 .help = "a frame held this long requests a checkpoint (default 3000)",
+	 .min = 1,
+	 .max = UINT64_MAX / COLO_NS_PER_MS,
+	 .scale = COLO_NS_PER_MS},
+	{.name = "max-queue",
+	 .type = COLO_OPT_U32,
+	 .offset = offsetof(struct replay_opts, max_queue),
+	 .arg = "N",
+	 .help = "frames held per connection and side (default 1024)",
+	 .min = 1,
+	 .max = UINT32_MAX},
+	{.name = "on-checkpoint",
+	 .type = COLO_OPT_ENUM,
+	 .offset = offsetof(struct replay_opts, policy),
+	 .names = cp_policy_names,
+	 .help = "commit every request at once (default), or hold everything"},
+	{},
+};
+
+static const struct colo_cmd_spec replay_spec = {
+	.name = "replay",
+	.usage = "PRIMARY.pcap SECONDARY.pcap [-o RELEASED.pcap] [options]",
+	.summary = "Runs the comparator offline on two captures.",
+	.min_pos = 2,
+	.max_pos = 2,
+	.opts = replay_opt_table,
+};
+
+/* COLO_EXIT_OK/COLO_EXIT_USAGE: exit with it; -1: go on. */
 static int parse_args(struct replay *r, int argc, char **argv, const char **paths, const char **out)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"compare-timeout", required_argument, NULL, 't'},
-		{"max-queue", required_argument, NULL, 'q'},
-		{"on-checkpoint", required_argument, NULL, 'c'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
-	uint64_t v;
-	int c;
+	struct replay_opts o = {.policy = CP_COMMIT};
+	struct colo_opts_result res;
+	int rc = cli_parse(&replay_spec, argc, argv, &o, &res);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			r->json = true;
-			break;
-		case 't':
-			if (parse_u64(optarg, 1, UINT64_MAX / 1000000ull, &v))
-				return usage_error("--compare-timeout: not a positive number of "
-						   "milliseconds: %s",
-						   optarg);
-			r->lim.compare_timeout_ns = v * 1000000ull;
-			break;
-		case 'q':
-			if (parse_u64(optarg, 1, UINT32_MAX, &v))
-				return usage_error("--max-queue: not a positive frame count: %s",
-						   optarg);
-			r->lim.max_queue = (uint32_t)v;
-			break;
-		case 'c':
-			if (!strcmp(optarg, "commit"))
-				r->policy = CP_COMMIT;
-			else if (!strcmp(optarg, "hold"))
-				r->policy = CP_HOLD;
-			else
-				return usage_error(
-					"--on-checkpoint: expected commit or hold, not %s", optarg);
-			break;
-		case 'o':
-			*out = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return COLO_EXIT_OK;
-		case ':':
-			return usage_error("option %s needs an argument", argv[optind - 1]);
-		default:
-			return usage_error("unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error("%s", "expected two captures: PRIMARY.pcap SECONDARY.pcap");
-	paths[COLO_SIDE_PRIMARY] = argv[optind];
-	paths[COLO_SIDE_SECONDARY] = argv[optind + 1];
+	if (rc >= 0)
+		return rc;
+	r->json = o.json;
+	r->policy = o.policy;
+	if (o.compare_timeout_ns)
+		r->lim.compare_timeout_ns = o.compare_timeout_ns;
+	if (o.max_queue)
+		r->lim.max_queue = o.max_queue;
+	*out = o.out;
+	paths[COLO_SIDE_PRIMARY] = res.pos[0];
+	paths[COLO_SIDE_SECONDARY] = res.pos[1];
 	return -1;
 }
 

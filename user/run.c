@@ -6,7 +6,6 @@
  * everything on the data path.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -14,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -26,6 +26,7 @@
 
 #include "agent.h"
 #include "attach.h"
+#include "cli.h"
 #include "clock.h"
 #include "commands.h"
 #include "coord.h"
@@ -138,76 +139,131 @@ static bool is_ethernet(const char *ifname)
 	return ether;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static bool ring_size_ok(uint64_t v)
 {
-	fputs("colo-xdp run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (usage: colo-xdp run --outside IF --primary IF --secondary IF [--instance NAME] "
-	      "[--agent PATH] [--shards N] [--ring-size BYTES] [--compare-timeout MS] "
-	      "[--max-queue N] [--release afpacket|afxdp] [--hook tc|xdp] [--retx-window BYTES] "
-	      "[--split-segs N] [--max-held MB] [--stats-interval S] [--keep])\n",
-	      stderr);
-	return COLO_EXIT_USAGE;
+	return colo_ring_size_valid((__u32)v);
 }
 
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
+#define RUN_OPT(field) .offset = offsetof(struct run_opts, field)
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && *s && !*end && *s != '-' && *out >= min && *out <= max;
-}
-
-enum {
-	OPT_OUTSIDE = 256,
-	OPT_PRIMARY,
-	OPT_SECONDARY,
-	OPT_INSTANCE,
-	OPT_AGENT,
-	OPT_SHARDS,
-	OPT_TIMEOUT,
-	OPT_MAX_QUEUE,
-	OPT_RELEASE,
-	OPT_HOOK,
-	OPT_STATS,
-	OPT_KEEP,
-	OPT_RETX,
-	OPT_SPLIT,
-	OPT_MAX_HELD,
-	OPT_RING_SIZE,
+static const struct colo_opt run_opt_table[] = {
+	{.name = "outside",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_OUTSIDE]),
+	 .arg = "IF",
+	 .help = "the clients' interface (required)"},
+	{.name = "primary",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_PRIMARY]),
+	 .arg = "IF",
+	 .help = "the primary replica's interface (required)"},
+	{.name = "secondary",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(ifname[COLO_ROLE_SECONDARY]),
+	 .arg = "IF",
+	 .help = "the secondary replica's interface (required)"},
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(instance),
+	 .arg = "NAME",
+	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{.name = "agent",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(agent_path),
+	 .arg = "PATH",
+	 .help = "the checkpoint agent's socket (default " COLO_RUN_DIR "/<instance>.sock)"},
+	{.name = "shards",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(shards),
+	 .arg = "N",
+	 .help = "ring shards and workers (default: one per CPU)",
+	 .min = 1,
+	 .max = COLO_MAX_SHARDS},
+	{.name = "ring-size",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(ring_bytes),
+	 .arg = "BYTES",
+	 .help = "each shard's ring (default: 256 MiB in all)",
+	 .min = COLO_RING_BYTES_MIN,
+	 .max = COLO_RING_BYTES_MAX,
+	 .valid_num = ring_size_ok,
+	 .valid_what = "a power of 2"},
+	{.name = "compare-timeout",
+	 .type = COLO_OPT_U64,
+	 RUN_OPT(limits.compare_timeout_ns),
+	 .arg = "MS",
+	 .help = "a frame held this long requests a checkpoint (default 3000)",
+	 .min = 1,
+	 .max = 3600000,
+	 .scale = COLO_NS_PER_MS},
+	{.name = "max-queue",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(limits.max_queue),
+	 .arg = "N",
+	 .help = "frames held per connection and side (default 1024)",
+	 .min = 1,
+	 .max = 1u << 20},
+	{.name = "max-held",
+	 .type = COLO_OPT_U64,
+	 RUN_OPT(max_held_bytes),
+	 .arg = "MB",
+	 .help = "MiB of frames the workers may hold (default 512)",
+	 .min = 16,
+	 .max = 1u << 20,
+	 .scale = 1u << 20},
+	{.name = "release",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(release),
+	 .names = colo_release_mode_names,
+	 .help = "release path (default afpacket: keeps GSO and checksum offload)"},
+	{.name = "hook",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(hook),
+	 .names = colo_hook_names,
+	 .help = "capture hook (default tc)"},
+	{.name = "retx-window",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(limits.retx_window),
+	 .arg = "BYTES",
+	 .help = "retransmissions verifiable per connection (default 4 MiB)",
+	 .min = 4096,
+	 .max = 1u << 30},
+	{.name = "split-segs",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(split_segs),
+	 .arg = "N",
+	 .help = "compare primary super-frames in pieces of N segments (0: whole; default 10)",
+	 .min = 0,
+	 .max = 64},
+	{.name = "stats-interval",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(stats_interval_s),
+	 .arg = "S",
+	 .help = "seconds between summary lines (default 10)",
+	 .min = 1,
+	 .max = 86400},
+	{.name = "keep",
+	 .type = COLO_OPT_FLAG,
+	 RUN_OPT(keep),
+	 .help = "stay attached and pinned at exit (a restart reattaches)"},
+	{},
 };
 
-static int parse_opts(int argc, char **argv, struct run_opts *o)
-{
-	static const struct option longopts[] = {
-		{"outside", required_argument, NULL, OPT_OUTSIDE},
-		{"primary", required_argument, NULL, OPT_PRIMARY},
-		{"secondary", required_argument, NULL, OPT_SECONDARY},
-		{"instance", required_argument, NULL, OPT_INSTANCE},
-		{"agent", required_argument, NULL, OPT_AGENT},
-		{"shards", required_argument, NULL, OPT_SHARDS},
-		{"compare-timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
-		{"release", required_argument, NULL, OPT_RELEASE},
-		{"hook", required_argument, NULL, OPT_HOOK},
-		{"stats-interval", required_argument, NULL, OPT_STATS},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"retx-window", required_argument, NULL, OPT_RETX},
-		{"split-segs", required_argument, NULL, OPT_SPLIT},
-		{"max-held", required_argument, NULL, OPT_MAX_HELD},
-		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
-		{NULL, 0, NULL, 0},
-	};
-	unsigned long v;
-	int c, role;
+static const struct colo_cmd_spec run_spec = {
+	.name = "run",
+	.usage = "--outside IF --primary IF --secondary IF [options]",
+	.summary = "Attaches the three roles and compares until SIGINT/SIGTERM, then detaches.",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = run_opt_table,
+};
 
+static void run_defaults(struct run_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->instance = COLO_DEFAULT_INSTANCE;
-	/*
-	 * AF_PACKET keeps GSO and checksum offload; on veth it released 200 MB bulk flows at
-	 * 2.4-3.0 Gbit/s against 2.1-2.5 for AF_XDP copy mode (software segmentation).
-	 */
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
 	o->split_segs = RUN_SPLIT_SEGS;
@@ -216,108 +272,48 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	/* Client addresses and ports must not be able to steer flows into one hash chain. */
 	if (getrandom(&o->limits.hash_seed, sizeof(o->limits.hash_seed), 0) < 0)
 		o->limits.hash_seed = colo_mono_ns();
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_OUTSIDE:
-		case OPT_PRIMARY:
-		case OPT_SECONDARY:
-			o->ifname[c - OPT_OUTSIDE] = optarg;
-			break;
-		case OPT_INSTANCE:
-			if (!colo_instance_name_valid(optarg))
-				return usage_error("invalid instance name '%s'", optarg);
-			o->instance = optarg;
-			break;
-		case OPT_AGENT:
-			o->agent_path = optarg;
-			break;
-		case OPT_SHARDS:
-			if (!parse_uint(optarg, 1, COLO_MAX_SHARDS, &v))
-				return usage_error("--shards takes 1..16, not '%s'", optarg);
-			o->shards = v;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_uint(optarg, 1, 3600000, &v))
-				return usage_error(
-					"--compare-timeout takes 1..3600000 ms, not '%s'", optarg);
-			o->limits.compare_timeout_ns = v * 1000000ull;
-			break;
-		case OPT_MAX_QUEUE:
-			if (!parse_uint(optarg, 1, 1u << 20, &v))
-				return usage_error("--max-queue takes 1..1048576, not '%s'",
-						   optarg);
-			o->limits.max_queue = v;
-			break;
-		case OPT_RELEASE:
-			if (colo_release_mode_parse(optarg, &o->release))
-				return usage_error("--release takes afpacket or afxdp, not '%s'",
-						   optarg);
-			break;
-		case OPT_HOOK:
-			if (!strcmp(optarg, "tc"))
-				o->hook = COLO_HOOK_TC;
-			else if (!strcmp(optarg, "xdp"))
-				o->hook = COLO_HOOK_XDP;
-			else
-				return usage_error("--hook takes tc or xdp, not '%s'", optarg);
-			break;
-		case OPT_STATS:
-			if (!parse_uint(optarg, 1, 86400, &v))
-				return usage_error("--stats-interval takes 1..86400 s, not '%s'",
-						   optarg);
-			o->stats_interval_s = v;
-			break;
-		case OPT_KEEP:
-			o->keep = true;
-			break;
-		case OPT_RETX:
-			if (!parse_uint(optarg, 4096, 1u << 30, &v))
-				return usage_error(
-					"--retx-window takes 4096..1073741824 bytes, not '%s'",
-					optarg);
-			o->limits.retx_window = v;
-			break;
-		case OPT_SPLIT:
-			if (!parse_uint(optarg, 0, 64, &v))
-				return usage_error("--split-segs takes 0..64, not '%s'", optarg);
-			o->split_segs = v;
-			break;
-		case OPT_MAX_HELD:
-			if (!parse_uint(optarg, 16, 1u << 20, &v))
-				return usage_error("--max-held takes 16..1048576 MiB, not '%s'",
-						   optarg);
-			o->max_held_bytes = (uint64_t)v << 20;
-			break;
-		case OPT_RING_SIZE:
-			if (!parse_uint(optarg, COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX, &v) ||
-			    !colo_ring_size_valid(v))
-				return usage_error("--ring-size takes a power of 2 of "
-						   "16777216..1073741824 bytes "
-						   "(one send window of each replica), not '%s'",
-						   optarg);
-			o->ring_bytes = v;
-			break;
-		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/* The interfaces: given, existing, Ethernet, three different ones. */
+static const char *check_ifaces(const struct run_opts *o, char *why, size_t len)
+{
+	int role;
+
 	for (role = 0; role < COLO_ROLE_MAX; role++) {
 		if (!o->ifname[role])
-			return usage_error("--%s IF is required",
-					   colo_role_name((enum colo_role)role));
-		if (!if_nametoindex(o->ifname[role]))
-			return usage_error("no interface '%s'", o->ifname[role]);
-		if (!is_ethernet(o->ifname[role]))
-			return usage_error("'%s' is not an Ethernet interface", o->ifname[role]);
+			snprintf(why, len, "--%s IF is required", colo_role_name(role));
+		else if (!if_nametoindex(o->ifname[role]))
+			snprintf(why, len, "no interface '%s'", o->ifname[role]);
+		else if (!is_ethernet(o->ifname[role]))
+			snprintf(why, len, "'%s' is not an Ethernet interface", o->ifname[role]);
+		else
+			continue;
+		return why;
 	}
 	if (!strcmp(o->ifname[0], o->ifname[1]) || !strcmp(o->ifname[0], o->ifname[2]) ||
 	    !strcmp(o->ifname[1], o->ifname[2]))
-		return usage_error("the three roles need three different interfaces%s", "");
-	return 0;
+		return "the three roles need three different interfaces";
+	return NULL;
+}
+
+/* COLO_EXIT_OK/COLO_EXIT_USAGE: exit with it; -1: go on. */
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	struct colo_opts_result res;
+	const char *bad;
+	char why[256];
+	int r;
+
+	run_defaults(o);
+	r = cli_parse(&run_spec, argc, argv, o, &res);
+	if (r >= 0)
+		return r;
+	bad = check_ifaces(o, why, sizeof(why));
+	if (bad) {
+		cli_err("run", "%s (see colo-xdp run --help)", bad);
+		return COLO_EXIT_USAGE;
+	}
+	return -1;
 }
 
 /* ---- setup and main loop ------------------------------------------------------------------ */
@@ -474,7 +470,7 @@ int cmd_run(int argc, char **argv)
 	int sig_fd, owner, r;
 
 	r = parse_opts(argc, argv, &st.opts);
-	if (r)
+	if (r >= 0)
 		return r;
 	/* Before anything else: a running daemon of this instance is left alone. */
 	owner = colo_owner_take(st.opts.instance);

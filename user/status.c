@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `colo-xdp status`: instances, their interfaces and hooks, and per-role counters. */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,16 +64,14 @@ struct status_ctx {
 };
 
 /* "native"/"skb" for an XDP hook, NULL for tc. */
-static const char *xdp_mode_name(const struct colo_iface *ifc)
+static const char *iface_xdp_mode(const struct colo_iface *ifc)
 {
-	if (ifc->hook != COLO_HOOK_XDP)
-		return NULL;
-	return ifc->xdp_mode == COLO_XDP_SKB ? "skb" : "native";
+	return ifc->hook == COLO_HOOK_XDP ? colo_xdp_mode_name(ifc->xdp_mode) : NULL;
 }
 
 static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
 {
-	const char *mode = xdp_mode_name(ifc);
+	const char *mode = iface_xdp_mode(ifc);
 
 	printf("  %.16s (ifindex %u, netns %u): %s, ", ifc->name, ifindex, ifc->netns_ino,
 	       colo_role_name(ifc->role));
@@ -93,7 +90,7 @@ static void print_iface_text(__u32 ifindex, const struct colo_iface *ifc)
 static int print_iface(__u32 ifindex, const struct colo_iface *ifc, void *ctx)
 {
 	struct status_ctx *sc = ctx;
-	const char *mode = xdp_mode_name(ifc);
+	const char *mode = iface_xdp_mode(ifc);
 
 	if (!sc->json) {
 		print_iface_text(ifindex, ifc);
@@ -206,34 +203,48 @@ static int print_instance(const char *name, void *ctx)
 	return 0;
 }
 
-static const struct option status_options[] = {
-	{"json", no_argument, NULL, 'j'}, {"instance", required_argument, NULL, 'i'}, {}};
+struct status_opts {
+	bool json;
+	const char *instance;
+};
+
+static const struct colo_opt status_opt_table[] = {
+	{.name = "json",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct status_opts, json),
+	 .help = "one JSON document"},
+	{.name = "instance",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct status_opts, instance),
+	 .arg = "NAME",
+	 .help = "this instance only",
+	 .valid_str = colo_instance_name_valid,
+	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	{},
+};
+
+static const struct colo_cmd_spec status_spec = {
+	.name = "status",
+	.usage = "[--json] [--instance NAME]",
+	.summary = "Lists the instances, their interfaces and hooks, and each role's counters.",
+	.min_pos = 0,
+	.max_pos = 0,
+	.opts = status_opt_table,
+};
 
 int cmd_status(int argc, char **argv)
 {
 	struct status_ctx sc = {.first = true};
-	const char *instance = NULL;
-	int opt, err, lock;
+	struct status_opts o = {0};
+	struct colo_opts_result res;
+	const char *instance;
+	int err, lock;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", status_options, NULL)) != -1) {
-		if (opt == 'j') {
-			sc.json = true;
-		} else if (opt == 'i') {
-			instance = optarg;
-			if (!colo_instance_name_valid(instance)) {
-				cli_err("status", "bad instance name '%s'", instance);
-				return COLO_EXIT_USAGE;
-			}
-		} else {
-			cli_bad_option("status", argv);
-			return COLO_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_err("status", "unexpected argument '%s'", argv[optind]);
-		return COLO_EXIT_USAGE;
-	}
+	err = cli_parse(&status_spec, argc, argv, &o, &res);
+	if (err >= 0)
+		return err;
+	sc.json = o.json;
+	instance = o.instance;
 	err = cli_need_root("status");
 	if (err)
 		return err;

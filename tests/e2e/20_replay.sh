@@ -166,10 +166,10 @@ fails "garbage file" 1 "garbage.pcap: .*(format|magic)" "$P" "$dir/garbage.pcap"
 fails "wrong link type" 1 "linktype.pcap: link type RAW .* not supported" "$dir/linktype.pcap" "$S"
 fails "truncated record" 1 "truncated.pcap: record 6: .*truncated" "$dir/truncated.pcap" "$S"
 fails "unwritable output" 1 "no-such-dir" "$P" "$S" -o "$dir/no-such-dir/x.pcap"
-fails "no arguments" 2 "expected two captures"
-fails "one capture" 2 "expected two captures" "$P"
-fails "three captures" 2 "expected two captures" "$P" "$S" "$S"
-fails "unknown option" 2 "unknown option --bogus" "$P" "$S" --bogus
+fails "no arguments" 2 "missing arguments \\(usage: colo-xdp replay PRIMARY.pcap SECONDARY.pcap"
+fails "one capture" 2 "missing arguments" "$P"
+fails "three captures" 2 "unexpected argument '.*identical.s.pcap'" "$P" "$S" "$S"
+fails "unknown option" 2 "unknown option '--bogus'" "$P" "$S" --bogus
 fails "missing option argument" 2 "needs an argument" "$P" "$S" --compare-timeout
 fails "bad timeout" 2 "compare-timeout" "$P" "$S" --compare-timeout 10x
 fails "zero queue" 2 "max-queue" "$P" "$S" --max-queue 0

@@ -26,7 +26,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "lib/attach_args.h"
+#include "lib/opts.h"
 #include "tests/faults/fault_inject.skel.h"
 
 #define SLOW_CLASS 0x00010020u /* HTB class 1:20 */
@@ -55,7 +55,12 @@ static void usage(FILE *f)
 
 static bool parse_num(const char *s, __u32 max, __u32 *out)
 {
-	return colo_parse_u32(s, 0, max, out);
+	uint64_t v;
+
+	if (colo_parse_u64(s, 0, max, &v))
+		return false;
+	*out = (__u32)v;
+	return true;
 }
 
 /* Returns 0, or 2 after a one-line message. */

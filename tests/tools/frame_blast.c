@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/attach_args.h"
+#include "lib/opts.h"
 #include "../unit/pkt.h"
 
 #define FRAME_BYTES 2048
@@ -245,6 +245,16 @@ static int blast_udp_vlan(struct blast *b, uint16_t tci, uint16_t tpid, uint16_t
 	return send_frame(b, f, len);
 }
 
+static bool parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
+{
+	uint64_t v;
+
+	if (colo_parse_u64(s, min, max, &v))
+		return false;
+	*out = (__u32)v;
+	return true;
+}
+
 static int open_socket(struct blast *b, const char *dev)
 {
 	b->fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -309,17 +319,17 @@ int main(int argc, char **argv)
 			malformed = true;
 			break;
 		case 'f':
-			ok = ok && colo_parse_u32(optarg, 1, 1000000, &flood);
+			ok = ok && parse_u32(optarg, 1, 1000000, &flood);
 			break;
 		case 'v':
 			vlan = true;
-			ok = ok && colo_parse_u32(optarg, 0, 4095, &tci);
+			ok = ok && parse_u32(optarg, 0, 4095, &tci);
 			break;
 		case 'p':
-			ok = ok && colo_parse_u32(optarg, 1, 65535, &port);
+			ok = ok && parse_u32(optarg, 1, 65535, &port);
 			break;
 		case 't':
-			ok = ok && colo_parse_u32(optarg, 0x8100, 0x88a8, &tpid) &&
+			ok = ok && parse_u32(optarg, 0x8100, 0x88a8, &tpid) &&
 			     (tpid == 0x8100 || tpid == 0x88a8);
 			break;
 		default:

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "lib/names.h"
 
 static const char *const drop_names[COLO_DROP_REASON_MAX] = {
 	[COLO_DROP_COMPARED] = "cmp",	   [COLO_DROP_COMMIT] = "commit",

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "lib/names.h"
 
 static int setup(void **state)
 {
@@ -653,7 +654,7 @@ static void test_reason_names(void **state)
 	assert_string_equal(colo_cp_reason_name(COLO_CP_TIMEOUT), "timeout");
 	assert_string_equal(colo_cp_reason_name(COLO_CP_QUEUE_FULL), "queue_full");
 	assert_string_equal(colo_cp_reason_name(COLO_CP_TABLE_FULL), "table_full");
-	assert_string_equal(colo_cp_reason_name(COLO_CP_REASON_MAX), "unknown");
+	assert_string_equal(colo_cp_reason_name(COLO_CP_REASON_MAX), "?");
 }
 
 static void test_limits_default(void **state)

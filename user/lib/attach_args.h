@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Pure parsing for the loader's command line: roles, instance names, numbers and the options of
- * `colo-xdp attach`. No BPF, no system calls; unit-tested in tests/unit/test_attach_args.c.
+ * Pure parsing for attach's command line: roles, instance names, ring sizes and the option table
+ * of `colo-xdp attach`. No BPF, no system calls; unit-tested in tests/unit/test_attach_args.c.
  */
 #ifndef COLO_ATTACH_ARGS_H
 #define COLO_ATTACH_ARGS_H
@@ -11,6 +11,8 @@
 #include <linux/types.h>
 
 #include "colo_xdp.h"
+#include "lib/names.h" /* colo_role_name() */
+#include "lib/opts.h"
 
 #define COLO_INSTANCE_NAME_MAX 64
 /*
@@ -41,29 +43,30 @@ struct colo_attach_opts {
 	__u32 ring_bytes; /* per shard, power of 2 >= page size; 0: colo_ring_bytes_default() */
 };
 
-const char *colo_role_name(enum colo_role role);
 /* Parses "outside"/"primary"/"secondary"; -EINVAL otherwise. */
 int colo_role_parse(const char *s, enum colo_role *role);
 
 /* Checks an instance name: 1..COLO_INSTANCE_NAME_MAX-1 chars of [A-Za-z0-9_-] (bpffs refuses '.').
  */
 bool colo_instance_name_valid(const char *name);
-
-/* Parses a decimal or 0x-hex unsigned number within [min, max]; false on anything else. */
-bool colo_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+#define COLO_INSTANCE_NAME_RULE "[A-Za-z0-9_-], < 64 chars"
 
 /* A ring size the kernel accepts: a power of 2 in [COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX]. */
 bool colo_ring_size_valid(__u32 bytes);
 /* Each of nshards rings' default size: its share of the budget, a power of 2 within bounds. */
 __u32 colo_ring_bytes_default(__u32 nshards);
 
+/* The options of `colo-xdp attach`. */
+extern const struct colo_cmd_spec colo_attach_spec;
+
 /*
  * Parses `attach <iface> --role R [--instance N] [--hook tc|xdp] [--mode native|skb]
- * [--shards N] [--ring-size BYTES]` (argv[0] is "attach"). Fills o (zeroed first; o->role is
- * COLO_ROLE_MAX until --role is seen). Returns 0, or -EINVAL with a one-line reason in err.
- * Uses getopt_long (resets optind).
+ * [--shards N] [--ring-size BYTES]` and the common options (argv[0] is "attach"). Fills o
+ * (zeroed first; o->role is COLO_ROLE_MAX until --role is seen) and res. Returns 0 (with
+ * res->help or res->version set nothing else was checked), or -EINVAL with a one-line reason
+ * in err.
  */
-int colo_attach_args_parse(int argc, char **argv, struct colo_attach_opts *o, char *err,
-			   size_t errlen);
+int colo_attach_args_parse(int argc, char **argv, struct colo_attach_opts *o,
+			   struct colo_opts_result *res, char *err, size_t errlen);
 
 #endif /* COLO_ATTACH_ARGS_H */

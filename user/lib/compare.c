@@ -19,20 +19,6 @@
 #define PREFETCH_MAX	2048 /* frame bytes prefetched on arrival */
 #define CACHE_LINE	64
 
-static const char *const cp_reason_names[COLO_CP_REASON_MAX] = {
-	[COLO_CP_MISMATCH] = "mismatch",
-	[COLO_CP_TIMEOUT] = "timeout",
-	[COLO_CP_QUEUE_FULL] = "queue_full",
-	[COLO_CP_TABLE_FULL] = "table_full",
-};
-
-const char *colo_cp_reason_name(enum colo_cp_reason reason)
-{
-	if ((unsigned int)reason >= COLO_CP_REASON_MAX)
-		return "unknown";
-	return cp_reason_names[reason];
-}
-
 void colo_cmp_limits_default(struct colo_cmp_limits *lim)
 {
 	lim->max_queue = 1024;

@@ -49,9 +49,6 @@ enum colo_cp_reason {
 	COLO_CP_REASON_MAX,
 };
 
-/* "mismatch", "timeout", "queue_full", "table_full". */
-const char *colo_cp_reason_name(enum colo_cp_reason reason);
-
 enum colo_drop_reason {
 	COLO_DROP_COMPARED = 0, /* secondary frame whose bytes were compared (the normal end) */
 	COLO_DROP_COMMIT,	/* secondary frame discarded by a commit */

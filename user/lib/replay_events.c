@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "frame.h"
+#include "names.h"
 #include "replay_events.h"
 
 #define FLOW_STR_MAX 128
@@ -68,18 +69,6 @@ static void put_time(struct out *o, uint64_t ns)
 	put(o, "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
 }
 
-const char *colo_side_name(enum colo_side side)
-{
-	switch (side) {
-	case COLO_SIDE_PRIMARY:
-		return "primary";
-	case COLO_SIDE_SECONDARY:
-		return "secondary";
-	default:
-		return "unknown";
-	}
-}
-
 /* "at" for a stream offset, "seq" for a raw sequence number. */
 static const char *pos_name(const struct colo_cp_where *w)
 {
@@ -96,20 +85,6 @@ int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *w)
 	if (w->waited_ns)
 		put(&o, " waited=%.1fs", w->waited_ns / 1e9);
 	return done(&o);
-}
-
-const char *colo_drop_reason_name(enum colo_drop_reason reason)
-{
-	static const char *const names[COLO_DROP_REASON_MAX] = {
-		[COLO_DROP_COMPARED] = "compared",   [COLO_DROP_COMMIT] = "commit",
-		[COLO_DROP_MALFORMED] = "malformed", [COLO_DROP_DUPLICATE] = "duplicate",
-		[COLO_DROP_REFUSED] = "refused",     [COLO_DROP_SHUTDOWN] = "shutdown",
-		[COLO_DROP_OVERFLOW] = "overflow",
-	};
-
-	if ((unsigned int)reason >= COLO_DROP_REASON_MAX || !names[reason])
-		return "unknown";
-	return names[reason];
 }
 
 enum colo_side colo_replay_pick(const bool has[COLO_SIDE_MAX], const uint64_t ts_ns[COLO_SIDE_MAX])

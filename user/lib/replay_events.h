@@ -14,17 +14,14 @@
 
 #include "colo_xdp.h"
 #include "lib/compare.h"
+#include "lib/names.h" /* colo_side_name(), colo_drop_reason_name() */
 
 /* Virtual clock resolution: the comparator is ticked at least this often while frames are held. */
 #define COLO_REPLAY_TICK_NS 100000000ull
 
-/* "primary", "secondary". */
-const char *colo_side_name(enum colo_side side);
 /* A checkpoint's origin as text: "side=secondary at=1999743 waited=3.0s" (the fields known). */
 #define COLO_CP_WHERE_STR_LEN 64 /* holds the longest: side=secondary seq=4294967295 waited=... */
 int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *where);
-/* "compared", "commit", "malformed", "duplicate", "refused", "shutdown", "overflow". */
-const char *colo_drop_reason_name(enum colo_drop_reason reason);
 
 /*
  * Which capture feeds the comparator next: the one whose next frame is earlier, the primary on
