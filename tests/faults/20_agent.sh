@@ -110,7 +110,7 @@ diverge_end "$(commit_sent_at)"
 case_begin second-agent 5
 first_agent=$AGENT_PID
 first_log=$AGENTLOG
-"$AGENT" --socket "$SOCK" --mode commit >"$WORK/agent.second.out" 2>&1
+"$AGENT" --socket "$SOCK" --mode commit --once >"$WORK/agent.second.out" 2>&1
 second_rc=$?
 check "$CASE: a second agent is refused (exit $second_rc)" [ "$second_rc" -ne 0 ]
 check "$CASE: ... told busy" grep -q '"code":"busy"' "$WORK/agent.second.out"

@@ -83,12 +83,15 @@ inject_stop() {
 }
 
 # start_agent_log MODE [ARGS...]: start_agent with a log of its own per agent, so that every
-# agent's commits of a case are found later (agent_commit_times).
+# agent's commits of a case are found later (agent_cover_opts). --once: the suite decides when an
+# agent comes and goes (reconnection is tested in tests/agents).
 AGENT_N=0
 start_agent_log() {
+	local mode=$1
+	shift
 	AGENT_N=$((AGENT_N + 1))
 	AGENTLOG=$WORK/agent.$AGENT_N.log
-	start_agent "$@"
+	start_agent "$mode" --once "$@"
 }
 
 # Realtime ns of every COMMIT and the first FAILOVER the agents of this script sent, as

@@ -107,7 +107,7 @@ struct conn {
 	bool is_tcp;
 	bool closed;
 	bool diverged; /* mismatch: nothing leaves until a commit */
-	/* The VLAN tags of each side's last frame (a difference is a mismatch). */
+	/* Each side's VLAN tags on this flow (any difference is a mismatch). */
 	bool vlan_seen[COLO_SIDE_MAX];
 	struct colo_vlan_tag vlan[COLO_SIDE_MAX][COLO_REC_VLANS];
 	struct tcp_stream tcp;

@@ -289,15 +289,22 @@ static void frame_vlans(const struct colo_frame_in *in, struct colo_vlan_tag *ta
 	}
 }
 
-/* Replicas that tag one flow's frames differently diverge: a mismatch, like different bytes. */
+/*
+ * A flow's frames carry the same VLAN tags throughout: replicas that tag it differently, or a
+ * replica that changes its tags, diverge (a mismatch, like different bytes).
+ */
 static void vlan_check(struct colo_cmp *cmp, struct conn *c, const struct colo_frame_in *in)
 {
-	struct colo_vlan_tag *mine = c->vlan[in->side];
+	struct colo_vlan_tag tags[COLO_REC_VLANS], *mine = c->vlan[in->side];
+	size_t size = sizeof(tags);
 	int other = !in->side;
+	bool changed;
 
-	frame_vlans(in, mine);
+	frame_vlans(in, tags);
+	changed = c->vlan_seen[in->side] && memcmp(mine, tags, size);
+	memcpy(mine, tags, size);
 	c->vlan_seen[in->side] = true;
-	if (c->vlan_seen[other] && memcmp(c->vlan[other], mine, sizeof(c->vlan[other])))
+	if (changed || (c->vlan_seen[other] && memcmp(c->vlan[other], mine, size)))
 		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = SIDE_P}, in->time_ns);
 }
 
