@@ -16,11 +16,7 @@
 
 DARGS=(--shards 2 --compare-timeout 500)
 fault_setup
-check "colo-xdp run starts" start_daemon "${DARGS[@]}" || {
-	show "$RUNLOG"
-	exit 1
-}
-check "agent (commit) connects" start_agent_log commit || show "$AGENTLOG"
+fault_start "${DARGS[@]}"
 
 # The agent exits when its daemon goes away: each restart gets a new one.
 restart() {

@@ -25,8 +25,9 @@ check "colo-xdp run starts (no agent yet)" start_daemon --shards 2 --compare-tim
 	exit 1
 }
 
-# diverge_start: the divergent download in the background.
+# diverge_start: the divergent download in the background (from DIV_T0 on).
 diverge_start() {
+	DIV_T0=$(now_ns)
 	rm -f "$WORK/div"
 	nsenter --net="/run/netns/${PFX}client" -- timeout 30 "$SERVE" fetch --connect "$SERVICE4" \
 		--port "$DIV_PORT" --out "$WORK/div" >/dev/null 2>&1 &
@@ -117,9 +118,9 @@ check "$CASE: ... told busy" grep -q '"code":"busy"' "$WORK/agent.second.out"
 check "$CASE: the first agent is still connected" kill -0 "$first_agent"
 diverge_start
 case_end "a second agent while one is connected: refused (busy); the first keeps serving"
-AGENTLOG=$first_log
-diverge_end "$(grep '"event":"sent","type":"commit"' "$first_log" | tail -n 1 |
-	grep -oE '"realtime_ns":[0-9]+' | cut -d: -f2)"
+# The first agent's first COMMIT after this download started.
+diverge_end "$(grep '"event":"sent","type":"commit"' "$first_log" |
+	grep -oE '"realtime_ns":[0-9]+' | cut -d: -f2 | awk -v t="$DIV_T0" '$1 > t { print; exit }')"
 
 check "SIGTERM: daemon exits 0" stop_daemon || show "$RUNLOG"
 check "instance detached and unpinned" [ ! -e "$PIN" ]

@@ -17,11 +17,7 @@
 . "$(dirname "$0")/lib_faults.bash"
 
 fault_setup
-check "colo-xdp run starts" start_daemon --shards 2 --compare-timeout 500 || {
-	show "$RUNLOG"
-	exit 1
-}
-check "agent (commit) connects" start_agent_log commit || show "$AGENTLOG"
+fault_start --shards 2 --compare-timeout 500
 
 case_begin secondary-link-down 5
 sleep 1.5

@@ -21,8 +21,7 @@ fault_setup
 # daemon_with ARGS...: a fresh daemon with these options, and an agent that commits.
 daemon_with() {
 	[ -n "$DAEMON" ] && { stop_daemon || show "$RUNLOG"; }
-	check "colo-xdp run $* starts" start_daemon --compare-timeout 500 "$@" || show "$RUNLOG"
-	check "agent connects" start_agent_log commit || show "$AGENTLOG"
+	fault_start --compare-timeout 500 "$@"
 }
 
 # counter NAME: a field of the daemon's last summary line (P/S pairs summed).

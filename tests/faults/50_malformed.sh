@@ -17,11 +17,7 @@
 
 MARK_MAC=02:66:00:00:00:66
 fault_setup
-check "colo-xdp run starts" start_daemon --shards 2 --compare-timeout 300 || {
-	show "$RUNLOG"
-	exit 1
-}
-check "agent (commit) connects" start_agent_log commit || show "$AGENTLOG"
+fault_start --shards 2 --compare-timeout 300
 
 # cap_stat ROLE NAME: a capture counter of the instance.
 cap_stat() {

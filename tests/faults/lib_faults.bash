@@ -65,6 +65,16 @@ fault_setup() {
 	"$SERVE" pattern --bytes "$BULK_BYTES" >"$WORK/want"
 }
 
+# fault_start ARGS...: the daemon with these options (the script ends if it does not start) and
+# an agent that commits.
+fault_start() {
+	check "colo-xdp run $* starts" start_daemon "$@" || {
+		show "$RUNLOG"
+		exit 1
+	}
+	check "agent (commit) connects" start_agent_log commit || show "$AGENTLOG"
+}
+
 # inject_start ROLE ARGS...: build/tools/fault_inject on the replica's eth0 until inject_stop.
 inject_start() {
 	local role=$1

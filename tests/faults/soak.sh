@@ -20,11 +20,7 @@ CSV=$PWD/bench/results/soak-$STAMP.csv
 PNG=$PWD/bench/results/soak-$STAMP.png
 
 fault_setup
-check "colo-xdp run starts" start_daemon --shards 2 --compare-timeout 500 || {
-	show "$RUNLOG"
-	exit 1
-}
-check "agent (commit) connects" start_agent_log commit || show "$AGENTLOG"
+fault_start --shards 2 --compare-timeout 500
 
 # sample T: one CSV row from /proc and the daemon's last summary line.
 sample() {
