@@ -51,7 +51,7 @@ kill -STOP "$DAEMON"
 sleep 2
 kill -CONT "$DAEMON"
 heal_now
-case_end "SIGSTOP for 2 s: rings fill (ring_full), nothing leaks, streams complete after SIGCONT"
+case_end "SIGSTOP for 2 s: output held (ring_full printed), nothing leaks, streams complete after SIGCONT"
 echo "# ring_full after SIGSTOP: $(summary_field ring_full)"
 
 case_begin double-start 5
