@@ -75,8 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check test-faults soak demo fuzz bench bench-compare clean format tests-build \
-	FORCE
+.PHONY: all deps test check check-deps test-faults soak demo fuzz bench bench-compare clean \
+	format tests-build FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -134,9 +134,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB)
 	$(Q)$(CC) $(USER_LDFLAGS) $(filter-out $(LIB),$^) $(LIB) $(LIBS) -lcmocka -o $@
 
 # The agent socket test drives the daemon's agent server module (user/agent.c, not pure).
-$(BUILD)/tests/unit/test_agent_socket: $(BUILD)/user/agent.o
+$(BUILD)/tests/unit/test_agent_socket: $(BUILD)/user/agent.o $(BUILD)/user/unix_listen.o
 # So does the adapters' test dataplane.
-$(BUILD)/tools/agent_dataplane: $(BUILD)/user/agent.o
+$(BUILD)/tools/agent_dataplane: $(BUILD)/user/agent.o $(BUILD)/user/unix_listen.o
 
 $(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BPF_HELPERS) $(LIB)
 	$(call msg,LD,$@)
@@ -163,6 +163,7 @@ tests-build: $(APP) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 # The test command README names: installs what it needs, builds plain and sanitizer trees, runs
 # every suite (unit, BPF_PROG_TEST_RUN, fuzz smoke, veth-namespace end to end) and prints "N passed, N failed".
 test check: deps
+	$(Q)$(MAKE) --no-print-directory check-deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
@@ -179,6 +180,11 @@ soak:
 	$(Q)scripts/deps.sh soak
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)tests/faults/soak.sh
+
+# Includes run one way: no header cycle, no two modules leaning on each other, user/lib and bpf
+# within their layers (scripts/check_deps.py).
+check-deps:
+	$(Q)scripts/check_deps.py
 
 # The running product end to end: topology, replicas, dataplane, agent, traffic, a divergence.
 demo: deps

@@ -9,7 +9,7 @@ PKGS=(
 	make gcc clang llvm lld pkg-config libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
 	libpcap-dev libcmocka-dev libclang-rt-14-dev libxxhash-dev libjansson-dev
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
-	linux-perf jq
+	linux-perf jq python3-prometheus-client
 )
 if [ "${1:-}" = bench ]; then
 	PKGS+=(qemu-system-x86)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "unix_listen.h"
 #include "lib/compare.h"
 
 /* The daemon passes comparator values through unchanged: keep the enums in step. */
@@ -79,55 +80,6 @@ srv_log(struct colo_agent_srv *srv, const char *fmt, ...)
 		fprintf(stderr, "colo-xdp: agent: %s\n", line);
 }
 
-/* Refuses to remove anything but a socket nobody listens on. */
-static int clear_stale(const char *path, const struct sockaddr_un *addr)
-{
-	struct stat st;
-	int fd, ret;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	close(fd);
-	if (ret == 0)
-		return -EADDRINUSE; /* a live server owns it */
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd, err;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	err = clear_stale(path, &addr);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		err = -errno;
-		close(fd);
-		return err; /* the path is not ours: leave it */
-	}
-	/* chmod before listen(): nobody can connect while the mode is still the umask's. */
-	if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
-		err = -errno;
-		close(fd);
-		unlink(path);
-		return err;
-	}
-	return fd;
-}
-
 struct colo_agent_srv *colo_agent_listen(const char *path, const struct colo_agent_ops *ops)
 {
 	struct colo_agent_srv *srv = calloc(1, sizeof(*srv));
@@ -136,7 +88,7 @@ struct colo_agent_srv *colo_agent_listen(const char *path, const struct colo_age
 	if (!srv)
 		return NULL;
 	srv->path = strdup(path);
-	fd = srv->path ? listen_on(path) : -ENOMEM;
+	fd = srv->path ? colo_unix_listen(path, 4) : -ENOMEM;
 	if (fd < 0) {
 		free(srv->path);
 		free(srv);

@@ -14,6 +14,8 @@
 int cmd_attach(int argc, char **argv); /* user/cli.c */
 int cmd_detach(int argc, char **argv); /* user/cli.c */
 int cmd_status(int argc, char **argv); /* user/status.c */
+int cmd_stats(int argc, char **argv);  /* user/ctl.c (control socket client) */
+int cmd_conns(int argc, char **argv);  /* user/ctl.c */
 int cmd_run(int argc, char **argv);    /* user/run.c (daemon) */
 int cmd_replay(int argc, char **argv); /* user/replay.c */
 int cmd_agent(int argc, char **argv);  /* user/agents/agent_cmd.c (checkpoint-engine adapters) */

@@ -13,6 +13,7 @@
 int colo_coord_init(struct colo_coord *co)
 {
 	co->start_ns = colo_mono_ns();
+	co->last_reason = -1;
 	co->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (co->wake_fd < 0)
 		return -errno;
@@ -82,6 +83,10 @@ void colo_coord_send_trigger(struct colo_coord *co)
 			  colo_cp_reason_name(t.reason), flow);
 		return;
 	}
+	co->last[t.reason].count++;
+	co->last[t.reason].id = co->request_id;
+	co->last[t.reason].trigger = t;
+	co->last_reason = (int)t.reason;
 	colo_cp_where_str(where, sizeof(where), &t.where);
 	colo_info("checkpoint %u requested%s: reason=%s flow=%s %s shard=%u t=%.3fs",
 		  co->request_id, r == -ENOTCONN ? " (agent not connected: pending)" : "",
@@ -114,13 +119,17 @@ static void on_agent_commit(void *ctx, uint32_t id, uint32_t flags)
 {
 	struct colo_coord *co = ctx;
 	uint64_t covered = clear_outstanding(co);
+	uint64_t rtt_us = (colo_mono_ns() - co->request_ns) / 1000;
 
 	colo_coord_post_all(co, flags & COLO_AGENT_COMMIT_KEEP_STREAMS ? COLO_WORKER_COMMIT_KEEP
 								       : COLO_WORKER_COMMIT);
-	if (id)
+	co->commits++;
+	if (id) {
+		colo_delay_hist_add(&co->rtt, rtt_us);
+		co->rtt_last_us = rtt_us;
 		colo_info("checkpoint %u committed after %.1f ms (%lu more triggers covered)", id,
-			  (double)(colo_mono_ns() - co->request_ns) / 1e6, (unsigned long)covered);
-	else
+			  (double)rtt_us / 1e3, (unsigned long)covered);
+	} else
 		colo_info("checkpoint committed (started by the agent)");
 }
 
@@ -129,6 +138,7 @@ static void on_agent_abort(void *ctx, uint32_t id)
 	struct colo_coord *co = ctx;
 
 	clear_outstanding(co);
+	co->aborts++;
 	colo_coord_post_all(co, COLO_WORKER_ABORT);
 	colo_info("checkpoint %u aborted: primary output stays held", id);
 }

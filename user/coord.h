@@ -25,6 +25,13 @@ struct colo_coord_trigger {
 	uint64_t time_ns;
 };
 
+/* The last checkpoint request of one reason, for operators (colo-xdp stats). */
+struct colo_coord_last {
+	uint64_t count; /* requests of this reason sent (or pending for the agent) */
+	uint32_t id;
+	struct colo_coord_trigger trigger;
+};
+
 struct colo_coord {
 	struct colo_instance *inst;
 	struct colo_worker *workers[COLO_MAX_SHARDS];
@@ -40,6 +47,13 @@ struct colo_coord {
 	bool trigger_waiting;
 	struct colo_coord_trigger trigger;
 	uint64_t covered; /* triggers folded into the outstanding request */
+	/* Main thread only: what stats reports of checkpoints and the agent. */
+	struct colo_coord_last last[COLO_CP_REASON_MAX];
+	int last_reason;	    /* of the latest request; -1: none yet */
+	struct colo_delay_hist rtt; /* request to commit, µs */
+	uint64_t rtt_last_us;
+	uint64_t commits; /* COMMITs applied, unsolicited included */
+	uint64_t aborts;
 };
 
 /* Sets up the lock and the wakeup eventfd; -errno on failure. */

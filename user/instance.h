@@ -75,7 +75,8 @@ int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
 int colo_lock_take(bool shared);
 void colo_lock_drop(int fd);
 
-/* Where a running daemon keeps its instance's owner lock and agent socket. */
+/* Where a running daemon keeps its files: the owner lock and control socket of an instance
+ * (COLO_RUN_DIR/<instance>/), the default agent socket (COLO_RUN_DIR/<instance>.sock). */
 #define COLO_RUN_DIR "/run/colo-xdp"
 
 /*

@@ -29,9 +29,12 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "conns.h"
+#include "control.h"
 #include "coord.h"
 #include "detach.h"
 #include "instance.h"
+#include "lib/metrics.h"
 #include "log.h"
 #include "stats.h"
 #include "worker.h"
@@ -57,6 +60,7 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
 };
 
 struct run_state {
@@ -64,6 +68,7 @@ struct run_state {
 	struct colo_coord co;
 	bool attached[COLO_ROLE_MAX]; /* roles this run attached (not a previous run's) */
 	bool started;		      /* the run got as far as comparing: it owns the instance */
+	struct colo_ctl_srv *ctl;
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -248,6 +253,11 @@ static const struct colo_opt run_opt_table[] = {
 	 .type = COLO_OPT_FLAG,
 	 RUN_OPT(keep),
 	 .help = "stay attached and pinned at exit (a restart reattaches)"},
+	{.name = "metrics-file",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(metrics_file),
+	 .arg = "PATH",
+	 .help = "Prometheus textfile, replaced atomically every --stats-interval and on SIGHUP"},
 	{},
 };
 
@@ -384,37 +394,125 @@ static int open_agent(struct run_state *st)
 	return 0;
 }
 
+/* Answers a control request (main thread: workers only copy their numbers out). */
+static char *control_answer(void *ctx, const struct colo_ctl_request *req, size_t *len)
+{
+	struct run_state *st = ctx;
+	json_t *data = NULL;
+	char why[96];
+
+	switch (req->kind) {
+	case COLO_CTL_PING:
+		data = json_pack("{s:s,s:i,s:f}", "instance", st->opts.instance, "pid",
+				 (int)getpid(), "uptime_s",
+				 colo_coord_secs(&st->co, colo_mono_ns()));
+		break;
+	case COLO_CTL_STATS:
+		data = colo_stats_json(&st->co, st->opts.instance);
+		break;
+	case COLO_CTL_CONNS:
+		data = colo_conns_json(&st->co);
+		if (!data && errno != ENOMEM) {
+			snprintf(why, sizeof(why), "a worker did not answer: %s", strerror(errno));
+			return colo_ctl_reply_error(COLO_CTL_E_UNAVAILABLE, why, len);
+		}
+		break;
+	default:
+		break;
+	}
+	return data ? colo_ctl_reply_ok(req->kind, data, len) : NULL;
+}
+
+static int open_control(struct run_state *st)
+{
+	char path[128];
+
+	st->ctl = colo_ctl_listen(st->opts.instance, control_answer, st);
+	if (!st->ctl) {
+		colo_ctl_path(st->opts.instance, path, sizeof(path));
+		colo_err("control socket %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The metrics file, replaced atomically (written beside it, then renamed) as node_exporter's
+ * textfile collector wants: a scrape never sees half a file. A failure is logged, not fatal.
+ */
+static void write_metrics(struct run_state *st)
+{
+	const char *path = st->opts.metrics_file;
+	char tmp[PATH_MAX];
+	json_t *stats;
+	FILE *f;
+	int r;
+
+	if (!path)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
+		return;
+	stats = colo_stats_json(&st->co, st->opts.instance);
+	f = stats ? fopen(tmp, "w") : NULL;
+	if (!f) {
+		colo_warn("metrics file %s: %s", tmp, stats ? strerror(errno) : "out of memory");
+		json_decref(stats);
+		return;
+	}
+	r = colo_metrics_write(f, stats);
+	json_decref(stats);
+	if (fclose(f) || r || rename(tmp, path)) {
+		colo_warn("metrics file %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
+static void reopen_files(struct run_state *st)
+{
+	colo_info("SIGHUP: rewriting the metrics file");
+	write_metrics(st);
+}
+
 static int main_loop(struct run_state *st, int sig_fd)
 {
 	struct colo_coord *co = &st->co;
 	uint64_t interval = st->opts.stats_interval_s * COLO_NS_PER_S;
 	uint64_t next_summary = colo_mono_ns() + interval;
-	struct pollfd pfds[4];
+	struct pollfd pfds[4 + 1 + COLO_CTL_MAX_CLIENTS];
 	struct signalfd_siginfo si;
 	eventfd_t v;
-	int n, r;
+	int n, na, r;
 
 	for (;;) {
 		pfds[0] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
 		pfds[1] = (struct pollfd){.fd = co->wake_fd, .events = POLLIN};
-		n = 2 + colo_agent_fds(co->agent, pfds + 2, 2);
+		na = colo_agent_fds(co->agent, pfds + 2, 2);
+		n = 2 + na;
+		n += colo_ctl_fds(st->ctl, pfds + n, 1 + COLO_CTL_MAX_CLIENTS);
 		r = poll(pfds, n, 200);
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (pfds[0].revents & POLLIN && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reopen_files(st);
+				continue;
+			}
 			colo_info("%s: shutting down", strsignal(si.ssi_signo));
 			return 0;
 		}
 		if (pfds[1].revents & POLLIN)
 			eventfd_read(co->wake_fd, &v);
 		colo_coord_send_trigger(co);
-		r = colo_agent_handle(co->agent, pfds + 2, n - 2);
+		r = colo_agent_handle(co->agent, pfds + 2, na);
 		if (r) {
 			colo_err("agent socket failed: %s", strerror(-r));
 			return r;
 		}
+		colo_ctl_handle(st->ctl, pfds + 2 + na, n - 2 - na, colo_mono_ns());
 		if (colo_mono_ns() >= next_summary) {
 			colo_stats_print_summary(co, "stats");
+			write_metrics(st);
 			next_summary += interval;
 		}
 	}
@@ -431,10 +529,12 @@ static void teardown(struct run_state *st)
 	if (co->nworkers) {
 		colo_stats_print_summary(co, "final");
 		colo_stats_print_shards(co);
+		write_metrics(st);
 	}
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
+	colo_ctl_close(st->ctl);
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);
 	if (!st->started) {
@@ -495,6 +595,8 @@ int cmd_run(int argc, char **argv)
 	st.co.inst = colo_instance_open(st.opts.instance);
 	r = st.co.inst ? open_agent(&st) : -errno;
 	if (!r)
+		r = open_control(&st);
+	if (!r)
 		r = start_workers(&st);
 	if (!r) {
 		colo_info("running: instance=%s outside=%s primary=%s secondary=%s shards=%u "
@@ -503,6 +605,7 @@ int cmd_run(int argc, char **argv)
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  st.opts.agent_path);
 		st.started = true;
+		write_metrics(&st);
 		r = main_loop(&st, sig_fd);
 	}
 	teardown(&st);

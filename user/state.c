@@ -7,8 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lib/names.h"
 #include "lib/state_stream.h"
 
 /* Larger files are refused: a dump holds at most --max-held bytes of frames and some tables. */
@@ -76,7 +77,6 @@ static const char *const rec_flag_names[] = {"vlan",	  "qinq",	  "fragment", "ip
 					     "truncated", "csum_partial", "gso"};
 static const char *const tcp_state_names[] = {"none",	     "syn_sent", "syn_recv",
 					      "established", "fin_sent", "closed"};
-static const char *const side_names[] = {"primary", "secondary"};
 static const char *const pos_kind_names[] = {"none", "stream", "seq"};
 
 static json_t *global_json(const struct colo_state_global *g)
@@ -145,7 +145,7 @@ static json_t *frame_json(const struct colo_state_frame *f, bool with_bytes)
 	json_t *j = json_pack(
 		"{s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		"s:I, s:I, s:I}",
-		"type", "frame", "conn", (json_int_t)f->conn, "side", side_names[f->side],
+		"type", "frame", "conn", (json_int_t)f->conn, "side", colo_side_name(f->side),
 		"rec_flags", bits(f->rec_flags, rec_flag_names, 7), "gso_size",
 		(json_int_t)f->gso_size, "time_ns", (json_int_t)f->time_ns, "frame_len",
 		(json_int_t)f->frame_len, "gso_type", (json_int_t)f->gso_type, "csum_start",
@@ -161,14 +161,15 @@ static json_t *frame_json(const struct colo_state_frame *f, bool with_bytes)
 
 static json_t *checkpoint_json(const struct colo_state_checkpoint *cp)
 {
-	return json_pack(
-		"{s:s, s:I, s:s, s:s, s:I, s:o, s:I, s:s, s:s, s:I, s:I, s:I}", "type",
-		"checkpoint", "id", (json_int_t)cp->id, "reason",
-		colo_agent_reason_name(cp->reason), "state", colo_state_cp_state_name(cp->state),
-		"shard", (json_int_t)cp->shard, "flow", flow(&cp->flow), "time_ns",
-		(json_int_t)cp->time_ns, "where_side", side_names[cp->where_side], "where_pos_kind",
-		pos_kind_names[cp->where_pos_kind], "where_pos", (json_int_t)cp->where_pos,
-		"waited_ns", (json_int_t)cp->waited_ns, "covered", (json_int_t)cp->covered);
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:I, s:s, s:s, s:I, s:I, s:I}", "type",
+			 "checkpoint", "id", (json_int_t)cp->id, "reason",
+			 colo_agent_reason_name(cp->reason), "state",
+			 colo_state_cp_state_name(cp->state), "shard", (json_int_t)cp->shard,
+			 "flow", flow(&cp->flow), "time_ns", (json_int_t)cp->time_ns, "where_side",
+			 colo_side_name(cp->where_side), "where_pos_kind",
+			 pos_kind_names[cp->where_pos_kind], "where_pos", (json_int_t)cp->where_pos,
+			 "waited_ns", (json_int_t)cp->waited_ns, "covered",
+			 (json_int_t)cp->covered);
 }
 
 static json_t *agent_json(const struct colo_state_agent *a, bool with_bytes)
@@ -320,44 +321,48 @@ out:
 	return 0;
 }
 
-static const struct option show_options[] = {{"json", no_argument, NULL, 'j'}, {}};
+struct state_opts {
+	bool json;
+};
 
-static int state_show(int argc, char **argv)
+static const struct colo_opt state_opt_table[] = {
+	{.name = "json",
+	 .type = COLO_OPT_FLAG,
+	 .offset = offsetof(struct state_opts, json),
+	 .help = "one JSON document with every field and the bytes in hex"},
+	{},
+};
+
+static const struct colo_cmd_spec state_spec = {
+	.name = "state",
+	.usage = "show FILE [--json]",
+	.summary = "Validates a state stream (docs/state-format.md) and prints its records.",
+	.min_pos = 2,
+	.max_pos = 2,
+	.opts = state_opt_table,
+};
+
+/* Prints the records of the stream in path; returns the exit code. */
+static int state_show(const char *path, bool json)
 {
 	static const struct colo_state_ops ops = {on_global, on_conn, on_frame, on_checkpoint,
 						  on_agent};
-	struct show sh = {0};
+	struct show sh = {.json = json};
 	struct colo_state_err err;
 	uint8_t *buf;
 	size_t len;
-	int opt, r;
+	int r;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", show_options, NULL)) != -1) {
-		if (opt != 'j') {
-			cli_bad_option("state show", argv);
-			return COLO_EXIT_USAGE;
-		}
-		sh.json = true;
-	}
-	if (optind != argc - 1) {
-		cli_err("state show", "expected one FILE (state show FILE [--json])");
-		return COLO_EXIT_USAGE;
-	}
-	r = read_file(argv[optind], &buf, &len);
+	r = read_file(path, &buf, &len);
 	if (r) {
-		cli_err("state show", "%s: %s", argv[optind], strerror(-r));
+		cli_err("state", "%s: %s", path, strerror(-r));
 		return COLO_EXIT_RUNTIME;
 	}
 	sh.bytes = len;
 	r = colo_state_read(buf, len, NULL, &ops, &sh, &err);
 	free(buf);
-	if (r == -EINVAL) {
-		cli_err("state show", "%s: %s", argv[optind], err.msg);
-		return COLO_EXIT_RUNTIME;
-	}
 	if (r) {
-		cli_err("state show", "%s: %s", argv[optind], strerror(-r));
+		cli_err("state", "%s: %s", path, r == -EINVAL ? err.msg : strerror(-r));
 		return COLO_EXIT_RUNTIME;
 	}
 	if (sh.json)
@@ -370,9 +375,15 @@ static int state_show(int argc, char **argv)
 
 int cmd_state(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "show")) {
-		cli_err("state", "expected 'state show FILE [--json]'");
+	struct state_opts o = {0};
+	struct colo_opts_result res;
+	int r = cli_parse(&state_spec, argc, argv, &o, &res);
+
+	if (r >= 0)
+		return r;
+	if (strcmp(res.pos[0], "show")) {
+		cli_err("state", "unknown verb '%s' (state show FILE)", res.pos[0]);
 		return COLO_EXIT_USAGE;
 	}
-	return state_show(argc - 1, argv + 1);
+	return state_show(res.pos[1], o.json);
 }

@@ -3,6 +3,8 @@
 #ifndef COLO_STATS_H
 #define COLO_STATS_H
 
+#include <jansson.h>
+
 #include "coord.h"
 #include "worker.h"
 
@@ -22,5 +24,14 @@ void colo_stats_print_summary(const struct colo_coord *co, const char *what);
 
 /* One line per shard: how the flows spread. */
 void colo_stats_print_shards(const struct colo_coord *co);
+
+/* {"count","sum_us","p50","p99","p999","buckets":[[bound_us, values below it],...]}. */
+json_t *colo_delay_json(const struct colo_delay_hist *h);
+
+/* The `stats` reply of a running daemon: its counters and the kernel's. */
+json_t *colo_stats_json(const struct colo_coord *co, const char *instance);
+
+/* The `stats` reply built from the pinned maps alone (no daemon runs); NULL when unreadable. */
+json_t *colo_stats_offline_json(const struct colo_instance *inst);
 
 #endif /* COLO_STATS_H */

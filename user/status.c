@@ -8,34 +8,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "instance.h"
+#include "kstats.h"
 #include "log.h"
-
-/* clang-format off */
-#define STAT(f) { #f, offsetof(struct colo_stats, f) }
-static const struct {
-	const char *name;
-	size_t off;
-} stat_fields[] = {
-	STAT(seen),	    STAT(parsed),	STAT(captured),	   STAT(ring_full),
-	STAT(ring_missing), STAT(too_big),	STAT(malformed),   STAT(non_ip),
-	STAT(tcp),	    STAT(udp),		STAT(icmp),	   STAT(other_l4),
-	STAT(fragments),    STAT(ctrl_passed),	STAT(ctrl_dropped), STAT(ct_created),
-	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
-	STAT(rewrite_miss), STAT(rewrite_failed), STAT(bytes),
-};
-/* clang-format on */
-
-_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) * sizeof(__u64) ==
-		       sizeof(struct colo_stats),
-	       "status must list every field of struct colo_stats");
-
-static __u64 stat_value(const struct colo_stats *s, size_t i)
-{
-	__u64 v;
-
-	memcpy(&v, (const char *)s + stat_fields[i].off, sizeof(v));
-	return v;
-}
 
 /* A JSON string; names come from the kernel or the command line, so escape them. */
 static void json_str(const char *s, size_t max)
@@ -138,10 +112,10 @@ static void print_stats(const struct snapshot *snap, bool json)
 			printf("%s\"%s\":{", role ? "," : "", colo_role_name(role));
 		else
 			printf("  stats %s:", colo_role_name(role));
-		for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
+		for (i = 0; i < colo_kstat_nfields; i++)
 			printf(json ? "%s\"%s\":%llu" : "%s %s %llu", json && i ? "," : "",
-			       stat_fields[i].name,
-			       (unsigned long long)stat_value(&snap->stats[role], i));
+			       colo_kstat_fields[i].name,
+			       (unsigned long long)colo_kstat_value(&snap->stats[role], i));
 		printf(json ? "}" : "\n");
 	}
 }

@@ -17,9 +17,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "ring_pos.h"
 #include "worker.h"
 
 #define WORKER_TICK_MS	  50
@@ -54,6 +56,14 @@ struct colo_worker {
 	struct colo_worker_stats stats; /* owned by the worker thread */
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;
+	struct colo_ring_pos ring_pos; /* the ring's backlog */
+	/* Connection snapshots, under snap_lock: asked with conns_asked, done up to conns_done. */
+	pthread_cond_t conns_cond;
+	uint64_t conns_asked, conns_done;
+	bool exited; /* the thread left its loop */
+	struct colo_cmp_conn_info *conns;
+	size_t nconns;
+	uint64_t conns_omitted;
 };
 
 /* Offsets are 0 ("not parsed") or inside the captured bytes, in header order. */
@@ -279,6 +289,43 @@ next:
 	return ++w->budget >= WORKER_BUDGET ? -EAGAIN : 0;
 }
 
+struct conns_copy {
+	struct colo_cmp_conn_info *v;
+	size_t n, cap;
+	uint64_t omitted;
+};
+
+static void conns_copy_one(void *ctx, const struct colo_cmp_conn_info *ci)
+{
+	struct conns_copy *cc = ctx;
+
+	if (cc->n < cc->cap)
+		cc->v[cc->n++] = *ci;
+	else
+		cc->omitted++;
+}
+
+/* Copies the connections out for the main thread (COLO_WORKER_SNAPSHOT). */
+static void worker_snapshot(struct colo_worker *w)
+{
+	struct colo_cmp_stats cs;
+	struct conns_copy cc = {0};
+
+	colo_cmp_get_stats(w->cmp, &cs);
+	cc.cap = cs.conns < COLO_WORKER_SNAPSHOT_MAX ? cs.conns : COLO_WORKER_SNAPSHOT_MAX;
+	cc.v = calloc(cc.cap ? cc.cap : 1, sizeof(*cc.v));
+	if (cc.v)
+		colo_cmp_conns_foreach(w->cmp, conns_copy_one, &cc);
+	pthread_mutex_lock(&w->snap_lock);
+	free(w->conns);
+	w->conns = cc.v; /* NULL: out of memory, the reader sees -ENOMEM */
+	w->nconns = cc.n;
+	w->conns_omitted = cc.omitted;
+	w->conns_done = w->conns_asked;
+	pthread_cond_broadcast(&w->conns_cond);
+	pthread_mutex_unlock(&w->snap_lock);
+}
+
 static void worker_commands(struct colo_worker *w)
 {
 	unsigned int cmds = atomic_exchange(&w->mailbox, 0);
@@ -297,6 +344,8 @@ static void worker_commands(struct colo_worker *w)
 		colo_cmp_commit(w->cmp, w->now, 0);
 		w->failover = true;
 	}
+	if (cmds & COLO_WORKER_SNAPSHOT)
+		worker_snapshot(w);
 	if (cmds & COLO_WORKER_STOP)
 		w->stopping = true;
 }
@@ -306,6 +355,7 @@ static void worker_publish(struct colo_worker *w)
 	colo_cmp_get_stats(w->cmp, &w->stats.cmp);
 	colo_release_get_stats(w->rel, &w->stats.rel);
 	w->stats.held_bytes = w->held_bytes;
+	w->stats.ring_used = colo_ring_pos_used(&w->ring_pos);
 	pthread_mutex_lock(&w->snap_lock);
 	w->snap = w->stats;
 	pthread_mutex_unlock(&w->snap_lock);
@@ -339,6 +389,10 @@ static void *worker_main(void *arg)
 		} while (r == -EAGAIN && !w->stopping);
 	}
 	worker_publish(w);
+	pthread_mutex_lock(&w->snap_lock);
+	w->exited = true; /* colo_worker_conns() waits no more */
+	pthread_cond_broadcast(&w->conns_cond);
+	pthread_mutex_unlock(&w->snap_lock);
 	return NULL;
 }
 
@@ -352,6 +406,9 @@ static void worker_free(struct colo_worker *w)
 		close(w->epfd);
 	if (w->efd >= 0)
 		close(w->efd);
+	colo_ring_pos_close(&w->ring_pos);
+	free(w->conns);
+	pthread_cond_destroy(&w->conns_cond);
 	pthread_mutex_destroy(&w->snap_lock);
 	free(w);
 }
@@ -375,6 +432,10 @@ struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *e
 	w->cfg = *cfg;
 	w->efd = w->epfd = -1;
 	pthread_mutex_init(&w->snap_lock, NULL);
+	pthread_cond_init(&w->conns_cond, NULL);
+	/* Without the position pages the backlog reads 0: not worth failing the worker. */
+	colo_ring_pos_open(&w->ring_pos, cfg->ring_fd);
+	w->stats.ring_bytes = w->ring_pos.size;
 	w->rel = colo_release_open(cfg->release_mode, cfg->out_ifindex, 0, release_done, w, err,
 				   errlen);
 	if (!w->rel)
@@ -435,4 +496,39 @@ void colo_worker_get_stats(struct colo_worker *w, struct colo_worker_stats *stat
 	pthread_mutex_lock(&w->snap_lock);
 	*stats = w->snap;
 	pthread_mutex_unlock(&w->snap_lock);
+}
+
+int colo_worker_conns(struct colo_worker *w, unsigned int timeout_ms,
+		      struct colo_cmp_conn_info **conns, size_t *n, uint64_t *omitted)
+{
+	struct timespec until;
+	uint64_t asked;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&w->snap_lock);
+	asked = ++w->conns_asked;
+	pthread_mutex_unlock(&w->snap_lock);
+	colo_worker_post(w, COLO_WORKER_SNAPSHOT);
+	pthread_mutex_lock(&w->snap_lock);
+	while (w->conns_done < asked && !w->exited && !r)
+		r = pthread_cond_timedwait(&w->conns_cond, &w->snap_lock, &until);
+	if (w->conns_done < asked)
+		r = w->exited ? -ESRCH : -ETIMEDOUT;
+	else if (!w->conns)
+		r = -ENOMEM;
+	if (!r) {
+		*conns = w->conns;
+		*n = w->nconns;
+		*omitted = w->conns_omitted;
+		w->conns = NULL;
+	}
+	pthread_mutex_unlock(&w->snap_lock);
+	return r;
 }

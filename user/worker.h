@@ -19,6 +19,7 @@ enum colo_worker_cmd {
 	COLO_WORKER_ABORT = 1u << 2,	   /* the outstanding checkpoint was aborted */
 	COLO_WORKER_FAILOVER = 1u << 3,	   /* release everything and stop comparing */
 	COLO_WORKER_STOP = 1u << 4,	   /* leave the loop */
+	COLO_WORKER_SNAPSHOT = 1u << 5,	   /* copy out the connections (colo_worker_conns) */
 };
 
 /* Called from a worker thread when its comparator asks for a checkpoint. */
@@ -52,6 +53,8 @@ struct colo_worker_stats {
 	uint64_t alloc_failed;		   /* records dropped for lack of memory */
 	uint64_t mem_refused;		   /* records dropped because max_held_bytes were held */
 	uint64_t held_bytes;		   /* bytes of copied-out frames held now */
+	uint64_t ring_bytes;		   /* the shard's ring size */
+	uint64_t ring_used;		   /* bytes written to the ring, not consumed yet */
 	struct colo_delay_hist ring_delay; /* capture to worker, every record */
 	struct colo_delay_hist hold_delay; /* capture to release, compared primary frames */
 };
@@ -68,5 +71,16 @@ void colo_worker_stop(struct colo_worker *w);
 void colo_worker_destroy(struct colo_worker *w);
 /* Latest snapshot (refreshed by the worker at least every 100 ms). */
 void colo_worker_get_stats(struct colo_worker *w, struct colo_worker_stats *stats);
+
+/* Connections one snapshot copies at most (the default table size). */
+#define COLO_WORKER_SNAPSHOT_MAX 65536
+
+/*
+ * Asks the worker for its connections and waits at most timeout_ms. On success *conns
+ * (malloc'd, caller frees) holds *n entries and *omitted those over COLO_WORKER_SNAPSHOT_MAX;
+ * -ETIMEDOUT when the worker did not answer in time, -ESRCH when it stopped, -ENOMEM.
+ */
+int colo_worker_conns(struct colo_worker *w, unsigned int timeout_ms,
+		      struct colo_cmp_conn_info **conns, size_t *n, uint64_t *omitted);
 
 #endif /* COLO_WORKER_H */

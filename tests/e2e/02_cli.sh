@@ -48,7 +48,7 @@ check "colo-xdp --version: one line 'colo-xdp <version>'" \
 	bash -c "[[ '$version' =~ ^colo-xdp\ [^\ ]+$ ]]"
 usage_ok "colo-xdp --help" --help
 
-for cmd in attach detach status run replay; do
+for cmd in attach detach status stats conns run replay state; do
 	usage_ok "$cmd --help: exit 0, usage on stdout" "$cmd" --help
 	usage_ok "$cmd -h: exit 0" "$cmd" -h
 	check "$cmd --help lists -v, -q, -V and every long option it takes" \

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# `colo-xdp state show FILE [--json]` on the streams the unit tests write (tests/fuzz/seeds/state_*):
-# every record decoded in text and JSON, the frame bytes in the JSON equal to the file's, and the
-# error paths: bad arguments exit 2, a truncated, flipped or foreign stream exits 1, each with one
-# line naming what was wrong. TAP output.
+# `colo-xdp state show FILE [--json]` on the streams the unit tests write
+# (tests/fuzz/seeds/state_*): every record decoded in text and JSON, the frame bytes in the JSON
+# equal to the file's, and the error paths: bad arguments exit 2, a truncated, flipped or foreign
+# stream exits 1, each with one line naming what was wrong. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -63,11 +63,12 @@ result $? "the frame's bytes in the JSON are the file's ($len bytes at $off)"
 "$BIN" state show tests/fuzz/seeds/state_failover | grep -q '^global instance="t1" .*failover=true'
 result $? "the failover stream decodes"
 
-expect_fail "no FILE: exit 2" 2 "expected one FILE" "$BIN" state show
-expect_fail "two FILEs: exit 2" 2 "expected one FILE" "$BIN" state show a b
-expect_fail "unknown option: exit 2" 2 "bad or incomplete option '--bogus'" \
+expect_fail "no FILE: exit 2" 2 "^colo-xdp: state: missing arguments" "$BIN" state show
+expect_fail "two FILEs: exit 2" 2 "^colo-xdp: state: unexpected argument 'b'" "$BIN" state show a b
+expect_fail "unknown option: exit 2" 2 "^colo-xdp: state: unknown option '--bogus'" \
 	"$BIN" state show --bogus "$SAMPLE"
-expect_fail "unknown verb: exit 2" 2 "expected 'state show FILE" "$BIN" state dump "$SAMPLE"
+expect_fail "unknown verb: exit 2" 2 "^colo-xdp: state: unknown verb 'dump'" "$BIN" state dump \
+	"$SAMPLE"
 expect_fail "missing file: exit 1" 1 "No such file" "$BIN" state show "$TMP/none"
 
 head -c 700 "$SAMPLE" >"$TMP/truncated"

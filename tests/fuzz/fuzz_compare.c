@@ -35,6 +35,7 @@
 #include <sys/queue.h>
 
 #include "lib/compare.h"
+#include "lib/compare_test.h"
 #include "lib/frame.h"
 #include "lib/replay_events.h"
 #include "../unit/pkt.h"

@@ -37,7 +37,7 @@ static void check_ip(const struct colo_frame_info *fi, size_t size)
 	memcpy(rev.daddr, fi->key.saddr, sizeof(rev.daddr));
 	rev.sport = fi->key.dport;
 	rev.dport = fi->key.sport;
-	check(colo_flow_hash(&fi->key) == colo_flow_hash(&rev));
+	check(colo_flow_key_hash(&fi->key) == colo_flow_key_hash(&rev));
 
 	/* A formatted flow always fits and is terminated, also in a buffer too small for it. */
 	check(colo_flow_format(&fi->key, s, sizeof(s)) < (int)sizeof(s));

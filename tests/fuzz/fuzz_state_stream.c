@@ -66,8 +66,7 @@ static int rw_agent(void *ctx, const struct colo_state_agent *a)
 	return 0;
 }
 
-static const struct colo_state_ops rw_ops = {rw_global, rw_conn, rw_frame, rw_checkpoint,
-					     rw_agent};
+static const struct colo_state_ops rw_ops = {rw_global, rw_conn, rw_frame, rw_checkpoint, rw_agent};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -81,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	r = colo_state_read(data, size, NULL, &rw_ops, &rw, &err);
 	if (r) {
-		/* A refusal names what it refused in one line, before any record was handed over. */
+		/* A refusal names what it refused in one line, before any record was handed over.
+		 */
 		if (r != -EINVAL || rw.records || !err.msg[0] || strchr(err.msg, '\n'))
 			abort();
 	} else if (colo_state_writer_finish(rw.w, &out, &len) || len != size ||

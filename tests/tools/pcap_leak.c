@@ -94,7 +94,7 @@ static void *xrealloc(void *p, size_t n)
 
 static struct flow *flow_get(struct scan *s, const struct colo_flow_key *key, bool create)
 {
-	uint32_t h = colo_flow_hash(key) % HASH_SLOTS;
+	uint32_t h = colo_flow_key_hash(key) % HASH_SLOTS;
 	struct flow *f;
 
 	for (; s->slots[h]; h = (h + 1) % HASH_SLOTS) {

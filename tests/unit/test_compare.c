@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "lib/compare_test.h"
 #include "lib/names.h"
 
 static int setup(void **state)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "lib/compare_test.h"
 
 static int setup(void **state)
 {

@@ -751,8 +751,6 @@ static void test_bad_fields(void **state)
 		at = c->rec == HDR ? (size_t)c->off : rec_off(copy, s.len, c->rec) + 8 + c->off;
 		assert_true(at + c->width <= s.len);
 		patch(copy + at, c->width, c->value);
-		print_message("case %zu: record %d +%d = %llu -> %s\n", i, c->rec, c->off,
-			      (unsigned long long)c->value, c->field);
 		expect_refused(copy, s.len, NULL, c->err_rec, c->field, c->why);
 	}
 	free(copy);
@@ -955,6 +953,65 @@ static void test_writer_refuses(void **state)
 	free(g);
 }
 
+/* Connection n of many: its own client address, in the right shard. */
+static void many_conn(struct colo_state_conn *c, uint32_t n, uint32_t shards)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = key4();
+	c->key.daddr[13] = (uint8_t)(n >> 8);
+	c->key.daddr[14] = (uint8_t)n;
+	c->shard = colo_flow_key_hash(&c->key) % shards;
+}
+
+static int count_conn(void *ctx, const struct colo_state_conn *c)
+{
+	uint32_t *n = ctx;
+
+	assert_int_equal(c->id, ++*n);
+	return 0;
+}
+
+/* The key set grows past its first size (and rehashes) and still finds every duplicate. */
+static void test_many_conns(void **state)
+{
+	static const struct colo_state_ops ops = {.conn = count_conn};
+	struct colo_state_writer *w = colo_state_writer_new(16 << 20);
+	struct colo_state_global gl;
+	struct colo_state_conn c;
+	struct colo_state_err err;
+	const uint8_t *buf;
+	uint32_t i, id, n = 0;
+	size_t len;
+	(void)state;
+
+	sample_global(&gl);
+	assert_int_equal(colo_state_write_global(w, &gl), 0);
+	for (i = 1; i <= 3000; i++) {
+		many_conn(&c, i, gl.opts.shards);
+		assert_int_equal(colo_state_write_conn(w, &c, &id), 0);
+		assert_int_equal(id, i);
+	}
+	many_conn(&c, 1234, gl.opts.shards);
+	expect_write_err(w, colo_state_write_conn(w, &c, &id), "key", "flow of connection 1234");
+	assert_int_equal(colo_state_writer_finish(w, &buf, &len), 0);
+	assert_int_equal(colo_state_read(buf, len, NULL, &ops, &n, &err), 0);
+	assert_int_equal(n, 3000);
+	colo_state_writer_free(w);
+
+	/* At most max_conns connections per shard. */
+	w = colo_state_writer_new(1 << 20);
+	gl.opts.shards = 1;
+	gl.opts.max_conns = 10;
+	assert_int_equal(colo_state_write_global(w, &gl), 0);
+	for (i = 1; i <= 10; i++) {
+		many_conn(&c, i, 1);
+		assert_int_equal(colo_state_write_conn(w, &c, &id), 0);
+	}
+	many_conn(&c, 11, 1);
+	expect_write_err(w, colo_state_write_conn(w, &c, &id), "shard", "more than max_conns 10");
+	colo_state_writer_free(w);
+}
+
 /* ---- committed fuzz seeds ------------------------------------------------------------------ */
 
 static size_t minimal_stream(uint8_t **out)
@@ -1042,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_options_mismatch),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_writer_refuses),
+		cmocka_unit_test(test_many_conns),
 		cmocka_unit_test(test_seeds_are_current),
 		cmocka_unit_test(test_names),
 	};

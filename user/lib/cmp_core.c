@@ -130,15 +130,16 @@ void cmp_drop_raw(struct colo_cmp *cmp, const struct colo_frame_in *in,
 	cmp->ops.drop(cmp->ctx, in->cookie, in->side, reason);
 }
 
-void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+bool cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
 		 const struct colo_cp_where *where, uint64_t time_ns)
 {
 	cmp->st.triggers[reason]++;
 	if (cmp->pending)
-		return;
+		return false;
 	cmp->pending = true;
 	cmp->st.checkpoints[reason]++;
 	cmp->ops.checkpoint(cmp->ctx, reason, key, where, time_ns);
+	return true;
 }
 
 void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,
@@ -147,13 +148,13 @@ void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_wher
 	if (c->diverged)
 		return;
 	c->diverged = true;
-	cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, where, time_ns);
+	c->checkpoints += cmp_trigger(cmp, COLO_CP_MISMATCH, &c->key, where, time_ns);
 }
 
 bool cmp_over_limit(struct colo_cmp *cmp, struct conn *c, struct cframe *f,
 		    const struct colo_cp_where *where)
 {
-	cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, where, f->time_ns);
+	c->checkpoints += cmp_trigger(cmp, COLO_CP_QUEUE_FULL, &c->key, where, f->time_ns);
 	if (f->side == SIDE_P) {
 		cmp->st.held_over_limit++;
 		return false;

@@ -14,7 +14,7 @@
 
 #include <sys/queue.h>
 
-#include "lib/compare.h"
+#include "lib/cmp_types.h"
 #include "lib/frame.h"
 #include "lib/retx_hist.h"
 #include "lib/seq.h"
@@ -106,7 +106,8 @@ struct conn {
 	uint32_t debt; /* datagrams: secondary frames a KEEP_STREAMS commit already covered */
 	bool is_tcp;
 	bool closed;
-	bool diverged; /* mismatch: nothing leaves until a commit */
+	bool diverged;	      /* mismatch: nothing leaves until a commit */
+	uint32_t checkpoints; /* requests its triggers made */
 	/* Each side's VLAN tags on this flow (any difference is a mismatch). */
 	bool vlan_seen[COLO_SIDE_MAX];
 	struct colo_vlan_tag vlan[COLO_SIDE_MAX][COLO_REC_VLANS];
@@ -153,7 +154,8 @@ void cmp_close_conn(struct colo_cmp *cmp, struct conn *c);
 
 /* Checkpoint triggers */
 
-void cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
+/* Counts a trigger; true when it became a checkpoint request (none was outstanding). */
+bool cmp_trigger(struct colo_cmp *cmp, enum colo_cp_reason reason, const struct colo_flow_key *key,
 		 const struct colo_cp_where *where, uint64_t time_ns);
 /* A mismatch on c: nothing of it leaves until a commit. */
 void cmp_diverge(struct colo_cmp *cmp, struct conn *c, const struct colo_cp_where *where,

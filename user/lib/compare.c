@@ -11,6 +11,7 @@
 
 #include "lib/cmp_dgram.h"
 #include "lib/cmp_tcp.h"
+#include "lib/compare_test.h"
 
 #define MS		1000000ull
 #define EVICT_SCAN	8    /* candidates looked at when the table is full */
@@ -112,7 +113,7 @@ static inline uint64_t key_word(const uint8_t *p)
 }
 
 /*
- * Table hash. Keys are oriented, so it need not be symmetric like colo_flow_hash (slower).
+ * Table hash. Keys are oriented, so it need not be symmetric like colo_flow_key_hash (slower).
  * It reads the key in the units the parser wrote it (8-byte address halves, 2-byte ports,
  * bytes), so the loads are served from those just-made stores instead of stalling.
  */
@@ -380,7 +381,8 @@ static void tick_timeout(struct colo_cmp *cmp, uint64_t now)
 		f->timed_out = 1;
 		where = frame_where(f->conn, f);
 		where.waited_ns = now - f->time_ns;
-		cmp_trigger(cmp, COLO_CP_TIMEOUT, &f->conn->key, &where, now);
+		f->conn->checkpoints +=
+			cmp_trigger(cmp, COLO_CP_TIMEOUT, &f->conn->key, &where, now);
 	}
 }
 
@@ -468,6 +470,53 @@ void colo_cmp_get_stats(const struct colo_cmp *cmp, struct colo_cmp_stats *stats
 {
 	*stats = cmp->st;
 	stats->retx_no_window = cmp->hist_budget.refused;
+}
+
+static void conn_info(const struct conn *c, struct colo_cmp_conn_info *ci)
+{
+	const struct cframe *f;
+	int side;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->key = c->key;
+	ci->is_tcp = c->is_tcp;
+	ci->closed = c->closed;
+	ci->diverged = c->diverged;
+	ci->offset_known = c->is_tcp && c->tcp.off_known;
+	ci->seq_offset = c->tcp.off;
+	ci->pos_valid = c->is_tcp && c->tcp.pos_valid;
+	if (ci->pos_valid) {
+		ci->next_seq = c->tcp.next;
+		ci->compared = c->tcp.next - c->tcp.start;
+	}
+	ci->checkpoints = c->checkpoints;
+	ci->last_ns = c->last_ns;
+	for (side = 0; side < COLO_SIDE_MAX; side++) {
+		ci->held[side] = c->nq[side];
+		TAILQ_FOREACH(f, &c->q[side], q)
+		{
+			ci->held_bytes[side] += f->len;
+			if (!ci->oldest_ns || f->time_ns < ci->oldest_ns)
+				ci->oldest_ns = f->time_ns;
+		}
+	}
+}
+
+void colo_cmp_conns_foreach(const struct colo_cmp *cmp,
+			    void (*fn)(void *ctx, const struct colo_cmp_conn_info *ci), void *ctx)
+{
+	const struct conn_list *lists[] = {&cmp->lru, &cmp->closed};
+	struct colo_cmp_conn_info ci;
+	const struct conn *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		TAILQ_FOREACH(c, lists[i], lru)
+		{
+			conn_info(c, &ci);
+			fn(ctx, &ci);
+		}
+	}
 }
 
 static void free_list(struct colo_cmp *cmp, struct conn_list *list)

@@ -29,6 +29,7 @@ void colo_delay_hist_add(struct colo_delay_hist *h, uint64_t us)
 {
 	h->count[bucket_of(us)]++;
 	h->total++;
+	h->sum_us += us;
 }
 
 void colo_delay_hist_merge(struct colo_delay_hist *dst, const struct colo_delay_hist *src)
@@ -38,6 +39,7 @@ void colo_delay_hist_merge(struct colo_delay_hist *dst, const struct colo_delay_
 	for (b = 0; b < COLO_DELAY_BUCKETS; b++)
 		dst->count[b] += src->count[b];
 	dst->total += src->total;
+	dst->sum_us += src->sum_us;
 }
 
 uint64_t colo_delay_hist_quantile(const struct colo_delay_hist *h, double q)
@@ -56,4 +58,14 @@ uint64_t colo_delay_hist_quantile(const struct colo_delay_hist *h, double q)
 			return bucket_end(b) - 1;
 	}
 	return bucket_end(COLO_DELAY_BUCKETS - 1) - 1;
+}
+
+uint64_t colo_delay_hist_count_below(const struct colo_delay_hist *h, uint64_t bound_us)
+{
+	uint64_t n = 0;
+	unsigned int b;
+
+	for (b = 0; b < COLO_DELAY_BUCKETS - 1 && bucket_end(b) <= bound_us; b++)
+		n += h->count[b];
+	return n;
 }

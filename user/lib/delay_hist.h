@@ -14,6 +14,7 @@
 struct colo_delay_hist {
 	uint64_t count[COLO_DELAY_BUCKETS];
 	uint64_t total;
+	uint64_t sum_us; /* of every value added */
 };
 
 void colo_delay_hist_add(struct colo_delay_hist *h, uint64_t us);
@@ -24,5 +25,10 @@ void colo_delay_hist_merge(struct colo_delay_hist *dst, const struct colo_delay_
  * is at most this and above 0.8 of it; 0 when the histogram is empty.
  */
 uint64_t colo_delay_hist_quantile(const struct colo_delay_hist *h, double q);
+/*
+ * How many values are below bound_us, for a bound_us that is a bucket boundary (every power
+ * of 2 is one), as a Prometheus histogram's cumulative "le" buckets need.
+ */
+uint64_t colo_delay_hist_count_below(const struct colo_delay_hist *h, uint64_t bound_us);
 
 #endif /* COLO_DELAY_HIST_H */

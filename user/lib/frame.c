@@ -285,7 +285,7 @@ enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len, struct c
 	return set_kind(out, COLO_FRAME_NON_IP);
 }
 
-static const char *proto_name(uint8_t proto)
+const char *colo_proto_name(uint8_t proto)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -313,7 +313,7 @@ static void format_addr(const struct colo_flow_key *key, const uint8_t addr[16],
 int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pname[16];
-	const char *name = proto_name(key->proto);
+	const char *name = colo_proto_name(key->proto);
 	const char *lb = key->family == 6 ? "[" : "", *rb = key->family == 6 ? "]" : "";
 
 	format_addr(key, key->saddr, src, sizeof(src));
@@ -331,7 +331,3 @@ int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size)
 }
 
 /* The contract's hash (include/colo_xdp.h), the one BPF computes for sharding. */
-uint32_t colo_flow_hash(const struct colo_flow_key *key)
-{
-	return colo_flow_key_hash(key);
-}

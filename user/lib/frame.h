@@ -54,10 +54,9 @@ struct colo_frame_info {
 enum colo_frame_kind colo_frame_parse(const uint8_t *frame, size_t len,
 				      struct colo_frame_info *out);
 
+/* "tcp", "udp", "icmp", "icmpv6"; NULL for other protocols. */
+const char *colo_proto_name(uint8_t proto);
 /* Formats a flow as "tcp 10.0.0.1:80 > 10.0.0.2:5000" / "udp [fd00::1]:53 > [fd00::2]:999". */
 int colo_flow_format(const struct colo_flow_key *key, char *buf, size_t size);
-
-/* Symmetric flow hash (both orientations give the same value); BPF computes the same one. */
-uint32_t colo_flow_hash(const struct colo_flow_key *key);
 
 #endif /* COLO_FRAME_H */

@@ -44,6 +44,16 @@ const struct colo_enum_name colo_drop_reason_names[] = {
 	{"overflow", COLO_DROP_OVERFLOW},   {NULL, 0},
 };
 
+const struct colo_enum_name colo_tcp_state_names[] = {
+	{"none", COLO_TCP_NONE},
+	{"syn_sent", COLO_TCP_SYN_SENT},
+	{"syn_recv", COLO_TCP_SYN_RECV},
+	{"established", COLO_TCP_ESTABLISHED},
+	{"fin_sent", COLO_TCP_FIN_SENT},
+	{"closed", COLO_TCP_CLOSED},
+	{NULL, 0},
+};
+
 const char *colo_enum_name(const struct colo_enum_name *names, int value)
 {
 	for (; names->name; names++)
@@ -91,4 +101,9 @@ const char *colo_cp_reason_name(enum colo_cp_reason reason)
 const char *colo_drop_reason_name(enum colo_drop_reason reason)
 {
 	return colo_enum_name(colo_drop_reason_names, reason);
+}
+
+const char *colo_tcp_state_name(enum colo_tcp_state state)
+{
+	return colo_enum_name(colo_tcp_state_names, state);
 }

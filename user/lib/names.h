@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "colo_xdp.h"
-#include "lib/compare.h"
+#include "lib/cmp_types.h"
 
 /* names[v], or "?" when v is past the table or names no value. */
 static inline const char *colo_name_of(const char *const *names, size_t n, unsigned int v)
@@ -38,6 +38,7 @@ extern const struct colo_enum_name colo_hook_names[];	     /* tc, xdp */
 extern const struct colo_enum_name colo_xdp_mode_names[];    /* native, skb */
 extern const struct colo_enum_name colo_cp_reason_names[];   /* mismatch, timeout, ... */
 extern const struct colo_enum_name colo_drop_reason_names[]; /* compared, commit, ... */
+extern const struct colo_enum_name colo_tcp_state_names[];   /* none, syn_sent, ... */
 
 const char *colo_role_name(enum colo_role role);
 const char *colo_side_name(enum colo_side side);
@@ -45,5 +46,6 @@ const char *colo_hook_name(enum colo_hook hook);
 const char *colo_xdp_mode_name(enum colo_xdp_mode mode);
 const char *colo_cp_reason_name(enum colo_cp_reason reason);
 const char *colo_drop_reason_name(enum colo_drop_reason reason);
+const char *colo_tcp_state_name(enum colo_tcp_state state);
 
 #endif /* COLO_NAMES_H */

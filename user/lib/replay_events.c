@@ -69,9 +69,10 @@ static void put_time(struct out *o, uint64_t ns)
 	put(o, "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
 }
 
-/* "at" for a stream offset, "seq" for a raw sequence number. */
-static const char *pos_name(const struct colo_cp_where *w)
+const char *colo_cp_pos_name(const struct colo_cp_where *w)
 {
+	if (w->pos_kind == COLO_CP_POS_NONE)
+		return NULL;
 	return w->pos_kind == COLO_CP_POS_STREAM ? "at" : "seq";
 }
 
@@ -81,7 +82,7 @@ int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *w)
 
 	put(&o, "side=%s", colo_side_name(w->side));
 	if (w->pos_kind != COLO_CP_POS_NONE)
-		put(&o, " %s=%u", pos_name(w), w->pos);
+		put(&o, " %s=%u", colo_cp_pos_name(w), w->pos);
 	if (w->waited_ns)
 		put(&o, " waited=%.1fs", w->waited_ns / 1e9);
 	return done(&o);
@@ -134,7 +135,7 @@ int colo_json_checkpoint(char *buf, size_t size, uint64_t id, enum colo_cp_reaso
 	put(&o, ",\"side\":");
 	put_str(&o, colo_side_name(where->side));
 	if (where->pos_kind != COLO_CP_POS_NONE)
-		put(&o, ",\"%s\":%u", pos_name(where), where->pos);
+		put(&o, ",\"%s\":%u", colo_cp_pos_name(where), where->pos);
 	if (where->waited_ns) {
 		put(&o, ",\"waited\":");
 		put_time(&o, where->waited_ns);

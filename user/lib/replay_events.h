@@ -22,6 +22,8 @@
 /* A checkpoint's origin as text: "side=secondary at=1999743 waited=3.0s" (the fields known). */
 #define COLO_CP_WHERE_STR_LEN 64 /* holds the longest: side=secondary seq=4294967295 waited=... */
 int colo_cp_where_str(char *buf, size_t size, const struct colo_cp_where *where);
+/* The name of where's position: "at" for a stream offset, "seq" for a sequence; NULL for none. */
+const char *colo_cp_pos_name(const struct colo_cp_where *where);
 
 /*
  * Which capture feeds the comparator next: the one whose next frame is earlier, the primary on
