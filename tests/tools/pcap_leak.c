@@ -4,7 +4,7 @@
  * and that no checkpoint commit or failover covered? The fault suite's safety measurement.
  *
  *   pcap_leak --client C.pcap --primary P.pcap --secondary S.pcap
- *             [--commit NS]... [--failover NS] [--since NS] [--commit-slack NS]
+ *             [--commit NS]... [--failover NS] [--since NS] [--commit-slack NS] [--unknown-ok]
  *
  * The three captures are tcpdump -w files (headers are enough) with nanosecond CLOCK_REALTIME
  * timestamps: the client's side, and the dataplane host's primary and secondary ports (a tap
@@ -20,6 +20,9 @@
  * --commit-slack NS: leaked_bytes also counts as covered what the primary's capture got within NS
  * after a COMMIT was sent (the daemon applies a commit in its workers some time after the agent
  * sent it, releasing what they hold by then); strict_leaked_bytes never does.
+ *
+ * --unknown-ok: flows it cannot judge are counted but do not fail it (a long capture in which
+ * clients reuse 4-tuples).
  *
  * --since NS: also the first time at or after NS when a flow's client side got a byte beyond
  * all it had before NS (the traffic recovered), 0 when none did.
@@ -77,6 +80,7 @@ struct scan {
 	uint64_t commits[MAX_COMMITS];
 	size_t ncommits;
 	uint64_t failover, since, slack;
+	bool unknown_ok;
 	uint64_t client_bytes, leaked[2], first_progress; /* [0] with --commit-slack, [1] strict */
 	size_t unknown;
 	unsigned int reported;
@@ -340,7 +344,8 @@ static bool parse_ns(const char *arg, uint64_t *out)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pcap_leak --client C.pcap --primary P.pcap --secondary S.pcap "
-		   "[--commit NS]... [--failover NS] [--since NS] [--commit-slack NS]\n");
+		   "[--commit NS]... [--failover NS] [--since NS] [--commit-slack NS] "
+		   "[--unknown-ok]\n");
 }
 
 int main(int argc, char **argv)
@@ -353,6 +358,7 @@ int main(int argc, char **argv)
 		{"failover", required_argument, NULL, 'F'},
 		{"since", required_argument, NULL, 'S'},
 		{"commit-slack", required_argument, NULL, 'k'},
+		{"unknown-ok", no_argument, NULL, 'u'},
 		{0},
 	};
 	const char *path[CAP_MAX] = {0};
@@ -386,6 +392,9 @@ int main(int argc, char **argv)
 		case 'k':
 			ok = ok && parse_ns(optarg, &s.slack);
 			break;
+		case 'u':
+			s.unknown_ok = true;
+			break;
 		default:
 			ok = false;
 			break;
@@ -408,7 +417,7 @@ int main(int argc, char **argv)
 	       "\"strict_leaked_bytes\":%llu,\"unknown_flows\":%zu,\"first_progress_ns\":%llu}\n",
 	       s.nflows, (unsigned long long)s.client_bytes, (unsigned long long)s.leaked[0],
 	       (unsigned long long)s.leaked[1], s.unknown, (unsigned long long)s.first_progress);
-	if (rc || s.unknown)
+	if (rc || (s.unknown && !s.unknown_ok))
 		return 2;
 	return s.leaked[0] ? 1 : 0;
 }
