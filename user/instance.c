@@ -32,6 +32,25 @@ static const char *const map_names[] = {
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
+/*
+ * The value size each map has in this binary's contract (include/colo_xdp.h), in map_names'
+ * order. An instance pinned by another version with other layouts is refused: reading it would
+ * write past our buffers (a per-CPU stats value of another size, times every CPU).
+ */
+static const __u32 map_value_sizes[NMAPS] = {
+	sizeof(struct colo_conn),   sizeof(struct colo_stats),
+	sizeof(struct colo_config), sizeof(__u32),
+	sizeof(struct colo_iface),  sizeof(struct colo_offsets),
+};
+
+static bool map_matches(int fd, __u32 value_size)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == value_size;
+}
+
 __u32 colo_default_shards(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -96,6 +115,11 @@ struct colo_instance *colo_instance_open(const char *name)
 		*fds[i] = -1;
 	for (i = 0; i < NMAPS; i++) {
 		*fds[i] = pinned_map_fd(name, map_names[i]);
+		if (*fds[i] >= 0 && !map_matches(*fds[i], map_value_sizes[i])) {
+			close(*fds[i]);
+			*fds[i] = -1;
+			errno = EPROTO;
+		}
 		if (*fds[i] < 0) {
 			int err = errno;
 
