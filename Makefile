@@ -76,7 +76,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps test check check-deps test-faults soak demo fuzz bench bench-compare clean \
-	format tests-build FORCE
+	format tests-build FORCE test-kernel test-vmm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -181,6 +181,20 @@ soak:
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)tests/faults/soak.sh
 
+# The kernel floor: the BPF_PROG_TEST_RUN and attach suites on Debian 12's own kernel (6.1) in
+# QEMU (TCG), from a guest image of Debian packages (scripts/guest-image.sh, build/guest/).
+test-kernel:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/kernel.sh
+
+# The whole COLO loop with real VMs: two QEMU (TCG) replicas on taps, colo-xdp run, and the QEMU
+# adapter in migration mode as checkpoint engine; figures into bench/results/<date>-vmm.md.
+test-vmm:
+	$(Q)scripts/deps.sh vmm
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/vm/checkpoint.sh
+
 # Includes run one way: no header cycle, no two modules leaning on each other, user/lib and bpf
 # within their layers (scripts/check_deps.py).
 check-deps:
@@ -199,7 +213,7 @@ fuzz: deps $(FUZZERS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds 2>&1 | tail -n 12; \
 	done
 
-# The dataplane against passthrough and no dataplane, QEMU's colo-compare beside it
+# The dataplane against mirror, passthrough and no dataplane, QEMU's colo-compare beside it
 # (bench/dataplane.sh), then bench-compare. Only this target installs QEMU.
 bench:
 	$(Q)scripts/deps.sh bench

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make bench: colo-xdp against passthrough and no dataplane, in the scripts/netns.sh topology.
+# make bench: colo-xdp against mirror, passthrough and no dataplane, in the scripts/netns.sh
+# topology.
 #
 #   none:        a Linux bridge in the proxy joins outside and primary; the secondary is idle
-#   passthrough: colo-xdp run, mirror on, failover declared (primary output by kernel redirect)
+#   passthrough: colo-xdp run after FAILOVER: the client's input no longer goes to the
+#                secondary, the primary's output leaves by kernel redirect: one replica runs
+#   mirror:      colo-xdp run --mode mirror: the client's input goes to both replicas and both
+#                serve; the primary's output leaves by kernel redirect, the secondary's is
+#                dropped in the kernel: everything but the comparison (the honest baseline)
 #   compare:     colo-xdp run, full comparison, an agent that commits at once
 #
 # Configurations run back to back inside each repetition, so every ratio comes from one run;
@@ -192,9 +197,12 @@ daemon_up() {
 	wait_for "$WORK/agent.log" '"event":"hello"' 10
 }
 
-# daemon_down CONFIG: stop, keep the final summary line (checkpoints, ring_full) as a record.
+# daemon_down CONFIG: stop, keep the kernel counters (per role) and the final summary line
+# (checkpoints, ring_full) as records.
 daemon_down() {
 	local fin
+	record "$1" kernel "$(ns proxy "$BIN" status --json --instance "$INST" |
+		jq -c '.instances[0].stats')"
 	kill -TERM "$DAEMON"
 	wait "$DAEMON" || { cat "$WORK/run.log" >&2; return 1; }
 	DAEMON=
@@ -229,6 +237,7 @@ start_cfg() {
 		kill -USR2 "$AGENT_PID"
 		wait_for "$WORK/run.log" 'failover \(declared by the agent\)' 10
 		;;
+	mirror) daemon_up --mode mirror ;;
 	*) daemon_up "${@:2}" ;;
 	esac
 	sleep 0.3
@@ -242,14 +251,14 @@ stop_cfg() {
 	topology_cleanup
 }
 
-# The three configurations, back to back: request/response (first, on a fresh daemon), UDP
+# The four configurations, back to back: request/response (first, on a fresh daemon), UDP
 # rate, bulk (1 connection).
 # Then request/response alone under compare, whose daemon summary splits its latency into
 # capture-to-worker (ring wakeup) and capture-to-release (hold) delays.
 main_configs() {
 	local cfg
 	for REP in $(seq "$REPS"); do
-		for cfg in none passthrough compare; do
+		for cfg in none passthrough mirror compare; do
 			say "rep $REP/$REPS: $cfg"
 			start_cfg "$cfg"
 			rr "$cfg"

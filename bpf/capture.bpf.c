@@ -2,7 +2,8 @@
 /*
  * Capture of a replica's output (tc clsact ingress or XDP on the primary/secondary port):
  * parse, classify, track the connection, copy the frame into its shard's ring, and drop it.
- * Only ARP/ND (and, after failover, the primary's whole output) leave toward outside directly.
+ * Only ARP/ND (and, after failover, the primary's whole output; in mirror mode all of it but
+ * TCP handshake segments) leave toward outside directly.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,7 +20,16 @@
 /* Set by the loader: which replica this port carries (enum colo_side). */
 const volatile __u32 capture_side = COLO_SIDE_PRIMARY;
 
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+/* Set by tests: read the skb by probe even where the kfunc exists (covers the Linux 6.1 path). */
+const volatile bool capture_skb_by_probe = false;
+
+/* Linux 6.2+. Weak: on older kernels libbpf leaves it unresolved and the probe path runs. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+/* libbpf 1.1 lacks bpf_ksym_exists(): a weak ksym that did not resolve has the address 0. */
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
 
 static __always_inline __u32 colo_side(void)
 {
@@ -39,9 +49,12 @@ static __always_inline __u8 colo_tcp_next(__u8 state, __u8 flags)
 	return state;
 }
 
-/* Creates or updates the flow's conntrack entry (counters, last seen, TCP state of this side). */
-static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 side,
-					   struct colo_stats *st, __u64 now)
+/*
+ * Creates or updates the flow's conntrack entry (counters, last seen, TCP state of this side).
+ * Returns the entry, or NULL when it could not be created.
+ */
+static __always_inline struct colo_conn *colo_ct_update(const struct colo_parsed *p, __u32 side,
+							struct colo_stats *st, __u64 now)
 {
 	struct colo_conn *c = bpf_map_lookup_elem(&colo_conntrack, &p->key);
 
@@ -53,7 +66,7 @@ static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 si
 		c = bpf_map_lookup_elem(&colo_conntrack, &p->key);
 		if (!c) {
 			st->ct_failed++;
-			return;
+			return NULL;
 		}
 	}
 	c->last_seen_ns = now;
@@ -62,29 +75,110 @@ static __always_inline void colo_ct_update(const struct colo_parsed *p, __u32 si
 	__sync_fetch_and_add(&c->bytes[side], p->frame_len);
 	if (p->key.proto == IPPROTO_TCP && p->l4_parsed)
 		c->state[side] = colo_tcp_next(c->state[side], p->tcp_flags);
+	return c;
+}
+
+/*
+ * Mirror mode, the secondary's TCP segment: moves secondary_sent on to the end of its sequence
+ * space (payload, SYN and FIN count), so the rewriter never acknowledges what it did not send.
+ */
+static __always_inline void colo_track_sent(void *ctx, const int hook, const struct colo_parsed *p,
+					    struct colo_conn *c)
+{
+	__u32 end;
+	__be32 seq;
+
+	if (p->key.proto != IPPROTO_TCP || !p->l4_parsed || p->ip_end < p->payload_off ||
+	    colo_load(ctx, hook, p->l4_off + COLO_TCP_SEQ_OFF, &seq, sizeof(seq)))
+		return;
+	end = bpf_ntohl(seq) + (p->ip_end - p->payload_off) + !!(p->tcp_flags & COLO_TCPF_SYN) +
+	      !!(p->tcp_flags & COLO_TCPF_FIN);
+	if (!c->secondary_sent_valid || (__s32)(end - c->secondary_sent) > 0) {
+		c->secondary_sent = end;
+		c->secondary_sent_valid = 1;
+	}
+}
+
+/*
+ * Failover and mirror mode: the primary's output goes straight to outside, the secondary's is
+ * dropped.
+ */
+static __always_inline int colo_pass_uncompared(const int hook, const struct colo_config *cfg,
+						struct colo_stats *st)
+{
+	if (colo_side() == COLO_SIDE_SECONDARY) {
+		st->uncompared_dropped++;
+		return colo_drop(hook);
+	}
+	st->redirected++;
+	return colo_redirect(hook, cfg->ifindex[COLO_ROLE_OUTSIDE]);
+}
+
+/* Mirror mode keeps only TCP handshake segments (SYN set) for the daemon: they carry offsets. */
+static __always_inline bool colo_mirror_handshake(const struct colo_parsed *p)
+{
+	return p->key.proto == IPPROTO_TCP && p->l4_parsed && (p->tcp_flags & COLO_TCPF_SYN);
+}
+
+/* The skb fields the offload state is made of. */
+struct colo_skb_view {
+	__u64 head;
+	__u64 data;
+	__u32 end;
+	__u8 ip_summed;
+	__u16 csum_start;
+	__u16 csum_offset;
+};
+
+/* Direct loads through the kfunc's trusted pointer (Linux 6.2+). */
+static __always_inline void colo_skb_view_kfunc(struct __sk_buff *ctx, struct colo_skb_view *v)
+{
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+
+	v->head = (__u64)skb->head;
+	v->data = (__u64)skb->data;
+	v->end = skb->end;
+	v->ip_summed = BPF_CORE_READ_BITFIELD(skb, ip_summed);
+	v->csum_start = skb->csum_start;
+	v->csum_offset = skb->csum_offset;
+}
+
+/* The same fields by probe read: a tc program's context pointer is the skb itself (Linux 6.1). */
+static __always_inline void colo_skb_view_probed(struct __sk_buff *ctx, struct colo_skb_view *v)
+{
+	struct sk_buff *skb = (struct sk_buff *)ctx;
+
+	v->head = (__u64)BPF_CORE_READ(skb, head);
+	v->data = (__u64)BPF_CORE_READ(skb, data);
+	v->end = BPF_CORE_READ(skb, end);
+	v->ip_summed = BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
+	v->csum_start = BPF_CORE_READ(skb, csum_start);
+	v->csum_offset = BPF_CORE_READ(skb, csum_offset);
 }
 
 /* GSO and checksum-offload state of a tc skb, with csum_start made relative to the frame. */
 static __always_inline void colo_skb_offload(struct __sk_buff *ctx, struct colo_rec *rec)
 {
-	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
 	struct skb_shared_info *shinfo;
-	__u64 head = (__u64)skb->head;
-	__u64 data_off = (__u64)skb->data - head;
-	__u32 csum_start;
+	struct colo_skb_view v;
+	__u64 data_off;
 
-	shinfo = (struct skb_shared_info *)(head + skb->end);
+	if (bpf_ksym_exists(bpf_cast_to_kern_ctx) && !capture_skb_by_probe)
+		colo_skb_view_kfunc(ctx, &v);
+	else
+		colo_skb_view_probed(ctx, &v);
+	data_off = v.data - v.head;
+	shinfo = (struct skb_shared_info *)(v.head + v.end);
 	rec->gso_size = BPF_CORE_READ(shinfo, gso_size);
 	rec->gso_type = BPF_CORE_READ(shinfo, gso_type);
 	if (rec->gso_size)
 		rec->flags |= COLO_REC_GSO;
-	if (BPF_CORE_READ_BITFIELD(skb, ip_summed) != COLO_CHECKSUM_PARTIAL)
+	if (v.ip_summed != COLO_CHECKSUM_PARTIAL)
 		return;
-	csum_start = skb->csum_start;
-	if (csum_start < data_off || csum_start - data_off > 0xffff)
+	if (v.csum_start < data_off || v.csum_start - data_off > 0xffff)
 		return;
-	rec->csum_start = csum_start - data_off;
-	rec->csum_offset = skb->csum_offset;
+	rec->csum_start = v.csum_start - data_off;
+	rec->csum_offset = v.csum_offset;
 	rec->flags |= COLO_REC_CSUM_PARTIAL;
 }
 
@@ -110,7 +204,7 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 				     const __u32 size)
 {
 	struct colo_rec *rec = bpf_ringbuf_reserve(ring, size, 0);
-	__u32 len = p->frame_len;
+	__u32 len = p->frame_len, last;
 
 	if (!rec)
 		return COLO_EMIT_RING_FULL;
@@ -133,15 +227,20 @@ static __always_inline int colo_emit(void *ctx, const int hook, void *ring,
 	rec->vlan[1] = p->vlan[1];
 	if (hook == COLO_HOOK_TC)
 		colo_skb_offload(ctx, rec);
-	/* clang 14 may drop this clamp before the helper call without the barrier. */
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > size - COLO_REC_HDR ||
-	    colo_load(ctx, hook, 0, (void *)(rec + 1), len)) {
-		bpf_ringbuf_discard(rec, 0);
-		return COLO_EMIT_COPY_FAILED;
-	}
+	/*
+	 * The copy length is bounded as len - 1 < room: Linux 6.1's verifier learns no lower bound
+	 * from len != 0, and clang 14 may drop a clamp on len itself before the helper call. The
+	 * barrier keeps clang from folding last + 1 back into len.
+	 */
+	last = len - 1;
+	asm volatile("" : "+r"(last));
+	if (last >= size - COLO_REC_HDR || colo_load(ctx, hook, 0, (void *)(rec + 1), last + 1))
+		goto copy_failed;
 	bpf_ringbuf_submit(rec, 0);
 	return COLO_EMIT_OK;
+copy_failed:
+	bpf_ringbuf_discard(rec, 0);
+	return COLO_EMIT_COPY_FAILED;
 }
 
 /* Picks the smallest size class that holds header + frame (frame_len <= COLO_MAX_FRAME). */
@@ -177,6 +276,7 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u32 hash = colo_flow_key_hash(&p->key), nshards = cfg->nshards, shard;
+	struct colo_conn *c;
 	void *ring;
 
 	if (p->flags & COLO_REC_FRAGMENT) {
@@ -192,7 +292,13 @@ static __always_inline int colo_capture_ip(void *ctx, const int hook, const stru
 		else
 			st->other_l4++;
 	}
-	colo_ct_update(p, colo_side(), st, now);
+	c = colo_ct_update(p, colo_side(), st, now);
+	if (cfg->flags & COLO_CFG_MIRROR) {
+		if (c && colo_side() == COLO_SIDE_SECONDARY)
+			colo_track_sent(ctx, hook, p, c);
+		if (!colo_mirror_handshake(p))
+			return colo_pass_uncompared(hook, cfg, st);
+	}
 
 	if (nshards == 0)
 		nshards = 1;
@@ -231,12 +337,8 @@ static __always_inline int colo_capture(void *ctx, const int hook)
 	st->seen++;
 	st->bytes += len;
 	outside = cfg->ifindex[COLO_ROLE_OUTSIDE];
-	if (cfg->flags & COLO_CFG_FAILOVER) {
-		if (colo_side() == COLO_SIDE_SECONDARY)
-			return colo_drop(hook);
-		st->redirected++;
-		return colo_redirect(hook, outside);
-	}
+	if (cfg->flags & COLO_CFG_FAILOVER)
+		return colo_pass_uncompared(hook, cfg, st);
 	if (len > COLO_MAX_FRAME) {
 		st->too_big++;
 		return colo_drop(hook);

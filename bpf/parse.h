@@ -57,6 +57,9 @@
 #define COLO_TCPF_SYN 0x02
 #define COLO_TCPF_RST 0x04
 #define COLO_TCPF_ACK 0x10
+/* Where the sequence and acknowledgement numbers sit in a TCP header. */
+#define COLO_TCP_SEQ_OFF 4
+#define COLO_TCP_ACK_OFF 8
 
 enum colo_kind {
 	COLO_KIND_IP = 0,	/* IPv4/IPv6 (not a neighbour discovery message) */

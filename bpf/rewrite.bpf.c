@@ -3,7 +3,8 @@
  * Mirrored client traffic leaving the secondary port (tc clsact egress). The client talks to
  * the primary, so its ACK numbers, SACK blocks and echoed timestamps are in the primary's
  * space; this maps them into the secondary's (secondary = primary + offset, offsets written to
- * colo_offsets by userspace) and fixes the TCP checksum incrementally. No entry: unchanged.
+ * colo_offsets by userspace) and fixes the TCP checksum incrementally. No entry: unchanged. In
+ * mirror mode the ACK is also capped at what the secondary sent (conntrack's secondary_sent).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,17 +41,42 @@ struct {
 	__type(value, struct colo_rewrite_buf);
 } colo_rewrite_scratch SEC(".maps");
 
-/* Adds delta to the big-endian 32-bit value at buf[off] (any alignment). */
-static __always_inline void colo_add_be32(__u8 *buf, __u32 off, __u32 delta)
+/* The big-endian 32-bit value at buf[off] (any alignment). */
+static __always_inline __u32 colo_get_be32(const __u8 *buf, __u32 off)
 {
-	__u32 v = (__u32)buf[COLO_HIDX(off)] << 24 | (__u32)buf[COLO_HIDX(off + 1)] << 16 |
-		  (__u32)buf[COLO_HIDX(off + 2)] << 8 | buf[COLO_HIDX(off + 3)];
+	return (__u32)buf[COLO_HIDX(off)] << 24 | (__u32)buf[COLO_HIDX(off + 1)] << 16 |
+	       (__u32)buf[COLO_HIDX(off + 2)] << 8 | buf[COLO_HIDX(off + 3)];
+}
 
-	v += delta;
+static __always_inline void colo_put_be32(__u8 *buf, __u32 off, __u32 v)
+{
 	buf[COLO_HIDX(off)] = v >> 24;
 	buf[COLO_HIDX(off + 1)] = v >> 16;
 	buf[COLO_HIDX(off + 2)] = v >> 8;
 	buf[COLO_HIDX(off + 3)] = v;
+}
+
+/* Adds delta to the big-endian 32-bit value at buf[off]. */
+static __always_inline void colo_add_be32(__u8 *buf, __u32 off, __u32 delta)
+{
+	colo_put_be32(buf, off, colo_get_be32(buf, off) + delta);
+}
+
+/*
+ * Mirror mode: the primary's bytes leave without waiting for the secondary's, so the client can
+ * acknowledge what the secondary has not sent yet, and the secondary would drop that segment
+ * (an ACK of unsent data), its data too. Caps the ACK at what the secondary sent.
+ */
+static __always_inline void colo_cap_ack(__u8 *hdr, const struct colo_flow_key *key,
+					 struct colo_stats *st)
+{
+	struct colo_conn *ct = bpf_map_lookup_elem(&colo_conntrack, key);
+
+	if (!ct || !ct->secondary_sent_valid ||
+	    (__s32)(colo_get_be32(hdr, COLO_TCP_ACK_OFF) - ct->secondary_sent) <= 0)
+		return;
+	colo_put_be32(hdr, COLO_TCP_ACK_OFF, ct->secondary_sent);
+	st->ack_capped++;
 }
 
 /* State of the walk over the TCP options in the scratch buffer's hdr. */
@@ -106,6 +132,7 @@ SEC("tc")
 int colo_rewrite_tc(struct __sk_buff *skb)
 {
 	struct colo_stats *st = colo_get_stats(COLO_ROLE_SECONDARY);
+	struct colo_config *cfg = colo_get_config();
 	struct colo_opt_walk walk = {.i = 20};
 	struct colo_flow_key key;
 	struct colo_rewrite_buf *buf;
@@ -135,7 +162,9 @@ int colo_rewrite_tc(struct __sk_buff *skb)
 		return COLO_TC_ACT_OK;
 	__builtin_memcpy(buf->hdr, buf->old, sizeof(buf->hdr));
 	if ((c->flags & COLO_OFFSET_SEQ) && (p.tcp_flags & COLO_TCPF_ACK)) {
-		colo_add_be32(buf->hdr, 8, c->seq_offset);
+		colo_add_be32(buf->hdr, COLO_TCP_ACK_OFF, c->seq_offset);
+		if (cfg && (cfg->flags & COLO_CFG_MIRROR))
+			colo_cap_ack(buf->hdr, &key, st);
 		changed = 1;
 	}
 	walk.hlen = hlen;

@@ -148,7 +148,13 @@ struct colo_conn {
 	__u64 packets[COLO_SIDE_MAX];
 	__u64 bytes[COLO_SIDE_MAX];
 	__u8 state[COLO_SIDE_MAX]; /* enum colo_tcp_state */
-	__u8 pad[6];
+	__u8 secondary_sent_valid; /* secondary_sent is set (mirror mode only) */
+	__u8 pad;
+	/*
+	 * Mirror mode: the end of the sequence space the secondary has sent (its snd_nxt, in its
+	 * own space); the rewriter caps the client's ACKs there.
+	 */
+	__u32 secondary_sent;
 };
 
 enum colo_offset_flags {
@@ -246,12 +252,21 @@ struct colo_stats {
 	__u64 rewrite_miss;   /* secondary egress: TCP segment with no offset known */
 	__u64 rewrite_failed; /* secondary egress: rewrite could not be stored: segment dropped */
 	__u64 bytes;	      /* bytes of frames seen */
+	__u64 uncompared_dropped; /* failover or mirror: the secondary's output dropped unseen */
+	__u64 ack_capped; /* mirror: secondary egress ACK lowered to what the secondary sent */
 };
 
 enum colo_config_flags {
 	COLO_CFG_FAILOVER =
 		1u << 0, /* primary output goes straight to outside; secondary's dropped */
 	COLO_CFG_NO_MIRROR = 1u << 1, /* outside does not clone client traffic to the secondary */
+	/*
+	 * Mirror mode (colo-xdp run --mode mirror), a baseline without comparison: only TCP
+	 * segments with SYN go to the rings (the daemon learns the offsets from them); the
+	 * primary's other output goes straight to outside, the secondary's is dropped, and the
+	 * rewriter caps the client's ACKs at what the secondary sent, so it keeps serving.
+	 */
+	COLO_CFG_MIRROR = 1u << 2,
 };
 
 enum colo_hook {

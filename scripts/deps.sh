@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package that colo-xdp's build, tests and demo need; with the argument
-# `bench` also what only make bench needs (QEMU, whose colo-compare it measures beside ours),
-# with `soak` what only make soak needs (its plot). Idempotent.
+# Install every Debian package that colo-xdp's build, tests and demo need. Idempotent.
+# Usage: deps.sh [bench|vmm|soak]
+#   bench: also what only make bench needs (QEMU, whose colo-compare it measures beside ours)
+#   vmm:   also what the QEMU tests need (make test-kernel, make test-vmm)
+#   soak:  also what only make soak needs (its plot)
 set -euo pipefail
 
 PKGS=(
@@ -11,14 +13,16 @@ PKGS=(
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq python3-prometheus-client
 )
-if [ "${1:-}" = bench ]; then
-	PKGS+=(qemu-system-x86)
-elif [ "${1:-}" = soak ]; then
-	PKGS+=(python3-matplotlib)
-elif [ $# -gt 0 ]; then
-	echo "deps.sh: unknown argument '$1' (none, bench or soak)" >&2
+case ${1:-} in
+'') ;;
+bench) PKGS+=(qemu-system-x86) ;;
+vmm) PKGS+=(qemu-system-x86 binutils) ;;
+soak) PKGS+=(python3-matplotlib) ;;
+*)
+	echo "deps.sh: unknown argument '$1' (none, bench, vmm or soak)" >&2
 	exit 2
-fi
+	;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,8 +13,14 @@
 # XDP_REDIRECT into a veth needs it on the peer).
 # Without a dataplane attached the proxy forwards nothing.
 #
+# The tap variant (up-tap, for VM replicas) has no primary and secondary namespaces: the proxy
+# holds persistent taps named primary and secondary instead, for QEMU run in the proxy's
+# namespace (-netdev tap,ifname=primary,script=no,downscript=no); the guests take the replicas'
+# MAC and addresses. The taps (and what is attached to them) outlive a QEMU that is replaced.
+#
 # Usage: netns.sh up [PREFIX]        create (idempotent; an incomplete set is rebuilt)
-#        netns.sh down [PREFIX]      remove this prefix's four namespaces only
+#        netns.sh up-tap [PREFIX]    create the tap variant (idem)
+#        netns.sh down [PREFIX]      remove this prefix's namespaces only
 #        netns.sh exec ROLE CMD...   run CMD in <prefix>ROLE (client|proxy|primary|secondary)
 #                                    with nsenter --net: the host's mounts (bpffs pins) stay
 #                                    visible, unlike ip netns exec
@@ -48,6 +54,15 @@ in_ns() {
 	local ns=$1
 	shift
 	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# True when the tap variant is up: client, proxy with outside and both taps, no replica namespaces.
+complete_tap() {
+	ns_exists "${P}proxy" && ! ns_exists "${P}primary" && ! ns_exists "${P}secondary" &&
+		ip -n "${P}client" link show eth0 >/dev/null 2>&1 &&
+		ip -n "${P}proxy" link show outside >/dev/null 2>&1 &&
+		ip -n "${P}proxy" link show primary >/dev/null 2>&1 &&
+		ip -n "${P}proxy" link show secondary >/dev/null 2>&1
 }
 
 # True when every namespace exists and holds its veth end.
@@ -86,14 +101,11 @@ endpoint() {
 	in_ns "$ns" ethtool -K eth0 gro on >/dev/null
 }
 
-up() {
-	local t0=$EPOCHREALTIME r
-	if complete; then
-		echo "netns up: ${P}{client,proxy,primary,secondary} already up"
-		return
-	fi
+# proxy_and_client NAMESPACE...: fresh namespaces, the proxy without IPv6, the client's veth.
+proxy_and_client() {
+	local r
 	remove_all >/dev/null
-	for r in "${ROLES[@]}"; do
+	for r in "$@"; do
 		ip netns add "$P$r"
 	done
 	# IPv6 off in the proxy before its ports exist: no link-local, RS, MLD or DAD noise.
@@ -101,13 +113,42 @@ up() {
 		net.ipv6.conf.default.disable_ipv6=1
 	ip -n "${P}proxy" link set lo up
 	endpoint client outside "$CLIENT_MAC" 10.77.0.1/24 fd77::1/64
+}
+
+took() {
+	awk -v what="$1" -v t0="$2" -v t1="$EPOCHREALTIME" \
+		'BEGIN { printf "netns %s in %.2fs\n", what, t1 - t0 }'
+}
+
+up() {
+	local t0=$EPOCHREALTIME r
+	if complete; then
+		echo "netns up: ${P}{client,proxy,primary,secondary} already up"
+		return
+	fi
+	proxy_and_client "${ROLES[@]}"
 	endpoint primary primary "$REPLICA_MAC" 10.77.0.2/24 fd77::2/64
 	endpoint secondary secondary "$REPLICA_MAC" 10.77.0.2/24 fd77::2/64
 	for r in outside primary secondary; do
 		ip -n "${P}proxy" link set "$r" up
 	done
-	awk -v p="$P" -v t0="$t0" -v t1="$EPOCHREALTIME" \
-		'BEGIN { printf "netns up: %s{client,proxy,primary,secondary} in %.2fs\n", p, t1 - t0 }'
+	took "up: ${P}{client,proxy,primary,secondary}" "$t0"
+}
+
+up_tap() {
+	local t0=$EPOCHREALTIME r
+	if complete_tap; then
+		echo "netns up-tap: ${P}{client,proxy} already up"
+		return
+	fi
+	proxy_and_client client proxy
+	for r in primary secondary; do
+		ip -n "${P}proxy" tuntap add "$r" mode tap vnet_hdr
+	done
+	for r in outside primary secondary; do
+		ip -n "${P}proxy" link set "$r" up
+	done
+	took "up-tap: ${P}{client,proxy} with taps primary, secondary" "$t0"
 }
 
 down() {
@@ -118,11 +159,11 @@ down() {
 cmd=$1
 shift
 case $cmd in
-up | down)
+up | up-tap | down)
 	[ $# -le 1 ] || usage
 	[ "$(id -u)" -eq 0 ] || die "$cmd needs root"
 	set_prefix "${1:-}"
-	"$cmd"
+	"${cmd/-/_}"
 	;;
 exec)
 	[ $# -ge 2 ] || usage

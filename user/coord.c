@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "coord.h"
 #include "lib/replay_events.h"
@@ -27,6 +28,8 @@ void colo_coord_fini(struct colo_coord *co)
 		return;
 	close(co->wake_fd);
 	co->wake_fd = -1;
+	while (co->ncaptures)
+		colo_capture_job_free(co->captures[--co->ncaptures]);
 	pthread_mutex_destroy(&co->lock);
 }
 
@@ -54,6 +57,39 @@ void colo_coord_on_checkpoint(void *ctx, unsigned int shard, enum colo_cp_reason
 	pthread_mutex_unlock(&co->lock);
 	if (wake)
 		eventfd_write(co->wake_fd, 1);
+}
+
+void colo_coord_on_capture(void *ctx, struct colo_capture_job *job)
+{
+	struct colo_coord *co = ctx;
+	bool queued = false;
+
+	pthread_mutex_lock(&co->lock);
+	if (co->ncaptures < COLO_COORD_CAPTURES) {
+		co->captures[co->ncaptures++] = job;
+		queued = true;
+	} else {
+		co->captures_dropped++;
+	}
+	pthread_mutex_unlock(&co->lock);
+	if (queued)
+		eventfd_write(co->wake_fd, 1);
+	else
+		colo_capture_job_free(job);
+}
+
+unsigned int colo_coord_take_captures(struct colo_coord *co, struct colo_capture_job **jobs,
+				      unsigned int max)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&co->lock);
+	n = co->ncaptures < max ? co->ncaptures : max;
+	memcpy(jobs, co->captures, n * sizeof(*jobs));
+	memmove(co->captures, co->captures + n, (co->ncaptures - n) * sizeof(*jobs));
+	co->ncaptures -= n;
+	pthread_mutex_unlock(&co->lock);
+	return n;
 }
 
 void colo_coord_send_trigger(struct colo_coord *co)

@@ -32,6 +32,8 @@ struct colo_coord_last {
 	struct colo_coord_trigger trigger;
 };
 
+#define COLO_COORD_CAPTURES 8 /* capture jobs waiting for the main thread */
+
 struct colo_coord {
 	struct colo_instance *inst;
 	struct colo_worker *workers[COLO_MAX_SHARDS];
@@ -54,6 +56,10 @@ struct colo_coord {
 	uint64_t rtt_last_us;
 	uint64_t commits; /* COMMITs applied, unsolicited included */
 	uint64_t aborts;
+	/* Divergence captures the workers handed over, under lock; written by the main thread. */
+	struct colo_capture_job *captures[COLO_COORD_CAPTURES];
+	unsigned int ncaptures;
+	uint64_t captures_dropped; /* the queue was full */
 };
 
 /* Sets up the lock and the wakeup eventfd; -errno on failure. */
@@ -67,6 +73,13 @@ double colo_coord_secs(const struct colo_coord *co, uint64_t t);
 void colo_coord_on_checkpoint(void *ctx, unsigned int shard, enum colo_cp_reason reason,
 			      const struct colo_flow_key *flow, const struct colo_cp_where *where,
 			      uint64_t time_ns);
+
+/* Worker thread (colo_worker_capture_fn, ctx: the coord): queues a capture job, or frees it. */
+void colo_coord_on_capture(void *ctx, struct colo_capture_job *job);
+
+/* Main thread: takes the queued capture jobs (up to max) into jobs; returns how many. */
+unsigned int colo_coord_take_captures(struct colo_coord *co, struct colo_capture_job **jobs,
+				      unsigned int max);
 
 /* Main thread: sends the waiting trigger, if any, to the agent. */
 void colo_coord_send_trigger(struct colo_coord *co);

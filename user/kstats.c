@@ -12,7 +12,8 @@ const struct colo_kstat_field colo_kstat_fields[] = {
 	STAT(tcp),	    STAT(udp),		STAT(icmp),	   STAT(other_l4),
 	STAT(fragments),    STAT(ctrl_passed),	STAT(ctrl_dropped), STAT(ct_created),
 	STAT(ct_failed),    STAT(redirected),	STAT(cloned),	   STAT(rewritten),
-	STAT(rewrite_miss), STAT(rewrite_failed), STAT(bytes),
+	STAT(rewrite_miss), STAT(rewrite_failed), STAT(bytes),	   STAT(uncompared_dropped),
+	STAT(ack_capped),
 };
 /* clang-format on */
 

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "capture.h"
 #include "conns.h"
 #include "control.h"
 #include "coord.h"
@@ -60,7 +61,22 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	int mode;		  /* enum run_mode */
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
+	const char *capture_dir;  /* divergence captures; NULL: none */
+	uint32_t capture_max_mb;
+};
+
+/* --mode: compare (the dataplane), or mirror (no comparison: a baseline for benchmarks). */
+enum run_mode {
+	RUN_MODE_COMPARE = 0,
+	RUN_MODE_MIRROR,
+};
+
+static const struct colo_enum_name run_mode_names[] = {
+	{"compare", RUN_MODE_COMPARE},
+	{"mirror", RUN_MODE_MIRROR},
+	{NULL, 0},
 };
 
 struct run_state {
@@ -69,6 +85,7 @@ struct run_state {
 	bool attached[COLO_ROLE_MAX]; /* roles this run attached (not a previous run's) */
 	bool started;		      /* the run got as far as comparing: it owns the instance */
 	struct colo_ctl_srv *ctl;
+	struct colo_capture *capture;
 };
 
 /* ---- attach ------------------------------------------------------------------------------- */
@@ -249,10 +266,27 @@ static const struct colo_opt run_opt_table[] = {
 	 .help = "seconds between summary lines (default 10)",
 	 .min = 1,
 	 .max = 86400},
+	{.name = "mode",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(mode),
+	 .names = run_mode_names,
+	 .help = "compare (default), or mirror: nothing compared, a baseline for benchmarks"},
 	{.name = "keep",
 	 .type = COLO_OPT_FLAG,
 	 RUN_OPT(keep),
 	 .help = "stay attached and pinned at exit (a restart reattaches)"},
+	{.name = "capture-dir",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(capture_dir),
+	 .arg = "DIR",
+	 .help = "at each checkpoint trigger, a pcapng of the flow's recent frames (both sides)"},
+	{.name = "capture-max",
+	 .type = COLO_OPT_U32,
+	 RUN_OPT(capture_max_mb),
+	 .arg = "MB",
+	 .help = "captures of this run kept at most (oldest removed first; default 64)",
+	 .min = 8,
+	 .max = 65536},
 	{.name = "metrics-file",
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(metrics_file),
@@ -276,6 +310,7 @@ static void run_defaults(struct run_opts *o)
 	o->instance = COLO_DEFAULT_INSTANCE;
 	o->release = COLO_RELEASE_AFPACKET;
 	o->stats_interval_s = 10;
+	o->capture_max_mb = 64;
 	o->split_segs = RUN_SPLIT_SEGS;
 	o->max_held_bytes = (uint64_t)RUN_MAX_HELD_MB << 20;
 	colo_cmp_limits_default(&o->limits);
@@ -328,6 +363,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 /* ---- setup and main loop ------------------------------------------------------------------ */
 
+/* Sets the config map's mirror flag as --mode says (a kept instance may have it from before). */
+static int set_mode(struct colo_coord *co, struct colo_config *cfg, int mode)
+{
+	bool mirror = mode == RUN_MODE_MIRROR;
+
+	cfg->flags = mirror ? cfg->flags | COLO_CFG_MIRROR : cfg->flags & ~COLO_CFG_MIRROR;
+	if (colo_config_write(co->inst, cfg))
+		return -EIO;
+	if (mirror)
+		colo_info("mirror mode: the replicas' output is NOT compared (a baseline for "
+			  "benchmarks): the primary's leaves by kernel redirect, the secondary's "
+			  "is dropped; only TCP handshakes reach the workers, for the offsets");
+	return 0;
+}
+
 static int start_workers(struct run_state *st)
 {
 	struct colo_coord *co = &st->co;
@@ -342,6 +392,8 @@ static int start_workers(struct run_state *st)
 		colo_err("instance has %u shards (1..%d)", cfg.nshards, COLO_MAX_SHARDS);
 		return -EINVAL;
 	}
+	if (set_mode(co, &cfg, st->opts.mode))
+		return -EIO;
 	for (i = 0; i < cfg.nshards; i++) {
 		struct colo_worker_cfg wc = {
 			.shard = i,
@@ -352,6 +404,7 @@ static int start_workers(struct run_state *st)
 			.limits = st->opts.limits,
 			.max_held_bytes = st->opts.max_held_bytes / cfg.nshards,
 			.checkpoint = colo_coord_on_checkpoint,
+			.capture = st->capture ? colo_coord_on_capture : NULL,
 			.ctx = co,
 		};
 
@@ -467,6 +520,33 @@ static void write_metrics(struct run_state *st)
 	}
 }
 
+/* Writes the capture jobs the workers handed over (main thread: disk writes stay off the data
+ * path). */
+static void write_captures(struct run_state *st)
+{
+	struct colo_capture_job *jobs[COLO_COORD_CAPTURES];
+	unsigned int i, n;
+
+	n = colo_coord_take_captures(&st->co, jobs, COLO_COORD_CAPTURES);
+	for (i = 0; i < n; i++) {
+		colo_capture_write(st->capture, jobs[i]);
+		colo_capture_job_free(jobs[i]);
+	}
+}
+
+static int open_capture(struct run_state *st)
+{
+	if (!st->opts.capture_dir)
+		return 0;
+	st->capture = colo_capture_open(st->opts.capture_dir,
+					(uint64_t)st->opts.capture_max_mb << 20, st->opts.instance);
+	if (!st->capture) {
+		colo_err("capture directory %s: %s", st->opts.capture_dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
 static void reopen_files(struct run_state *st)
 {
@@ -504,6 +584,8 @@ static int main_loop(struct run_state *st, int sig_fd)
 		if (pfds[1].revents & POLLIN)
 			eventfd_read(co->wake_fd, &v);
 		colo_coord_send_trigger(co);
+		if (st->capture)
+			write_captures(st);
 		r = colo_agent_handle(co->agent, pfds + 2, na);
 		if (r) {
 			colo_err("agent socket failed: %s", strerror(-r));
@@ -531,6 +613,9 @@ static void teardown(struct run_state *st)
 		colo_stats_print_shards(co);
 		write_metrics(st);
 	}
+	if (st->capture)
+		write_captures(st);
+	colo_capture_close(st->capture);
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
@@ -597,13 +682,15 @@ int cmd_run(int argc, char **argv)
 	if (!r)
 		r = open_control(&st);
 	if (!r)
+		r = open_capture(&st);
+	if (!r)
 		r = start_workers(&st);
 	if (!r) {
 		colo_info("running: instance=%s outside=%s primary=%s secondary=%s shards=%u "
-			  "release=%s agent=%s",
+			  "release=%s mode=%s agent=%s",
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
-			  st.opts.agent_path);
+			  colo_enum_name(run_mode_names, st.opts.mode), st.opts.agent_path);
 		st.started = true;
 		write_metrics(&st);
 		r = main_loop(&st, sig_fd);

@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
+#include "lib/frame.h"
 #include "ring_pos.h"
 #include "worker.h"
 
@@ -57,6 +59,7 @@ struct colo_worker {
 	pthread_mutex_t snap_lock;
 	struct colo_worker_stats snap;
 	struct colo_ring_pos ring_pos; /* the ring's backlog */
+	struct colo_flow_hist *hist;   /* recent frames per flow, for captures; NULL: off */
 	/* Connection snapshots, under snap_lock: asked with conns_asked, done up to conns_done. */
 	pthread_cond_t conns_cond;
 	uint64_t conns_asked, conns_done;
@@ -148,8 +151,24 @@ static void worker_checkpoint(void *ctx, enum colo_cp_reason reason,
 			      uint64_t time_ns)
 {
 	struct colo_worker *w = ctx;
+	struct colo_capture_job *job;
 
 	w->cfg.checkpoint(w->cfg.ctx, w->cfg.shard, reason, flow, where, time_ns);
+	if (!w->hist)
+		return;
+	job = colo_capture_job_new(w->hist, w->cfg.shard, reason, flow, where, time_ns);
+	if (job)
+		w->cfg.capture(w->cfg.ctx, job);
+}
+
+/* Keeps a copy of the frame in its flow's history (captures on). */
+static void worker_remember(struct colo_worker *w, const struct held_frame *h)
+{
+	struct colo_frame_info fi;
+
+	if (colo_frame_parse(h->data, h->rec.cap_len, &fi) == COLO_FRAME_IP)
+		colo_flow_hist_add(w->hist, &fi.key, h->rec.side, h->rec.tstamp_ns, h->data,
+				   h->rec.cap_len);
 }
 
 /*
@@ -185,6 +204,8 @@ static void worker_feed(struct colo_worker *w, struct held_frame *h)
 		.rec = &h->rec,
 	};
 
+	if (w->hist && !w->failover)
+		worker_remember(w, h);
 	if (w->failover) {
 		w->stats.passed++;
 		colo_release_add(w->rel, h->data, h->rec.cap_len, &h->rec, &h->lay, h);
@@ -408,6 +429,7 @@ static void worker_free(struct colo_worker *w)
 		close(w->efd);
 	colo_ring_pos_close(&w->ring_pos);
 	free(w->conns);
+	colo_flow_hist_free(w->hist);
 	pthread_cond_destroy(&w->conns_cond);
 	pthread_mutex_destroy(&w->snap_lock);
 	free(w);
@@ -444,6 +466,14 @@ struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *e
 	if (!w->rb) {
 		snprintf(err, errlen, "shard %u: ring buffer: %s", cfg->shard, strerror(errno));
 		goto fail;
+	}
+	if (cfg->capture) {
+		w->hist = colo_flow_hist_new(COLO_CAPTURE_FLOWS, COLO_CAPTURE_FLOW_BYTES);
+		if (!w->hist) {
+			snprintf(err, errlen, "shard %u: capture history: out of memory",
+				 cfg->shard);
+			goto fail;
+		}
 	}
 	w->cmp = colo_cmp_new(&cfg->limits, &ops, w);
 	if (!w->cmp) {

@@ -27,17 +27,22 @@ typedef void (*colo_worker_checkpoint_fn)(void *ctx, unsigned int shard, enum co
 					  const struct colo_flow_key *flow,
 					  const struct colo_cp_where *where, uint64_t time_ns);
 
+struct colo_capture_job;
+/* Called from a worker thread with the flow's recent frames at a trigger; takes the job. */
+typedef void (*colo_worker_capture_fn)(void *ctx, struct colo_capture_job *job);
+
 struct colo_worker_cfg {
 	unsigned int shard;
-	int ring_fd;	  /* the shard's BPF_MAP_TYPE_RINGBUF */
-	int offsets_fd;	  /* colo_offsets: learned offsets are written here */
-	int out_ifindex;  /* where released frames leave */
+	int ring_fd;	 /* the shard's BPF_MAP_TYPE_RINGBUF */
+	int offsets_fd;	 /* colo_offsets: learned offsets are written here */
+	int out_ifindex; /* where released frames leave */
 	enum colo_release_mode release_mode;
 	unsigned int
 		split_segs; /* primary TCP super-frames compared in pieces of N segments; 0 off */
 	struct colo_cmp_limits limits;
 	uint64_t max_held_bytes; /* copied-out frames this worker may hold; over it, refused */
 	colo_worker_checkpoint_fn checkpoint;
+	colo_worker_capture_fn capture; /* NULL: no divergence captures (no history kept) */
 	void *ctx;
 };
 

@@ -50,8 +50,11 @@ struct CMUnitTest;
 
 /*
  * Checks the preconditions (root, bpffs; prints why and fails otherwise), enters a private
- * network namespace, sets env up, runs the cmocka group and tears env down. Returns the number
- * of failed tests, or 1 when the environment could not be set up.
+ * network namespace, sets env up, runs the cmocka group and tears env down; then runs the group
+ * again with the capture reading the skb by probe (the path of kernels without the kfunc
+ * bpf_cast_to_kern_ctx; on such a kernel the first run took it already and is not repeated).
+ * Returns the number of failed tests, or 1 when the environment could
+ * not be set up.
  */
 int env_run_group(const char *name, const struct CMUnitTest *tests, size_t n);
 

@@ -640,11 +640,70 @@ static void test_failover(void **state)
 	assert_int_equal(st.captured + st.parsed, 0);
 	env_stats(&env, COLO_ROLE_SECONDARY, &st);
 	assert_int_equal(st.seen, 2);
+	assert_int_equal(st.uncompared_dropped, 2);
 	assert_int_equal(st.redirected + st.captured + st.parsed, 0);
 	/* Outside not attached: nothing can be sent there, so the primary drops too. */
 	cfg.ifindex[COLO_ROLE_OUTSIDE] = 0;
 	env_set_config(&env, &cfg);
 	assert_int_equal(run_frame(env_capture_tc(&env, 0), &flow_tcp, NULL, 0), TC_ACT_SHOT);
+}
+
+/*
+ * Mirror mode: TCP segments with SYN still reach the ring (the daemon learns the offsets from
+ * them); the primary's other output is redirected to outside, the secondary's dropped. The
+ * secondary's conntrack entry follows the end of what it sent (SYN and payload count).
+ */
+static void test_mirror(void **state)
+{
+	struct frame_spec synack = {SVC4, TCP80, .tcp_flags = FRAME_TCP_SYN | FRAME_TCP_ACK};
+	struct frame_spec data = flow_tcp, udp = {SVC4, UDP53, .payload_len = 20};
+	struct colo_flow_key key;
+	struct colo_conn conn;
+	struct colo_stats st;
+	int hook;
+
+	(void)state;
+	synack.seq = 7000;
+	frame_key(&data, &key);
+	for (hook = 0; hook < 2; hook++) {
+		int prim = hook ? env_capture_xdp(&env, 0) : env_capture_tc(&env, 0);
+		int sec = hook ? env_capture_xdp(&env, 1) : env_capture_tc(&env, 1);
+		uint32_t drop = hook ? XDP_DROP : TC_ACT_SHOT;
+		uint32_t redirect = hook ? XDP_REDIRECT : TC_ACT_REDIRECT;
+
+		env_reset(&env, COLO_CFG_MIRROR, ENV_SHARDS);
+		assert_int_equal(run_frame(prim, &synack, NULL, 0), drop);
+		assert_int_equal(run_frame(sec, &synack, NULL, 0), drop);
+		assert_int_equal(env_drain(&env), 2);
+		assert_int_equal(env.recs[0].hdr.side + env.recs[1].hdr.side, 1);
+		assert_int_equal(env_conn(&env, &key, &conn), 0);
+		assert_int_equal(conn.secondary_sent_valid, 1);
+		assert_int_equal(conn.secondary_sent, 7001);
+
+		data.seq = 7001;
+		data.payload_len = 10;
+		assert_int_equal(run_frame(prim, &data, NULL, 0), redirect);
+		assert_int_equal(run_frame(sec, &data, NULL, 0), drop);
+		assert_int_equal(run_frame(prim, &udp, NULL, 0), redirect);
+		assert_int_equal(run_frame(sec, &udp, NULL, 0), drop);
+		assert_int_equal(env_drain(&env), 0);
+		assert_int_equal(env_conn(&env, &key, &conn), 0);
+		assert_int_equal(conn.secondary_sent, 7011);
+		/* An older segment (a retransmission) does not move it back. */
+		data.payload_len = 4;
+		assert_int_equal(run_frame(sec, &data, NULL, 0), drop);
+		assert_int_equal(env_conn(&env, &key, &conn), 0);
+		assert_int_equal(conn.secondary_sent, 7011);
+		assert_int_equal(conn.packets[COLO_SIDE_SECONDARY], 3);
+
+		env_stats(&env, COLO_ROLE_PRIMARY, &st);
+		assert_int_equal(st.captured, 1);
+		assert_int_equal(st.redirected, 2);
+		env_stats(&env, COLO_ROLE_SECONDARY, &st);
+		assert_int_equal(st.captured, 1);
+		assert_int_equal(st.uncompared_dropped, 3);
+		assert_int_equal(st.redirected, 0);
+	}
 }
 
 /* ARP/ND with no outside interface attached are dropped and counted. */
@@ -844,11 +903,17 @@ static void test_maps_shared(void **state)
 }
 
 static const struct CMUnitTest extra_tests[] = {
-	cmocka_unit_test(test_maps_shared),	  cmocka_unit_test(test_hash_vector),
-	cmocka_unit_test(test_tcp_state_machine), cmocka_unit_test(test_sides_meet),
-	cmocka_unit_test(test_failover),	  cmocka_unit_test(test_ctrl_without_outside),
-	cmocka_unit_test(test_ring_missing),	  cmocka_unit_test(test_ring_full),
-	cmocka_unit_test(test_shards_spread),	  cmocka_unit_test(test_gso_size),
+	cmocka_unit_test(test_maps_shared),
+	cmocka_unit_test(test_hash_vector),
+	cmocka_unit_test(test_tcp_state_machine),
+	cmocka_unit_test(test_sides_meet),
+	cmocka_unit_test(test_failover),
+	cmocka_unit_test(test_mirror),
+	cmocka_unit_test(test_ctrl_without_outside),
+	cmocka_unit_test(test_ring_missing),
+	cmocka_unit_test(test_ring_full),
+	cmocka_unit_test(test_shards_spread),
+	cmocka_unit_test(test_gso_size),
 	cmocka_unit_test(test_vlan_metadata),
 };
 

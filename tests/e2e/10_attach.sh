@@ -59,6 +59,11 @@ ina() { nsenter --net="/run/netns/$NA" "$@"; }
 inb() { nsenter --net="/run/netns/$NB" "$@"; }
 cx() { ina "$BIN" "$@"; }
 
+# mac ina|inb: eth0's address in that namespace (/sys under nsenter --net is the caller's view).
+mac() {
+	"$1" ip -j link show dev eth0 | jq -r '.[0].address'
+}
+
 # eth0 in A (where we attach) <-> eth0 in B (the traffic source), static neighbours both ways so
 # that no ARP is needed when the capture program holds everything.
 setup() {
@@ -68,8 +73,8 @@ setup() {
 		inb sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
 		ina ip addr add 10.77.0.1/24 dev eth0 && inb ip addr add 10.77.0.2/24 dev eth0 &&
 		ina ip link set eth0 up && inb ip link set eth0 up && ina ip link set lo up &&
-		inb ip neigh replace 10.77.0.1 dev eth0 lladdr "$(ina cat /sys/class/net/eth0/address)" &&
-		ina ip neigh replace 10.77.0.2 dev eth0 lladdr "$(inb cat /sys/class/net/eth0/address)"
+		inb ip neigh replace 10.77.0.1 dev eth0 lladdr "$(mac ina)" &&
+		ina ip neigh replace 10.77.0.2 dev eth0 lladdr "$(mac inb)"
 }
 check "two namespaces with a veth pair" setup || exit 1
 

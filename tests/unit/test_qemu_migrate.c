@@ -90,6 +90,10 @@ static void test_checkpoint_in_order(void **state)
 	want(QMIG_DO_NOTHING, NULL, 0);
 	assert_int_equal(m.step, QMIG_IDLE);
 	assert_int_equal(m.committed, 1);
+	/* Idle: no step deadline is left to fire after the last step's timeout. */
+	assert_true(qmig_wait_ns(&m, 152 * MS) == UINT64_MAX);
+	qmig_tick(&m, 152 * MS + 2000 * MS, &a);
+	want(QMIG_DO_NOTHING, NULL, 0);
 }
 
 static void test_migrate_failure_resumes_and_aborts(void **state)
@@ -105,6 +109,8 @@ static void test_migrate_failure_resumes_and_aborts(void **state)
 	next(6 * MS);
 	want(QMIG_DO_NOTHING, NULL, 0);
 	assert_int_equal(m.step, QMIG_IDLE);
+	qmig_tick(&m, 6 * MS + 2000 * MS, &a);
+	want(QMIG_DO_NOTHING, NULL, 0);
 }
 
 static void test_failed_migration_status(void **state)

@@ -104,7 +104,7 @@ static void fail(struct qmig *m, const char *why, uint64_t now, struct qmig_acti
 			act(a, QMIG_DO_REPORT, NULL, false, m->txid);
 		else
 			act(a, m->reporting ? QMIG_DO_ABORT : QMIG_DO_LOG, NULL, false, m->txid);
-		m->step = QMIG_IDLE;
+		set_step(m, QMIG_IDLE, now);
 		return;
 	}
 	set_why(m, "%s: %s", qmig_step_name(m->step), why);
@@ -174,7 +174,7 @@ void qmig_next(struct qmig *m, uint64_t now, struct qmig_action *a)
 			qmig_next(m, now, a);
 			return;
 		}
-		m->step = QMIG_IDLE;
+		set_step(m, QMIG_IDLE, now);
 		m->queued = 0;
 		if (queued)
 			start(m, queued, now, a);
@@ -197,7 +197,7 @@ void qmig_done(struct qmig *m, enum qmig_result r, const char *why, uint64_t now
 		if (r != QMIG_OK)
 			set_why(m, "%s; and the primary did not resume: %s", m->why,
 				why ? why : "failed");
-		m->step = QMIG_IDLE;
+		set_step(m, QMIG_IDLE, now);
 		act(a, m->reporting ? QMIG_DO_ABORT : QMIG_DO_LOG, NULL, false, m->txid);
 		return;
 	}
@@ -248,7 +248,7 @@ void qmig_done(struct qmig *m, enum qmig_result r, const char *why, uint64_t now
 	case QMIG_CONT_PRI:
 		m->t_resumed = now;
 		m->after = QMIG_IDLE;
-		m->step = QMIG_IDLE;
+		set_step(m, QMIG_IDLE, now);
 		act(a, QMIG_DO_REPORT, NULL, false, m->txid);
 		return;
 	default:

@@ -152,7 +152,7 @@ static int check_instance(struct check *k, const char *name)
 	CHECK(all_zero(name + n, COLO_STATE_INSTANCE_LEN - n), "instance", n,
 	      "bytes after the name's NUL are not zero");
 	CHECK(colo_instance_name_valid(name), "instance", n,
-	      "not a valid instance name (1..63 of [A-Za-z0-9_.-])");
+	      "not a valid instance name (" COLO_INSTANCE_NAME_RULE ")");
 	return 0;
 }
 
