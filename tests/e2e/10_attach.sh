@@ -279,14 +279,15 @@ ina tc qdisc del dev eth0 clsact
 # An instance pinned by a colo-xdp build with other map layouts (another version on the host):
 # status refused to read it only after reading a per-CPU stats value of another size into a
 # buffer of ours (heap overflow by the kernel's copy, unseen by ASan: glibc aborted 'malloc():
-# corrupted top size' in this test's racing case). Its stats map is swapped for a bigger one.
+# corrupted top size' in this test's racing case). Its stats map is swapped for one 16 bytes bigger.
 F=$P-foreign
 check_rc "attach for the foreign-layout case" 0 cx attach eth0 --role primary --instance "$F" \
 	--ring-size $RING
 stats_id=$(bpftool -j map show pinned "$PIN/$F/colo_stats" | jq .id)
+stats_size=$(bpftool -j map show pinned "$PIN/$F/colo_stats" | jq .bytes_value)
 rm "$PIN/$F/colo_stats"
-bpftool map create "$PIN/$F/colo_stats" type percpu_array key 4 value 200 entries 3 \
-	name colo_stats
+bpftool map create "$PIN/$F/colo_stats" type percpu_array key 4 value $((stats_size + 16)) \
+	entries 3 name colo_stats
 out=$(cx status --json --instance "$F" 2>&1)
 rc=$?
 check "status of an instance with another layout: refused, exit 1 ($rc)" [ "$rc" -eq 1 ]
