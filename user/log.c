@@ -2,7 +2,9 @@
 /* The logger (see log.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -16,6 +18,12 @@ char colo_verifier_log[VERIFIER_LOG_SIZE];
 const size_t colo_verifier_log_size = VERIFIER_LOG_SIZE;
 
 static enum colo_log_level threshold = COLO_LOG_INFO;
+static bool all_to_stderr;
+
+void colo_log_to_stderr(void)
+{
+	all_to_stderr = true;
+}
 
 void colo_log_set_verbosity(int verbosity)
 {
@@ -29,14 +37,20 @@ void colo_log_set_verbosity(int verbosity)
 
 static void vlog(enum colo_log_level level, const char *fmt, va_list ap)
 {
-	FILE *out = level <= COLO_LOG_WARN ? stderr : stdout;
+	FILE *out = level <= COLO_LOG_WARN || all_to_stderr ? stderr : stdout;
+	char line[1024];
+	int n;
 
 	if (level > threshold)
 		return;
-	fputs("colo-xdp: ", out);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	/* One write per line: the daemon and its exec hook's adapter share the log file. */
+	n = snprintf(line, sizeof(line), "colo-xdp: ");
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	n = (int)strlen(line);
+	line[n++] = '\n';
 	fflush(out);
+	if (write(fileno(out), line, (size_t)n) < 0)
+		return; /* nowhere else to say it */
 }
 
 void colo_log(enum colo_log_level level, const char *fmt, ...)
