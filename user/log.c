@@ -2,7 +2,10 @@
 /* The logger (see log.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -16,6 +19,33 @@ char colo_verifier_log[VERIFIER_LOG_SIZE];
 const size_t colo_verifier_log_size = VERIFIER_LOG_SIZE;
 
 static enum colo_log_level threshold = COLO_LOG_INFO;
+static enum colo_log_format format = COLO_LOG_TEXT;
+
+/* Syslog priority of each level (journald's prefix, the JSON "level"). */
+static const int level_prio[] = {
+	[COLO_LOG_ERROR] = COLO_PRIO_ERR,   [COLO_LOG_WARN] = COLO_PRIO_WARNING,
+	[COLO_LOG_INFO] = COLO_PRIO_INFO,   [COLO_LOG_DEBUG] = COLO_PRIO_DEBUG,
+	[COLO_LOG_TRACE] = COLO_PRIO_DEBUG,
+};
+
+/*
+ * Whether f is the journal: systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream it
+ * connected stdout/stderr to, and it stays meaningful only while the fd still is that stream.
+ */
+static bool is_journal(FILE *f)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(fileno(f), &st) &&
+	       st.st_dev == dev && st.st_ino == ino;
+}
+
+void colo_log_set_format(enum colo_log_format fmt)
+{
+	format = fmt;
+}
 
 void colo_log_set_verbosity(int verbosity)
 {
@@ -30,12 +60,16 @@ void colo_log_set_verbosity(int verbosity)
 static void vlog(enum colo_log_level level, const char *fmt, va_list ap)
 {
 	FILE *out = level <= COLO_LOG_WARN ? stderr : stdout;
+	char msg[2048], line[4096];
+	struct timespec now;
 
 	if (level > threshold)
 		return;
-	fputs("colo-xdp: ", out);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	colo_log_line(line, sizeof(line), format, is_journal(out), level_prio[level], msg,
+		      (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec);
+	fputs(line, out);
 	fflush(out);
 }
 
