@@ -2,7 +2,7 @@
 /*
  * The dataplane's checkpoint agent server: one unix stream socket, one agent at a time,
  * non-blocking, driven by the caller's poll() loop. The protocol rules live in
- * lib/agent_proto.c; this file moves bytes and keeps the checkpoint request alive across
+ * lib/agent_wire.c and lib/agent_session.c; this file moves bytes and keeps the checkpoint request alive across
  * agent reconnects.
  */
 #include <errno.h>
@@ -64,6 +64,11 @@ struct colo_agent_srv {
 	uint64_t accept_paused_until; /* CLOCK_MONOTONIC ns: out of fds, the listener rests */
 	struct colo_agent_counters cnt;
 };
+
+bool colo_agent_connected(const struct colo_agent_srv *srv)
+{
+	return srv->c.fd >= 0 && srv->c.sess.state != COLO_AGENT_ST_HELLO;
+}
 
 static void __attribute__((format(printf, 2, 3)))
 srv_log(struct colo_agent_srv *srv, const char *fmt, ...)
@@ -503,11 +508,6 @@ int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason
 		return -ENOTCONN; /* the agent was dropped; the request waits for the next */
 	flush_out(&srv->c);
 	return 0;
-}
-
-bool colo_agent_connected(const struct colo_agent_srv *srv)
-{
-	return srv->c.fd >= 0 && srv->c.sess.state != COLO_AGENT_ST_HELLO;
 }
 
 bool colo_agent_in_flight(const struct colo_agent_srv *srv)

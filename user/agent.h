@@ -93,6 +93,7 @@ int colo_agent_request(struct colo_agent_srv *srv, enum colo_agent_reason reason
 bool colo_agent_connected(const struct colo_agent_srv *srv);
 /* True while a checkpoint is requested (pending or sent) and not committed or aborted. */
 bool colo_agent_in_flight(const struct colo_agent_srv *srv);
+/* The server's counters (the daemon's stats and its final log line). */
 void colo_agent_get_counters(const struct colo_agent_srv *srv, struct colo_agent_counters *c);
 
 #endif /* COLO_AGENT_H */

@@ -2,10 +2,12 @@
 /* The logger (see log.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -47,6 +49,13 @@ void colo_log_set_format(enum colo_log_format fmt)
 	format = fmt;
 }
 
+static bool all_to_stderr;
+
+void colo_log_to_stderr(void)
+{
+	all_to_stderr = true;
+}
+
 void colo_log_set_verbosity(int verbosity)
 {
 	if (verbosity < 0)
@@ -59,18 +68,21 @@ void colo_log_set_verbosity(int verbosity)
 
 static void vlog(enum colo_log_level level, const char *fmt, va_list ap)
 {
-	FILE *out = level <= COLO_LOG_WARN ? stderr : stdout;
+	FILE *out = level <= COLO_LOG_WARN || all_to_stderr ? stderr : stdout;
 	char msg[2048], line[4096];
 	struct timespec now;
+	size_t n;
 
 	if (level > threshold)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	clock_gettime(CLOCK_REALTIME, &now);
-	colo_log_line(line, sizeof(line), format, is_journal(out), level_prio[level], msg,
-		      (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec);
-	fputs(line, out);
+	n = colo_log_line(line, sizeof(line), format, is_journal(out), level_prio[level], msg,
+			  (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec);
 	fflush(out);
+	/* One write per line: the daemon and its exec hook's adapter share the log file. */
+	if (write(fileno(out), line, n) < 0)
+		return; /* nowhere else to say it */
 }
 
 void colo_log(enum colo_log_level level, const char *fmt, ...)

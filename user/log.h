@@ -32,6 +32,9 @@ void colo_log_set_format(enum colo_log_format fmt);
 /* -q (verbosity -1): errors and warnings only; 0: info; 1: debug (-v); 2: trace (-vv). */
 void colo_log_set_verbosity(int verbosity);
 
+/* Every level to stderr (the adapters: their stdout is not a log, see docs/agent-protocol.md). */
+void colo_log_to_stderr(void);
+
 void colo_log(enum colo_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "exec_hook.h"
 #include "attach.h"
 #include "cli.h"
 #include "clock.h"
@@ -45,6 +46,8 @@
 #define RUN_SPLIT_SEGS 10
 /* Copied-out frames the workers may hold together, in MiB (a checkpoint's worth at 10 Gbit/s). */
 #define RUN_MAX_HELD_MB 512
+/* --on-checkpoint: how long the command may run before the checkpoint is aborted. */
+#define RUN_HOOK_TIMEOUT_MS 10000
 
 struct run_opts {
 	const char *ifname[COLO_ROLE_MAX];
@@ -59,6 +62,8 @@ struct run_opts {
 	unsigned int split_segs;
 	uint64_t max_held_bytes;
 	bool keep;
+	const char *on_checkpoint; /* the exec hook's command, NULL: none */
+	uint64_t on_checkpoint_timeout_ms;
 	int mode;		  /* enum run_mode */
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
 	const char *capture_dir;  /* divergence captures; NULL: none */
@@ -81,6 +86,7 @@ static const struct colo_enum_name run_mode_names[] = {
 struct run_state {
 	struct run_opts opts;
 	struct colo_coord co;
+	struct colo_exec_hook *hook;
 	struct colo_ctl_srv *ctl;
 	struct colo_capture *capture;
 };
@@ -130,6 +136,11 @@ static int attach_roles(const struct run_opts *o)
 static bool ring_size_ok(uint64_t v)
 {
 	return colo_ring_size_valid((__u32)v);
+}
+
+static bool nonempty(const char *s)
+{
+	return *s;
 }
 
 #define RUN_OPT(field) .offset = offsetof(struct run_opts, field)
@@ -241,6 +252,20 @@ static const struct colo_opt run_opt_table[] = {
 	 .type = COLO_OPT_FLAG,
 	 RUN_OPT(keep),
 	 .help = "stay attached and pinned at exit (a restart reattaches)"},
+	{.name = "on-checkpoint",
+	 .type = COLO_OPT_STR,
+	 RUN_OPT(on_checkpoint),
+	 .arg = "CMD",
+	 .help = "run sh -c CMD per checkpoint (colo-xdp agent exec): exit 0 commits",
+	 .valid_str = nonempty,
+	 .valid_what = "a shell command"},
+	{.name = "on-checkpoint-timeout-ms",
+	 .type = COLO_OPT_U64,
+	 RUN_OPT(on_checkpoint_timeout_ms),
+	 .arg = "N",
+	 .help = "--on-checkpoint: the command's time limit, then abort (default 10000)",
+	 .min = 1,
+	 .max = 86400000},
 	{.name = "capture-dir",
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(capture_dir),
@@ -284,6 +309,7 @@ static void run_defaults(struct run_opts *o)
 	o->capture_max_mb = 64;
 	o->split_segs = RUN_SPLIT_SEGS;
 	o->max_held_bytes = (uint64_t)RUN_MAX_HELD_MB << 20;
+	o->on_checkpoint_timeout_ms = RUN_HOOK_TIMEOUT_MS;
 	colo_cmp_limits_default(&o->limits);
 	/* Client addresses and ports must not be able to steer flows into one hash chain. */
 	if (getrandom(&o->limits.hash_seed, sizeof(o->limits.hash_seed), 0) < 0)
@@ -323,6 +349,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	if (r >= 0)
 		return r;
 	bad = check_ifaces(o, why, sizeof(why));
+	if (!bad && colo_opts_seen(&run_spec, &res, "on-checkpoint-timeout-ms") &&
+	    !o->on_checkpoint)
+		bad = "--on-checkpoint-timeout-ms needs --on-checkpoint CMD";
 	if (bad) {
 		cli_err("run", "%s (see colo-xdp run --help)", bad);
 		return COLO_EXIT_USAGE;
@@ -412,6 +441,14 @@ static int open_agent(struct run_state *st)
 	st->co.agent = colo_agent_listen(st->opts.agent_path, &ops);
 	if (!st->co.agent) {
 		colo_err("agent socket %s: %s", st->opts.agent_path, strerror(errno));
+		return -errno;
+	}
+	if (!st->opts.on_checkpoint)
+		return 0;
+	st->hook = colo_exec_hook_start(st->opts.agent_path, st->opts.on_checkpoint,
+					st->opts.on_checkpoint_timeout_ms);
+	if (!st->hook) {
+		colo_err("--on-checkpoint: the exec adapter did not start: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -563,6 +600,7 @@ static int main_loop(struct run_state *st, int sig_fd)
 			colo_err("agent socket failed: %s", strerror(-r));
 			return r;
 		}
+		colo_exec_hook_supervise(st->hook);
 		colo_ctl_handle(st->ctl, pfds + 2 + na, n - 2 - na, colo_mono_ns());
 		if (colo_mono_ns() >= next_summary) {
 			colo_stats_print_summary(co, "stats");
@@ -570,6 +608,22 @@ static int main_loop(struct run_state *st, int sig_fd)
 			next_summary += interval;
 		}
 	}
+}
+
+/* What the agent socket refused or lost over the run (each is bounded, and counted). */
+static void log_agent_counters(const struct colo_agent_srv *srv)
+{
+	struct colo_agent_counters c;
+
+	if (!srv)
+		return;
+	colo_agent_get_counters(srv, &c);
+	colo_info("agent: accepted=%llu refused=%llu protocol_errors=%llu out_full=%llu "
+		  "requests=%llu commits=%llu aborts=%llu",
+		  (unsigned long long)c.accepted, (unsigned long long)c.refused,
+		  (unsigned long long)c.protocol_errors, (unsigned long long)c.out_full,
+		  (unsigned long long)c.requests, (unsigned long long)c.commits,
+		  (unsigned long long)c.aborts);
 }
 
 static void teardown(struct run_state *st)
@@ -591,6 +645,8 @@ static void teardown(struct run_state *st)
 	for (i = 0; i < co->nworkers; i++)
 		colo_worker_destroy(co->workers[i]);
 	co->nworkers = 0;
+	colo_exec_hook_stop(st->hook);
+	log_agent_counters(co->agent);
 	colo_ctl_close(st->ctl);
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
+#include "agent_msgs.h"
 
 #define WAIT_MS 5000
 
@@ -260,18 +261,6 @@ static bool said(struct h *h, int slot, const char *s)
 	return strstr(h->tools[slot].buf, s) != NULL;
 }
 
-static struct colo_flow_key flow4(void)
-{
-	struct colo_flow_key f = {.family = 4, .proto = IPPROTO_TCP};
-
-	f.saddr[10] = f.saddr[11] = f.daddr[10] = f.daddr[11] = 0xff;
-	memcpy(f.saddr + 12, (uint8_t[]){10, 77, 0, 2}, 4);
-	memcpy(f.daddr + 12, (uint8_t[]){10, 77, 0, 1}, 4);
-	f.sport = htons(80);
-	f.dport = htons(40000);
-	return f;
-}
-
 static void test_listen_socket_file(void **state)
 {
 	struct h *h = *state;
@@ -305,6 +294,18 @@ static void test_listen_socket_file(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* An agent that said HELLO is connected (the server's callbacks say so). */
+static bool agent_up(const struct h *h)
+{
+	return h->connected > h->disconnected;
+}
+
+/* A checkpoint is in flight: a new trigger is covered by it (the request is refused, -EBUSY). */
+static bool in_flight(struct h *h)
+{
+	return colo_agent_request(h->srv, COLO_AGENT_REASON_TIMEOUT, NULL, NULL, 1, NULL) == -EBUSY;
+}
+
 static void test_commit_mode(void **state)
 {
 	struct colo_flow_key f = flow4();
@@ -312,17 +313,16 @@ static void test_commit_mode(void **state)
 	uint32_t id;
 
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_int_equal(h->connected, 1);
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, NULL, 123, &id), 0);
 	assert_int_equal(id, 1);
-	assert_true(colo_agent_in_flight(h->srv));
+	assert_true(in_flight(h));
 	WAIT_FOR(h, h->commits == 1);
 	assert_int_equal(h->begins, 1);
 	assert_int_equal(h->begin_id, 1);
 	assert_int_equal(h->commit_id, 1);
 	assert_int_equal(h->commit_flags, COLO_AGENT_COMMIT_KEEP_STREAMS);
-	assert_false(colo_agent_in_flight(h->srv));
 	WAIT_FOR(h, said(h, 0, "\"acked\":\"commit\""));
 	assert_true(said(h, 0,
 			 "{\"event\":\"request\",\"id\":1,\"seq\":2,"
@@ -347,11 +347,10 @@ static void test_request_from_commit_callback(void **state)
 
 	h->rerequest = 3;
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->commits == 3);
 	assert_int_equal(h->commit_id, 3);
-	assert_false(colo_agent_in_flight(h->srv));
 	WAIT_FOR(h, said(h, 0, "\"event\":\"request\",\"id\":3,"));
 	assert_int_equal(h->disconnected, 0);
 }
@@ -365,7 +364,7 @@ static void test_pending_request_sent_on_connect(void **state)
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, NULL, 1, &id),
 			 -ENOTCONN);
 	assert_int_equal(id, 1);
-	assert_true(colo_agent_in_flight(h->srv));
+	assert_true(in_flight(h));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_QUEUE_FULL, NULL, NULL, 1, &id),
 			 -EBUSY);
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
@@ -387,11 +386,10 @@ static void test_request_arguments(void **state)
 	f.saddr[10] = 0; /* IPv4 key whose address is not IPv4-mapped */
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, &f, NULL, 1, &id),
 			 -EINVAL);
-	assert_false(colo_agent_in_flight(h->srv));
 	assert_int_equal(id, 0);
 	/* A key without a family goes out as "no flow"; ids start at 1 despite the refusals. */
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_TABLE_FULL, &junk, NULL, 1, &id),
 			 0);
 	assert_int_equal(id, 1);
@@ -406,7 +404,7 @@ static void test_request_resent_after_disconnect(void **state)
 	uint32_t id;
 
 	start_tool(h, 0, h->path, "--mode", "never", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, said(h, 0, "\"event\":\"request\""));
 	/* Acknowledged, never answered: the request stays in flight. */
@@ -417,8 +415,8 @@ static void test_request_resent_after_disconnect(void **state)
 			 -EBUSY);
 	stop_tool(&h->tools[0]);
 	WAIT_FOR(h, h->disconnected == 1);
-	assert_false(colo_agent_connected(h->srv));
-	assert_true(colo_agent_in_flight(h->srv));
+	assert_false(agent_up(h));
+	assert_true(in_flight(h));
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, h->commits == 1);
 	assert_int_equal(h->commit_id, id);
@@ -433,7 +431,7 @@ static void test_delay_mode(void **state)
 	uint32_t id;
 
 	start_tool(h, 0, h->path, "--mode", "delay", "--delay-ms", "300", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	t0 = now_ms();
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->begins == 1);
@@ -449,11 +447,10 @@ static void test_failover_mode(void **state)
 	uint32_t id;
 
 	start_tool(h, 0, h->path, "--mode", "failover", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id), 0);
 	WAIT_FOR(h, h->failovers == 1);
 	assert_int_equal(h->commits, 0);
-	assert_false(colo_agent_in_flight(h->srv));
 	assert_int_equal(colo_agent_request(h->srv, COLO_AGENT_REASON_MISMATCH, NULL, NULL, 1, &id),
 			 -ESHUTDOWN);
 	WAIT_FOR(h, said(h, 0, "\"acked\":\"failover\""));
@@ -475,7 +472,7 @@ static void test_signals(void **state)
 
 	start_tool(h, 0, h->path, "--mode", "never", NULL);
 	WAIT_FOR(h, said(h, 0, "\"event\":\"connected\""));
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	kill(h->tools[0].pid, SIGUSR1);
 	WAIT_FOR(h, h->commits == 1);
 	assert_int_equal(h->commit_id, 0); /* a checkpoint the VMM started */
@@ -491,7 +488,7 @@ static void test_second_agent_refused(void **state)
 	uint32_t id;
 
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	start_tool(h, 1, h->path, "--mode", "commit", NULL);
 	WAIT_FOR(h, h->tools[1].out < 0);
 	assert_int_equal(reap_tool(&h->tools[1], false), 1);
@@ -555,7 +552,7 @@ static void test_silent_connection_replaced(void **state)
 	int fd;
 
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	stop_tool(&h->tools[0]);
 	WAIT_FOR(h, h->disconnected == 1);
 	fd = raw_connect(h);
@@ -568,7 +565,7 @@ static void test_silent_connection_replaced(void **state)
 	assert_int_equal(c.refused, 1);
 	usleep(COLO_AGENT_HELLO_TIMEOUT_MS * 1000);
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 	assert_non_null(strstr(h->log, "agent sent no hello within"));
 	assert_int_equal(h->disconnected, 1); /* the silent one never counted as connected */
 	assert_int_equal(h->connected, 2);
@@ -636,7 +633,7 @@ static void expect_violation(struct h *h, int fd, enum colo_agent_err want, cons
 	assert_int_equal(h->disconnected, h->connected); /* disconnected pairs with connected */
 	/* A new agent is accepted afterwards. */
 	start_tool(h, 0, h->path, "--mode", "commit", NULL);
-	WAIT_FOR(h, colo_agent_connected(h->srv));
+	WAIT_FOR(h, agent_up(h));
 }
 
 static void test_garbage_closes_with_reason(void **state)

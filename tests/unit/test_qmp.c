@@ -76,7 +76,13 @@ static void test_ids_not_ours(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"", "{", "[]", "42", "{\"something\": 1}", "{\"event\": 5}", "{\"error\": \"x\"}",
+		"",
+		"{",
+		"[]",
+		"42",
+		"{\"something\": 1}",
+		"{\"event\": 5}",
+		"{\"error\": \"x\"}",
 		"{\"return\": 1, \"return\": 2}",
 	};
 	struct qmp_msg m;
@@ -119,8 +125,8 @@ static void test_lines_any_chunking(void **state)
 		qmp_lines_init(l);
 		got = 0;
 		for (off = 0; off < sizeof(stream) - 1;) {
-			size_t take = chunk < sizeof(stream) - 1 - off ? chunk
-								       : sizeof(stream) - 1 - off;
+			size_t take =
+				chunk < sizeof(stream) - 1 - off ? chunk : sizeof(stream) - 1 - off;
 
 			off += qmp_lines_feed(l, stream + off, take);
 			while ((n = qmp_lines_next(l, &line)) >= 0) {

@@ -1,40 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The adapter's connection to the dataplane, with reconnects (see agent_client.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agents/agent_client.h"
 
-static const char *log_kind = "?";
+const char *agent_kind = "?";
 
 void agent_log_kind(const char *kind)
 {
-	log_kind = kind;
-}
-
-void agent_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "colo-xdp: agent %s: ", log_kind);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-uint64_t agent_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	agent_kind = kind;
+	colo_log_to_stderr();
 }
 
 uint64_t min_ns(uint64_t a, uint64_t b)
@@ -46,7 +26,8 @@ int agent_poll_ms(uint64_t t)
 {
 	if (t == UINT64_MAX)
 		return -1;
-	return t / 1000000 >= 60000 ? 60000 : (int)((t + 999999) / 1000000);
+	return t / COLO_NS_PER_MS >= 60000 ? 60000
+					   : (int)((t + COLO_NS_PER_MS - 1) / COLO_NS_PER_MS);
 }
 
 void agent_client_init(struct agent_client *c, const char *path, uint32_t features,
@@ -59,7 +40,7 @@ void agent_client_init(struct agent_client *c, const char *path, uint32_t featur
 	c->ops = *ops;
 	c->fd = -1;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
-	c->unreachable_since = agent_now_ns();
+	c->unreachable_since = colo_mono_ns();
 }
 
 int agent_client_fd(const struct agent_client *c)
@@ -98,8 +79,8 @@ static void drop(struct agent_client *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
-	c->next_try_ns = agent_now_ns() + (uint64_t)c->backoff_ms * 1000000;
-	c->unreachable_since = agent_now_ns();
+	c->next_try_ns = colo_mono_ns() + (uint64_t)c->backoff_ms * COLO_NS_PER_MS;
+	c->unreachable_since = colo_mono_ns();
 	c->logged_waiting = false;
 	if (was_ready && c->ops.lost)
 		c->ops.lost(c->ops.ctx);
@@ -160,14 +141,14 @@ int agent_client_tick(struct agent_client *c, uint64_t now)
 		agent_log("waiting for the dataplane at %s (%s)", c->path, strerror(-err));
 		c->logged_waiting = true;
 	}
-	if (c->give_up_ms && now - c->unreachable_since >= c->give_up_ms * 1000000) {
+	if (c->give_up_ms && now - c->unreachable_since >= c->give_up_ms * COLO_NS_PER_MS) {
 		agent_log("no dataplane at %s for %llu ms: giving up", c->path,
 			  (unsigned long long)c->give_up_ms);
 		return -ETIMEDOUT;
 	}
-	c->next_try_ns = now + (uint64_t)c->backoff_ms * 1000000;
-	c->backoff_ms = c->backoff_ms * 2 > AGENT_BACKOFF_MAX_MS ? AGENT_BACKOFF_MAX_MS
-								 : c->backoff_ms * 2;
+	c->next_try_ns = now + (uint64_t)c->backoff_ms * COLO_NS_PER_MS;
+	c->backoff_ms =
+		c->backoff_ms * 2 > AGENT_BACKOFF_MAX_MS ? AGENT_BACKOFF_MAX_MS : c->backoff_ms * 2;
 	return 0;
 }
 

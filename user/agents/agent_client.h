@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
+#include "log.h"
 #include "lib/agent_session.h"
 
 #define AGENT_BACKOFF_MIN_MS 50
@@ -28,22 +30,23 @@ struct agent_client_ops {
 
 struct agent_client {
 	const char *path;
-	uint32_t features;	     /* announced in our HELLO */
-	uint64_t give_up_ms;	     /* 0: retry for ever; else the longest time without a dataplane */
+	uint32_t features;   /* announced in our HELLO */
+	uint64_t give_up_ms; /* 0: retry for ever; else the longest time without a dataplane */
 	struct agent_client_ops ops;
-	int fd;			     /* -1: not connected */
-	uint64_t next_try_ns;	     /* CLOCK_MONOTONIC of the next connect attempt */
-	uint64_t unreachable_since;  /* CLOCK_MONOTONIC when the dataplane was last lost */
+	int fd;			    /* -1: not connected */
+	uint64_t next_try_ns;	    /* CLOCK_MONOTONIC of the next connect attempt */
+	uint64_t unreachable_since; /* CLOCK_MONOTONIC when the dataplane was last lost */
 	unsigned int backoff_ms;
 	bool logged_waiting;
 	struct colo_agent_sess sess;
 	struct colo_agent_dec dec;
 };
 
-/* "colo-xdp: agent KIND: ..." on stderr, one line. */
+/* The adapter's name in its log lines ("qemu", ...); set once, logging to stderr from then on. */
 void agent_log_kind(const char *kind);
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t agent_now_ns(void);
+extern const char *agent_kind;
+/* "colo-xdp: agent KIND: ..." through the logger, on stderr (agent_log_kind()). */
+#define agent_log(fmt, ...) colo_info("agent %s: " fmt, agent_kind, ##__VA_ARGS__)
 uint64_t min_ns(uint64_t a, uint64_t b);
 /* A poll() timeout for t ns (UINT64_MAX: -1, none), rounded up to whole ms. */
 int agent_poll_ms(uint64_t t);

@@ -8,9 +8,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "agents/agent_client.h"
 #include "agents/agents.h"
 #include "cli.h"
 #include "commands.h"
+#include "spawn.h"
 
 struct agent_kind {
 	const char *name;
@@ -19,8 +21,11 @@ struct agent_kind {
 };
 
 static const struct agent_kind kinds[] = {
-	{"qemu", agent_qemu_main, "QEMU: COLO mode (QMP) or migration mode (full-state checkpoints)"},
+	{"qemu", agent_qemu_main,
+	 "QEMU: COLO mode (QMP) or migration mode (full-state checkpoints)"},
 	{"xen", agent_xen_main, "Xen COLO: stands where QEMU's colo-compare notify_dev stood"},
+	{"exec", agent_exec_main,
+	 "runs a command per checkpoint: exit 0 commits (run --on-checkpoint)"},
 };
 
 static void usage(FILE *f)
@@ -53,67 +58,60 @@ int cmd_agent(int argc, char **argv)
 	return COLO_EXIT_USAGE;
 }
 
-int agent_parse_ms(const char *kind, const char *opt, const char *s, uint64_t *ms)
+int agent_parse(const struct colo_cmd_spec *spec, int argc, char **argv, void *obj,
+		const struct agent_common *common, struct colo_opts_result *res,
+		void (*details)(FILE *f))
 {
-	char cmd[32], *end;
-	unsigned long v;
+	char why[256];
+	int r = colo_opts_parse(spec, argc, argv, obj, res, why, sizeof(why));
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || *s == '-' || v > 86400000ul) {
-		snprintf(cmd, sizeof(cmd), "agent %s", kind);
-		cli_err(cmd, "%s: not a number of milliseconds (0..86400000): '%s'", opt, s);
-		return -1;
+	r = cli_parsed(spec, r, res, why);
+	if (r == COLO_EXIT_OK && res->help && details)
+		details(stdout);
+	if (r >= 0)
+		return r;
+	if (!common->socket) {
+		cli_err(spec->name, "--socket AGENT_SOCKET is required (see colo-xdp %s --help)",
+			spec->name);
+		return COLO_EXIT_USAGE;
 	}
-	*ms = v;
-	return 0;
-}
-
-int agent_common_check(const char *kind, const struct agent_common *c)
-{
-	char cmd[32];
-
-	if (c->socket)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "agent %s", kind);
-	cli_err(cmd, "--socket AGENT_SOCKET is required (try --help)");
 	return -1;
-}
-
-static void signal_set(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGCHLD);
 }
 
 int agent_signals(void)
 {
 	sigset_t set;
 
-	signal_set(&set);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-int agent_spawn(const char *cmd)
+bool agent_on_signals(int sfd, bool *stop)
 {
-	sigset_t set;
-	pid_t pid;
+	struct signalfd_siginfo si;
+	bool child = false;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		signal_set(&set);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			child = true;
+			continue;
+		}
+		agent_log("%s: exiting", strsignal((int)si.ssi_signo));
+		*stop = true;
 	}
-	setpgid(pid, pid); /* both sides: no window where a kill of the group misses it */
-	return pid;
+	return child;
+}
+
+int agent_spawn(const char *cmd, const struct exec_env *env, int out_fd)
+{
+	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
+	const struct colo_spawn s = {
+		.path = "/bin/sh", .argv = argv, .env = env, .out_fd = out_fd, .own_group = true};
+
+	return colo_spawn(&s);
 }

@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "agents/agent_client.h"
@@ -20,7 +19,7 @@
 #include "commands.h"
 #include "lib/qemu_colo.h"
 
-#define KICK_TIMEOUT_NS (10 * 1000000000ull) /* a requested checkpoint must begin by then */
+#define KICK_TIMEOUT_NS (10 * COLO_NS_PER_S) /* a requested checkpoint must begin by then */
 
 struct colo {
 	struct qcolo s;
@@ -167,7 +166,7 @@ static void on_request(void *ctx, const struct colo_agent_msg *req)
 	struct colo *c = ctx;
 	struct qcolo_out o;
 
-	qcolo_request(&c->s, req->txid, agent_now_ns(), &o);
+	qcolo_request(&c->s, req->txid, colo_mono_ns(), &o);
 	perform(c, &o);
 }
 
@@ -193,17 +192,17 @@ static void tick(struct colo *c, uint64_t now)
 
 static int loop(struct colo *c, int sfd)
 {
-	struct signalfd_siginfo si;
 	struct pollfd p[4];
 	uint64_t now, t;
 
 	while (!c->stop) {
-		now = agent_now_ns();
+		now = colo_mono_ns();
 		tick(c, now);
 		if (c->stop)
 			break;
 		t = min_ns(agent_client_wait_ns(&c->ac, now), qcolo_wait_ns(&c->s, now));
-		t = min_ns(t, min_ns(qmp_conn_wait_ns(&c->pri, now), qmp_conn_wait_ns(&c->sec, now)));
+		t = min_ns(t,
+			   min_ns(qmp_conn_wait_ns(&c->pri, now), qmp_conn_wait_ns(&c->sec, now)));
 		p[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = agent_client_fd(&c->ac), .events = POLLIN};
 		p[2] = (struct pollfd){.fd = c->pri.fd, .events = POLLIN};
@@ -212,12 +211,8 @@ static int loop(struct colo *c, int sfd)
 			agent_log("poll: %s", strerror(errno));
 			return COLO_EXIT_RUNTIME;
 		}
-		while (p[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD) {
-				agent_log("%s: exiting", strsignal((int)si.ssi_signo));
-				c->stop = true;
-			}
-		}
+		if (p[0].revents)
+			agent_on_signals(sfd, &c->stop);
 		if (p[1].revents && agent_client_fd(&c->ac) == p[1].fd)
 			agent_client_input(&c->ac);
 		if (p[2].revents && c->pri.fd == p[2].fd)
@@ -230,8 +225,8 @@ static int loop(struct colo *c, int sfd)
 
 int qemu_colo_run(const struct qemu_opts *o)
 {
-	struct qmp_conn_ops qops = {.ready = on_ready, .reply = on_reply, .event = on_event,
-				    .lost = on_lost};
+	struct qmp_conn_ops qops = {
+		.ready = on_ready, .reply = on_reply, .event = on_event, .lost = on_lost};
 	struct agent_client_ops aops = {.request = on_request, .lost = on_agent_lost};
 	static struct colo c;
 	int sfd, rc;
@@ -249,8 +244,8 @@ int qemu_colo_run(const struct qemu_opts *o)
 		agent_log("signalfd: %s", strerror(errno));
 		return COLO_EXIT_RUNTIME;
 	}
-	qmp_conn_want(&c.pri, true, agent_now_ns());
-	qmp_conn_want(&c.sec, true, agent_now_ns());
+	qmp_conn_want(&c.pri, true, colo_mono_ns());
+	qmp_conn_want(&c.sec, true, colo_mono_ns());
 	rc = loop(&c, sfd);
 	agent_client_close(&c.ac);
 	qmp_conn_close(&c.pri);

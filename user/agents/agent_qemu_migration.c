@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +23,7 @@
 #include "commands.h"
 #include "lib/qemu_migrate.h"
 
-#define QUIT_GRACE_NS (500 * 1000000ull) /* after "quit", SIGKILL our secondary */
+#define QUIT_GRACE_NS (500 * COLO_NS_PER_MS) /* after "quit", SIGKILL our secondary */
 
 struct qmp_side {
 	struct qmp_conn q;
@@ -36,10 +35,10 @@ struct migration {
 	struct qmig m;
 	struct agent_client ac;
 	struct qmp_side pri, sec;
-	pid_t sec_pid;	     /* our secondary's process (group), 0: none */
-	bool sec_reported;   /* the current secondary's end was reported */
-	uint64_t kill_at;    /* SIGKILL our secondary at this time (0: not planned) */
-	bool sec_external;   /* the current secondary is not ours */
+	pid_t sec_pid;	   /* our secondary's process (group), 0: none */
+	bool sec_reported; /* the current secondary's end was reported */
+	uint64_t kill_at;  /* SIGKILL our secondary at this time (0: not planned) */
+	bool sec_external; /* the current secondary is not ours */
 	bool stop;
 	int exit_code;
 };
@@ -59,7 +58,7 @@ static void launch(struct migration *g, bool incoming)
 	int pid;
 
 	snprintf(cmd, sizeof(cmd), "%s%s", g->o->secondary_cmd, incoming ? " -incoming defer" : "");
-	pid = agent_spawn(cmd);
+	pid = agent_spawn(cmd, NULL, -1);
 	if (pid < 0) {
 		agent_log("secondary not started: %s", strerror(-pid));
 		g->sec_pid = 0;
@@ -68,7 +67,7 @@ static void launch(struct migration *g, bool incoming)
 	g->sec_pid = pid;
 	g->sec_reported = false;
 	g->sec_external = false;
-	qmp_conn_want(&g->sec.q, true, agent_now_ns());
+	qmp_conn_want(&g->sec.q, true, colo_mono_ns());
 	agent_log("secondary started (pid %d)%s", pid, incoming ? ", incoming" : "");
 }
 
@@ -91,7 +90,7 @@ static void secondary_gone(struct migration *g, const char *why)
 	g->sec.pending = 0;
 	qmp_conn_close(&g->sec.q);
 	agent_log("secondary gone (%s)", why);
-	qmig_secondary_gone(&g->m, agent_now_ns(), &a);
+	qmig_secondary_gone(&g->m, colo_mono_ns(), &a);
 	perform(g, &a);
 }
 
@@ -102,7 +101,7 @@ static void end_secondary(struct migration *g)
 	if (had_qmp)
 		qmp_conn_send(&g->sec.q, "quit", NULL);
 	if (g->sec_pid > 0) {
-		g->kill_at = agent_now_ns() + (had_qmp ? QUIT_GRACE_NS : 0);
+		g->kill_at = colo_mono_ns() + (had_qmp ? QUIT_GRACE_NS : 0);
 		return;
 	}
 	if (!had_qmp || g->sec_reported)
@@ -133,7 +132,7 @@ static void send_step(struct migration *g, struct qmp_side *s, const struct qmig
 	s->pending = qmp_conn_send(&s->q, a->cmd, args);
 	json_decref(args);
 	if (!s->pending) {
-		qmig_done(&g->m, QMIG_FAILED, "QMP not connected", agent_now_ns(), &next);
+		qmig_done(&g->m, QMIG_FAILED, "QMP not connected", colo_mono_ns(), &next);
 		perform(g, &next);
 	}
 }
@@ -145,7 +144,7 @@ static void on_ready(void *ctx, struct qmp_conn *q)
 
 	agent_log("%s QMP ready", q->name);
 	if (q == &g->sec.q && g->m.step == QMIG_LAUNCH) {
-		qmig_done(&g->m, QMIG_OK, NULL, agent_now_ns(), &a);
+		qmig_done(&g->m, QMIG_OK, NULL, colo_mono_ns(), &a);
 		perform(g, &a);
 	}
 }
@@ -167,8 +166,8 @@ static void on_reply(void *ctx, struct qmp_conn *q, const struct qmp_msg *m)
 	if (r == QMIG_FAILED)
 		agent_log("%s QMP: %s", q->name,
 			  m->kind == QMP_ERROR ? m->err_desc : "migration failed");
-	qmig_done(&g->m, r, m->kind == QMP_ERROR ? m->err_desc : "migration failed",
-		  agent_now_ns(), &a);
+	qmig_done(&g->m, r, m->kind == QMP_ERROR ? m->err_desc : "migration failed", colo_mono_ns(),
+		  &a);
 	perform(g, &a);
 }
 
@@ -196,7 +195,7 @@ static void on_lost(void *ctx, struct qmp_conn *q, const char *why)
 		return;
 	}
 	if (pending) {
-		qmig_done(&g->m, QMIG_FAILED, "primary QMP lost", agent_now_ns(), &a);
+		qmig_done(&g->m, QMIG_FAILED, "primary QMP lost", colo_mono_ns(), &a);
 		perform(g, &a);
 	}
 }
@@ -225,7 +224,7 @@ static void agent_msg(struct migration *g, enum colo_agent_type type, uint32_t t
 static void perform(struct migration *g, const struct qmig_action *a)
 {
 	struct qmig_action next;
-	uint64_t now = agent_now_ns();
+	uint64_t now = colo_mono_ns();
 
 	switch (a->what) {
 	case QMIG_DO_NOTHING:
@@ -276,7 +275,7 @@ static void on_request(void *ctx, const struct colo_agent_msg *req)
 	struct migration *g = ctx;
 	struct qmig_action a;
 
-	qmig_request(&g->m, req->txid, agent_now_ns(), &a);
+	qmig_request(&g->m, req->txid, colo_mono_ns(), &a);
 	perform(g, &a);
 }
 
@@ -297,20 +296,6 @@ static int timeout_ms(const struct migration *g, uint64_t now)
 	if (g->kill_at)
 		t = min_ns(t, g->kill_at > now ? g->kill_at - now : 0);
 	return agent_poll_ms(t);
-}
-
-static void on_signal(struct migration *g, int sfd)
-{
-	struct signalfd_siginfo si;
-
-	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD) {
-			reap(g);
-		} else {
-			agent_log("%s: exiting", strsignal((int)si.ssi_signo));
-			g->stop = true;
-		}
-	}
 }
 
 static void tick(struct migration *g, uint64_t now)
@@ -336,20 +321,20 @@ static int loop(struct migration *g, int sfd)
 	int n;
 
 	while (!g->stop) {
-		tick(g, agent_now_ns());
+		tick(g, colo_mono_ns());
 		if (g->stop)
 			break;
 		p[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = agent_client_fd(&g->ac), .events = POLLIN};
 		p[2] = (struct pollfd){.fd = g->pri.q.fd, .events = POLLIN};
 		p[3] = (struct pollfd){.fd = g->sec.q.fd, .events = POLLIN};
-		n = poll(p, 4, timeout_ms(g, agent_now_ns()));
+		n = poll(p, 4, timeout_ms(g, colo_mono_ns()));
 		if (n < 0 && errno != EINTR) {
 			agent_log("poll: %s", strerror(errno));
 			return COLO_EXIT_RUNTIME;
 		}
-		if (p[0].revents)
-			on_signal(g, sfd);
+		if (p[0].revents && agent_on_signals(sfd, &g->stop))
+			reap(g);
 		if (p[1].revents && agent_client_fd(&g->ac) >= 0)
 			agent_client_input(&g->ac);
 		if (p[2].revents && g->pri.q.fd >= 0)
@@ -362,8 +347,8 @@ static int loop(struct migration *g, int sfd)
 
 int qemu_migration_run(const struct qemu_opts *o)
 {
-	const struct qmp_conn_ops qops = {.ready = on_ready, .reply = on_reply,
-					  .event = on_event, .lost = on_lost};
+	const struct qmp_conn_ops qops = {
+		.ready = on_ready, .reply = on_reply, .event = on_event, .lost = on_lost};
 	struct agent_client_ops aops = {.request = on_request, .lost = on_agent_lost};
 	static struct migration g;
 	struct qmp_conn_ops q = qops;
@@ -373,7 +358,7 @@ int qemu_migration_run(const struct qemu_opts *o)
 	g.o = o;
 	q.ctx = &g;
 	aops.ctx = &g;
-	qmig_init(&g.m, o->step_timeout_ms * 1000000, o->launch_timeout_ms * 1000000);
+	qmig_init(&g.m, o->step_timeout_ms * COLO_NS_PER_MS, o->launch_timeout_ms * COLO_NS_PER_MS);
 	qmp_conn_init(&g.pri.q, "primary", o->primary_qmp, &q);
 	qmp_conn_init(&g.sec.q, "secondary", o->secondary_qmp, &q);
 	agent_client_init(&g.ac, o->common.socket, COLO_AGENT_FEATURE_ORIGIN,
@@ -383,10 +368,10 @@ int qemu_migration_run(const struct qemu_opts *o)
 		agent_log("signalfd: %s", strerror(errno));
 		return COLO_EXIT_RUNTIME;
 	}
-	qmp_conn_want(&g.pri.q, true, agent_now_ns());
+	qmp_conn_want(&g.pri.q, true, colo_mono_ns());
 	if (o->secondary_running) {
 		g.sec_external = true;
-		qmp_conn_want(&g.sec.q, true, agent_now_ns());
+		qmp_conn_want(&g.sec.q, true, colo_mono_ns());
 	} else {
 		launch(&g, false);
 		if (!g.sec_pid)

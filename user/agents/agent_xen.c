@@ -11,15 +11,12 @@
  *   flight, or COMMIT txid 0 for one Xen took by itself.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "agents/agent_client.h"
@@ -27,49 +24,58 @@
 #include "cli.h"
 #include "commands.h"
 #include "lib/xen_notify.h"
-
-#define CMD "agent xen"
+#include "unix_listen.h"
 
 struct xen {
 	struct agent_client ac;
 	int lfd, fd;
 	struct xen_notify_dec dec;
-	uint32_t txid;	     /* DO_CHECKPOINT sent for it, 0: none */
-	uint64_t deadline;   /* its COLO_CHECKPOINT must come by then */
+	uint32_t txid;	   /* DO_CHECKPOINT sent for it, 0: none */
+	uint64_t deadline; /* its COLO_CHECKPOINT must come by then */
 	uint64_t timeout_ns;
 	bool stop;
 	int exit_code;
 };
 
-static void usage(FILE *f)
+static void details(FILE *f)
 {
-	fprintf(f, "usage: colo-xdp agent xen --socket AGENT_SOCKET [--connect-timeout-ms N]\n"
-		   "         --xen-notify unix:PATH|HOST:PORT [--checkpoint-timeout-ms N]\n"
-		   "Stands where QEMU's colo-compare notify_dev stands in Xen COLO: listens on the\n"
-		   "address (as QEMU's server=on chardev does) for the Xen COLO frame, answers\n"
-		   "COLO_USERSPACE_PROXY_INIT, sends DO_CHECKPOINT on a checkpoint request and\n"
-		   "commits on COLO_CHECKPOINT. Messages: 4-byte big-endian length, then the text.\n");
+	fprintf(f,
+		"\n"
+		"Stands where QEMU's colo-compare notify_dev stands in Xen COLO: listens on the\n"
+		"address (as QEMU's server=on chardev does) for the Xen COLO frame, answers\n"
+		"COLO_USERSPACE_PROXY_INIT, sends DO_CHECKPOINT on a checkpoint request and\n"
+		"commits on COLO_CHECKPOINT. Messages: 4-byte big-endian length, then the text.\n");
 }
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
+struct xen_opts {
+	struct agent_common common;
+	const char *addr;
+	uint64_t timeout_ms;
+};
 
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(a.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1)) {
-		int err = -errno;
+static const struct colo_opt xen_opt_table[] = {
+	AGENT_COMMON_OPTS(struct xen_opts),
+	{.name = "xen-notify",
+	 .type = COLO_OPT_STR,
+	 .offset = offsetof(struct xen_opts, addr),
+	 .arg = "unix:PATH|HOST:PORT",
+	 .help = "where the Xen COLO frame connects (required)"},
+	{.name = "checkpoint-timeout-ms",
+	 .type = COLO_OPT_U64,
+	 .offset = offsetof(struct xen_opts, timeout_ms),
+	 .arg = "N",
+	 .help = "no COLO_CHECKPOINT this long after DO_CHECKPOINT: abort (default 10000)",
+	 .min = 1,
+	 .max = 86400000},
+	COLO_OPT_END,
+};
 
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	return fd;
-}
+static const struct colo_cmd_spec xen_spec = {
+	.name = "agent xen",
+	.usage = "--socket AGENT_SOCKET --xen-notify unix:PATH|HOST:PORT [options]",
+	.summary = "The Xen COLO adapter: colo-xdp where QEMU's colo-compare stood.",
+	.opts = xen_opt_table,
+};
 
 static int listen_tcp(const char *addr)
 {
@@ -201,7 +207,7 @@ static void on_request(void *ctx, const struct colo_agent_msg *req)
 		return;
 	}
 	x->txid = req->txid;
-	x->deadline = agent_now_ns() + x->timeout_ns;
+	x->deadline = colo_mono_ns() + x->timeout_ns;
 	send_text(x, XEN_NOTIFY_DO);
 }
 
@@ -215,12 +221,11 @@ static void on_agent_lost(void *ctx)
 
 static int loop(struct xen *x, int sfd)
 {
-	struct signalfd_siginfo si;
 	struct pollfd p[4];
 	uint64_t now, t;
 
 	while (!x->stop) {
-		now = agent_now_ns();
+		now = colo_mono_ns();
 		if (agent_client_tick(&x->ac, now))
 			return COLO_EXIT_RUNTIME;
 		if (x->deadline && now >= x->deadline)
@@ -234,11 +239,8 @@ static int loop(struct xen *x, int sfd)
 		p[3] = (struct pollfd){.fd = x->fd, .events = POLLIN};
 		if (poll(p, 4, agent_poll_ms(t)) < 0 && errno != EINTR)
 			return COLO_EXIT_RUNTIME;
-		while (p[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
-			if (si.ssi_signo != SIGCHLD) {
-				agent_log("%s: exiting", strsignal((int)si.ssi_signo));
-				x->stop = true;
-			}
+		if (p[0].revents)
+			agent_on_signals(sfd, &x->stop);
 		if (p[1].revents && agent_client_fd(&x->ac) == p[1].fd)
 			agent_client_input(&x->ac);
 		if (p[2].revents)
@@ -251,56 +253,27 @@ static int loop(struct xen *x, int sfd)
 
 int agent_xen_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"connect-timeout-ms", required_argument, NULL, 'c'},
-		{"xen-notify", required_argument, NULL, 'x'},
-		{"checkpoint-timeout-ms", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
+	struct xen_opts xo = {.timeout_ms = 10000};
 	struct agent_client_ops aops = {.request = on_request, .lost = on_agent_lost};
-	struct agent_common common = {0};
-	uint64_t timeout_ms = 10000;
-	const char *addr = NULL;
+	struct colo_opts_result res;
+	const char *addr;
 	static struct xen x;
-	int opt, sfd, rc;
+	int sfd, rc = agent_parse(&xen_spec, argc, argv, &xo, &xo.common, &res, details);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			return COLO_EXIT_OK;
-		}
-		if (opt == 's') {
-			common.socket = optarg;
-		} else if (opt == 'x') {
-			addr = optarg;
-		} else if (opt == 'c' || opt == 't') {
-			if (agent_parse_ms("xen", opt == 'c' ? "--connect-timeout-ms"
-							     : "--checkpoint-timeout-ms",
-					   optarg, opt == 'c' ? &common.connect_timeout_ms
-							      : &timeout_ms))
-				return COLO_EXIT_USAGE;
-		} else {
-			cli_bad_option(CMD, argv);
-			return COLO_EXIT_USAGE;
-		}
-	}
-	if (agent_common_check("xen", &common))
-		return COLO_EXIT_USAGE;
-	if (!addr || optind != argc || !timeout_ms) {
-		cli_err(CMD, "--xen-notify unix:PATH|HOST:PORT is required (and nothing else)");
+	if (rc >= 0)
+		return rc;
+	addr = xo.addr;
+	if (!addr) {
+		cli_err(xen_spec.name, "--xen-notify unix:PATH|HOST:PORT is required");
 		return COLO_EXIT_USAGE;
 	}
 	agent_log_kind("xen");
 	memset(&x, 0, sizeof(x));
 	x.fd = -1;
-	x.timeout_ns = timeout_ms * 1000000;
-	x.lfd = !strncmp(addr, "unix:", 5) ? listen_unix(addr + 5) : listen_tcp(addr);
+	x.timeout_ns = xo.timeout_ms * COLO_NS_PER_MS;
+	x.lfd = !strncmp(addr, "unix:", 5) ? colo_unix_listen(addr + 5, 1) : listen_tcp(addr);
 	if (x.lfd == -EINVAL) {
-		cli_err(CMD, "--xen-notify: not unix:PATH or HOST:PORT: '%s'", addr);
+		cli_err(xen_spec.name, "--xen-notify: not unix:PATH or HOST:PORT: '%s'", addr);
 		return COLO_EXIT_USAGE;
 	}
 	if (x.lfd < 0) {
@@ -309,8 +282,8 @@ int agent_xen_main(int argc, char **argv)
 	}
 	agent_log("listening for the Xen COLO frame on %s", addr);
 	aops.ctx = &x;
-	agent_client_init(&x.ac, common.socket, COLO_AGENT_FEATURE_ORIGIN,
-			  common.connect_timeout_ms, &aops);
+	agent_client_init(&x.ac, xo.common.socket, COLO_AGENT_FEATURE_ORIGIN,
+			  xo.common.connect_timeout_ms, &aops);
 	sfd = agent_signals();
 	if (sfd < 0)
 		return COLO_EXIT_RUNTIME;

@@ -20,8 +20,8 @@ void qmp_conn_init(struct qmp_conn *q, const char *name, const char *path,
 	q->fd = -1;
 }
 
-#define RETRY_MIN_NS (20 * 1000000ull)
-#define RETRY_MAX_NS (2000 * 1000000ull)
+#define RETRY_MIN_NS (20 * COLO_NS_PER_MS)
+#define RETRY_MAX_NS (2000 * COLO_NS_PER_MS)
 
 static int try_connect(struct qmp_conn *q)
 {
@@ -91,7 +91,7 @@ void qmp_conn_close(struct qmp_conn *q)
 static void lose(struct qmp_conn *q, const char *why)
 {
 	qmp_conn_close(q);
-	qmp_conn_want(q, q->wanted, agent_now_ns());
+	qmp_conn_want(q, q->wanted, colo_mono_ns());
 	if (q->ops.lost)
 		q->ops.lost(q->ops.ctx, q, why);
 }

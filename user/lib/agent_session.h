@@ -34,9 +34,9 @@ struct colo_agent_sess {
 	enum colo_agent_side side;
 	enum colo_agent_state state;
 	bool hello_sent;
-	uint32_t txid;	 /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
-	uint32_t tx_seq; /* last sequence number sent */
-	uint32_t rx_seq; /* last sequence number received */
+	uint32_t txid;	   /* checkpoint in flight (REQUESTED/BEGUN), else the last one */
+	uint32_t tx_seq;   /* last sequence number sent */
+	uint32_t rx_seq;   /* last sequence number received */
 	uint32_t features; /* announced in this side's HELLO */
 	uint16_t peer_version;
 	uint32_t peer_features;

@@ -110,13 +110,21 @@ void colo_agent_msg_request(struct colo_agent_msg *msg, uint32_t id, enum colo_a
 
 void colo_agent_msg_request_origin(struct colo_agent_msg *msg, const struct colo_agent_origin *o)
 {
+	struct colo_agent_origin *to = &msg->request.origin;
+
+	/* Field by field: the message keeps the zeroed padding of its constructor. */
 	msg->request.has_origin = true;
-	msg->request.origin = *o;
+	to->side = o->side;
+	to->pos_kind = o->pos_kind;
+	to->pos = o->pos;
+	to->waited_ns = o->waited_ns;
 }
 
 const char *colo_agent_side_name(unsigned int side)
 {
-	return side == 0 ? "primary" : side == 1 ? "secondary" : "?";
+	static const char *const side_names[] = {"primary", "secondary"};
+
+	return COLO_NAME_OF(side_names, side);
 }
 
 void colo_agent_msg_commit(struct colo_agent_msg *msg, uint32_t id, uint32_t flags)

@@ -85,8 +85,8 @@ enum colo_agent_err {
 /* Where a checkpoint request came from (feature ORIGIN); same values as struct colo_cp_where. */
 struct colo_agent_origin {
 	uint8_t side;	    /* 0 primary, 1 secondary */
-	uint8_t pos_kind;  /* 0 none, 1 TCP stream byte, 2 primary-space TCP sequence */
-	uint32_t pos;	   /* per pos_kind; 0 with pos_kind 0 */
+	uint8_t pos_kind;   /* 0 none, 1 TCP stream byte, 2 primary-space TCP sequence */
+	uint32_t pos;	    /* per pos_kind; 0 with pos_kind 0 */
 	uint64_t waited_ns; /* timeout: how long the frame had been held; else 0 */
 };
 

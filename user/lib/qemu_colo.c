@@ -3,17 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/names.h"
 #include "lib/qemu_colo.h"
 
 static const char *const state_names[] = {
-	[QCOLO_WAITING] = "waiting for COLO", [QCOLO_IDLE] = "idle",
-	[QCOLO_KICKED] = "kicked",	      [QCOLO_STOPPED] = "checkpoint",
-	[QCOLO_EXITED] = "exited",
+	[QCOLO_WAITING] = "waiting for COLO", [QCOLO_IDLE] = "idle",	 [QCOLO_KICKED] = "kicked",
+	[QCOLO_STOPPED] = "checkpoint",	      [QCOLO_EXITED] = "exited",
 };
 
 const char *qcolo_state_name(unsigned int state)
 {
-	return state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[state] : "?";
+	return COLO_NAME_OF(state_names, state);
 }
 
 void qcolo_init(struct qcolo *s, uint64_t kick_timeout_ns)

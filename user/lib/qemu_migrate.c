@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/names.h"
 #include "lib/qemu_migrate.h"
 
 static const char *const step_names[QMIG_STEP_MAX] = {
@@ -23,7 +24,7 @@ static const char *const step_names[QMIG_STEP_MAX] = {
 
 const char *qmig_step_name(unsigned int step)
 {
-	return step < QMIG_STEP_MAX && step_names[step] ? step_names[step] : "?";
+	return COLO_NAME_OF(step_names, step);
 }
 
 enum qmig_result qmig_status_result(const char *status)

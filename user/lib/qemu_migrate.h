@@ -24,21 +24,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define QMIG_POLL_NS	 (5 * 1000000ull) /* query-migrate interval while migrating */
-#define QMIG_WHY_LEN	 160
+#define QMIG_POLL_NS (5 * 1000000ull) /* query-migrate interval while migrating */
+#define QMIG_WHY_LEN 160
 
 enum qmig_step {
 	QMIG_IDLE = 0,
-	QMIG_STOP,	/* "stop" sent to the primary */
-	QMIG_END_SEC,	/* the old secondary is being ended */
-	QMIG_LAUNCH,	/* a fresh secondary is starting (-incoming defer), QMP not ready */
-	QMIG_INCOMING,	/* "migrate-incoming" sent to the secondary */
-	QMIG_MIGRATE,	/* "migrate" sent to the primary */
-	QMIG_WAIT,	/* polling "query-migrate" until completed */
-	QMIG_COMMIT,	/* COMMIT being sent */
-	QMIG_CONT_SEC,	/* "cont" sent to the secondary */
-	QMIG_CONT_PRI,	/* "cont" sent to the primary */
-	QMIG_RECOVER,	/* a step failed: "cont" sent to the primary, ABORT follows */
+	QMIG_STOP,     /* "stop" sent to the primary */
+	QMIG_END_SEC,  /* the old secondary is being ended */
+	QMIG_LAUNCH,   /* a fresh secondary is starting (-incoming defer), QMP not ready */
+	QMIG_INCOMING, /* "migrate-incoming" sent to the secondary */
+	QMIG_MIGRATE,  /* "migrate" sent to the primary */
+	QMIG_WAIT,     /* polling "query-migrate" until completed */
+	QMIG_COMMIT,   /* COMMIT being sent */
+	QMIG_CONT_SEC, /* "cont" sent to the secondary */
+	QMIG_CONT_PRI, /* "cont" sent to the primary */
+	QMIG_RECOVER,  /* a step failed: "cont" sent to the primary, ABORT follows */
 	QMIG_FAILED_OVER,
 	QMIG_STEP_MAX,
 };
@@ -55,8 +55,8 @@ enum qmig_do {
 	QMIG_DO_COMMIT,	  /* COMMIT txid with flags 0; txid 0: unasked, send it if connected */
 	QMIG_DO_ABORT,	  /* ABORT txid; log why */
 	QMIG_DO_FAILOVER, /* FAILOVER; log why */
-	QMIG_DO_REPORT,	  /* log the committed checkpoint's figures (qmig_figures), and why if set */
-	QMIG_DO_LOG,	  /* log why (a checkpoint nobody waits for ended without commit) */
+	QMIG_DO_REPORT, /* log the committed checkpoint's figures (qmig_figures), and why if set */
+	QMIG_DO_LOG,	/* log why (a checkpoint nobody waits for ended without commit) */
 };
 
 struct qmig_action {
@@ -84,8 +84,8 @@ struct qmig {
 	uint64_t launch_timeout_ns;
 	/* Figures of the current checkpoint (the caller's monotonic clock, ns). */
 	uint64_t t_request, t_stopped, t_migrate, t_migrated, t_committed, t_resumed;
-	uint32_t committed; /* checkpoints committed so far */
-	uint32_t queued;    /* a request to start once idle (0: none) */
+	uint32_t committed;   /* checkpoints committed so far */
+	uint32_t queued;      /* a request to start once idle (0: none) */
 	enum qmig_step after; /* where qmig_next() goes */
 	char why[QMIG_WHY_LEN];
 };

@@ -32,7 +32,7 @@ enum qmp_kind {
 struct qmp_msg {
 	enum qmp_kind kind;
 	bool has_id;
-	uint64_t id; /* RETURN/ERROR: the numeric id of the command answered */
+	uint64_t id;			 /* RETURN/ERROR: the numeric id of the command answered */
 	char event[QMP_NAME_LEN];	 /* EVENT: its name */
 	char err_class[QMP_NAME_LEN];	 /* ERROR: "GenericError", ... */
 	char err_desc[QMP_ERR_DESC_LEN]; /* ERROR: the human text */

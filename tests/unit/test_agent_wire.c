@@ -1,51 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Checkpoint agent protocol: encoder, incremental decoder, validation, session state machine. */
-#include <arpa/inet.h>
+/* Checkpoint agent protocol on the wire (user/lib/agent_wire.c): encoder, incremental decoder,
+ * validation, both forms of CHECKPOINT_REQUEST. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "lib/agent_session.h"
-
-static struct colo_flow_key flow4(void)
-{
-	struct colo_flow_key f = {.family = 4, .proto = IPPROTO_TCP};
-
-	f.saddr[10] = f.saddr[11] = f.daddr[10] = f.daddr[11] = 0xff;
-	memcpy(f.saddr + 12, (uint8_t[]){10, 77, 0, 2}, 4);
-	memcpy(f.daddr + 12, (uint8_t[]){10, 77, 0, 1}, 4);
-	f.sport = htons(80);
-	f.dport = htons(40000);
-	return f;
-}
-
-static struct colo_flow_key flow6(void)
-{
-	struct colo_flow_key f = {.family = 6, .proto = IPPROTO_UDP};
-
-	inet_pton(AF_INET6, "fd77::2", f.saddr);
-	inet_pton(AF_INET6, "fd77::1", f.daddr);
-	f.sport = htons(53);
-	f.dport = htons(5353);
-	return f;
-}
-
-/* Encodes msg with the given seq into buf; returns the length. */
-static size_t enc(struct colo_agent_msg *msg, uint32_t seq, uint8_t *buf)
-{
-	int n;
-
-	msg->seq = seq;
-	n = colo_agent_encode(msg, buf, COLO_AGENT_MAX_MSG);
-	assert_true(n >= COLO_AGENT_HDR_LEN);
-	return (size_t)n;
-}
-
+#include "agent_msgs.h"
 /* Decodes exactly one message from buf, all at once. */
 static int dec1(const uint8_t *buf, size_t len, struct colo_agent_msg *out,
 		struct colo_agent_dec *dec)
@@ -540,374 +498,82 @@ static void test_names_and_flow_str(void **state)
 			    "proto 132 10.77.0.2 > 10.77.0.1");
 }
 
-/* Two sessions talking through the encoder and decoder. */
-struct pair {
-	struct colo_agent_sess dp, ag;
-	struct colo_agent_dec to_dp, to_ag;
-};
-
-static struct colo_agent_sess *peer_of(struct pair *p, struct colo_agent_sess *s)
+/* The ORIGIN form: the exact bytes of its example in docs/agent-protocol.md. */
+static void test_request_origin_wire_bytes(void **state)
 {
-	return s == &p->dp ? &p->ag : &p->dp;
+	static const uint8_t want_hdr[] = {0xc0, 0xa9, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01,
+					   0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40};
+	static const uint8_t want_tail[] = {
+		0x00, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x42, 0x40, /* primary, stream, 1000000 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* waited_ns 0 */
+	};
+	const struct colo_agent_origin o = {
+		.side = 0, .pos_kind = COLO_AGENT_POS_STREAM, .pos = 1000000};
+	struct colo_flow_key f = flow4();
+	uint8_t buf[COLO_AGENT_MAX_MSG], short_form[COLO_AGENT_MAX_MSG];
+	struct colo_agent_msg m;
+
+	(void)state;
+	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, &f, 5000000000ull);
+	assert_int_equal(enc(&m, 2, short_form), 64);
+	colo_agent_msg_request_origin(&m, &o);
+	assert_int_equal(enc(&m, 2, buf), 80);
+	assert_memory_equal(buf, want_hdr, sizeof(want_hdr));
+	/* The first 48 payload bytes are the short form's. */
+	assert_memory_equal(buf + 16, short_form + 16, 48);
+	assert_memory_equal(buf + 64, want_tail, sizeof(want_tail));
 }
 
-/* from sends m; returns the receiver's verdict. The sender must accept. */
-static int xfer(struct pair *p, struct colo_agent_sess *from, struct colo_agent_msg *m)
+static void test_request_origin_roundtrip(void **state)
 {
-	struct colo_agent_dec *dec = from == &p->dp ? &p->to_ag : &p->to_dp;
+	const struct colo_agent_origin o = {.side = 1,
+					    .pos_kind = COLO_AGENT_POS_SEQ,
+					    .pos = 0xdeadbeef,
+					    .waited_ns = 3000000001ull};
+	struct colo_flow_key f = flow6();
 	uint8_t buf[COLO_AGENT_MAX_MSG];
-	struct colo_agent_msg out;
-	size_t used, len;
+	struct colo_agent_dec dec;
+	struct colo_agent_msg m, out;
 
-	assert_int_equal(colo_agent_sess_tx(from, m), 0);
-	len = enc(m, m->seq, buf);
-	assert_int_equal(colo_agent_dec_feed(dec, buf, len, &used, &out), 1);
-	return colo_agent_sess_rx(peer_of(p, from), &out);
+	(void)state;
+	colo_agent_msg_request(&m, 9, COLO_AGENT_REASON_TIMEOUT, &f, 77);
+	colo_agent_msg_request_origin(&m, &o);
+	roundtrip(&m);
+	/* The 48-byte form decodes without an origin. */
+	colo_agent_msg_request(&m, 9, COLO_AGENT_REASON_TIMEOUT, &f, 77);
+	assert_int_equal(dec1(buf, enc(&m, 1, buf), &out, &dec), 1);
+	assert_false(out.request.has_origin);
+	assert_string_equal(colo_agent_side_name(1), "secondary");
+	assert_string_equal(colo_agent_side_name(2), "?");
 }
 
-static void send_ok(struct pair *p, struct colo_agent_sess *from, struct colo_agent_msg *m)
+static void test_request_origin_validation(void **state)
 {
-	struct colo_agent_msg ack;
-
-	assert_int_equal(xfer(p, from, m), 0);
-	if (colo_agent_type_needs_ack(m->type)) {
-		colo_agent_msg_ack(&ack, m);
-		assert_int_equal(xfer(p, peer_of(p, from), &ack), 0);
-	}
-}
-
-static void pair_up(struct pair *p)
-{
+	const struct colo_agent_origin o = {.side = 0, .pos_kind = COLO_AGENT_POS_STREAM, .pos = 5};
+	uint8_t buf[COLO_AGENT_MAX_MSG];
 	struct colo_agent_msg m;
-
-	colo_agent_sess_init(&p->dp, COLO_AGENT_SIDE_DATAPLANE);
-	colo_agent_sess_init(&p->ag, COLO_AGENT_SIDE_AGENT);
-	colo_agent_dec_init(&p->to_dp);
-	colo_agent_dec_init(&p->to_ag);
-	colo_agent_msg_hello(&m, 0);
-	send_ok(p, &p->dp, &m);
-	colo_agent_msg_hello(&m, 3);
-	send_ok(p, &p->ag, &m);
-	assert_int_equal(p->dp.state, COLO_AGENT_ST_IDLE);
-	assert_int_equal(p->ag.state, COLO_AGENT_ST_IDLE);
-	assert_int_equal(p->dp.peer_features, 3);
-}
-
-static void request(struct pair *p, uint32_t id)
-{
-	struct colo_agent_msg m;
-
-	colo_agent_msg_request(&m, id, COLO_AGENT_REASON_MISMATCH, NULL, 1);
-	send_ok(p, &p->dp, &m);
-	assert_int_equal(p->dp.state, COLO_AGENT_ST_REQUESTED);
-	assert_int_equal(p->ag.state, COLO_AGENT_ST_REQUESTED);
-}
-
-static void agent_says(struct pair *p, enum colo_agent_type type, uint32_t id)
-{
-	struct colo_agent_msg m;
-
-	colo_agent_msg_simple(&m, type, id);
-	send_ok(p, &p->ag, &m);
-}
-
-static void test_sess_happy_path(void **state)
-{
-	struct pair p;
+	size_t len;
 
 	(void)state;
-	pair_up(&p);
-	request(&p, 1);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_BEGIN, 1);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_BEGUN);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_COMMIT, 1);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_IDLE);
-	assert_int_equal(p.ag.state, COLO_AGENT_ST_IDLE);
-	request(&p, 2);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_ABORT, 2);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_IDLE);
-	request(&p, 3);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_BEGIN, 3);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_ABORT, 3);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_IDLE);
-	assert_int_equal(p.dp.unacked_count, 0);
-	assert_int_equal(p.ag.unacked_count, 0);
-}
-
-static void test_sess_unsolicited_commit_any_state(void **state)
-{
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_COMMIT, 0);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_IDLE);
-	request(&p, 1);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_COMMIT, 0);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_REQUESTED);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_BEGIN, 1);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_COMMIT, 0);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_BEGUN);
-	assert_int_equal(p.dp.txid, 1);
-}
-
-/* A message the agent side would refuse to send, decoded and checked by the dataplane. */
-static int dp_rx(struct pair *p, enum colo_agent_type type, uint32_t id)
-{
-	struct colo_agent_msg m;
-
-	colo_agent_msg_simple(&m, type, id);
-	m.seq = p->dp.rx_seq + 1;
-	return colo_agent_sess_rx(&p->dp, &m);
-}
-
-static void expect_rx(struct pair *p, enum colo_agent_type type, uint32_t id,
-		      enum colo_agent_err want)
-{
-	assert_int_equal(dp_rx(p, type, id), -EPROTO);
-	assert_int_equal(p->dp.err, want);
-	assert_true(strlen(p->dp.why) > 0);
-}
-
-static void test_sess_out_of_state(void **state)
-{
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_BEGIN, 1, COLO_AGENT_E_STATE);
-	pair_up(&p);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_COMMIT, 5, COLO_AGENT_E_STATE);
-	pair_up(&p);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_ABORT, 5, COLO_AGENT_E_STATE);
-	pair_up(&p);
-	request(&p, 1);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_COMMIT, 1, COLO_AGENT_E_STATE); /* before begin */
-	pair_up(&p);
-	request(&p, 1);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_BEGIN, 1);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_BEGIN, 1, COLO_AGENT_E_STATE);
-}
-
-static void test_sess_wrong_txid(void **state)
-{
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	request(&p, 4);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_BEGIN, 3, COLO_AGENT_E_TXID);
-	pair_up(&p);
-	request(&p, 4);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_BEGIN, 4);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_COMMIT, 5, COLO_AGENT_E_TXID);
-	pair_up(&p);
-	request(&p, 4);
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_ABORT, 1, COLO_AGENT_E_TXID);
-}
-
-static void test_sess_second_request_refused(void **state)
-{
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	request(&p, 1);
-	/* The dataplane will not send it ... */
-	colo_agent_msg_request(&m, 2, COLO_AGENT_REASON_TIMEOUT, NULL, 0);
-	assert_int_equal(colo_agent_sess_tx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_STATE);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_REQUESTED);
-	/* ... and the agent refuses one that arrives anyway. */
-	m.seq = p.ag.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.ag, &m), -EPROTO);
-	assert_int_equal(p.ag.err, COLO_AGENT_E_STATE);
-}
-
-static void test_sess_request_id_must_grow(void **state)
-{
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	request(&p, 5);
-	agent_says(&p, COLO_AGENT_CHECKPOINT_ABORT, 5);
-	colo_agent_msg_request(&m, 5, COLO_AGENT_REASON_TIMEOUT, NULL, 0);
-	assert_int_equal(colo_agent_sess_tx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_TXID);
-	m.seq = p.ag.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.ag, &m), -EPROTO);
-	assert_int_equal(p.ag.err, COLO_AGENT_E_TXID);
-}
-
-static void test_sess_sequence(void **state)
-{
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	colo_agent_msg_commit(&m, 0, 0);
-	m.seq = p.dp.rx_seq + 2; /* one message lost */
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_SEQ);
-	pair_up(&p);
-	m.seq = p.dp.rx_seq; /* replayed */
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_SEQ);
-}
-
-static void test_sess_direction(void **state)
-{
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, NULL, 0);
-	m.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_DIRECTION);
-	assert_int_equal(colo_agent_sess_tx(&p.ag, &m), -EPROTO);
-	assert_int_equal(p.ag.err, COLO_AGENT_E_DIRECTION);
-	colo_agent_msg_simple(&m, COLO_AGENT_FAILOVER, 0);
-	assert_int_equal(colo_agent_sess_tx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_DIRECTION);
-}
-
-static void test_sess_hello_rules(void **state)
-{
-	struct colo_agent_sess s;
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	colo_agent_sess_init(&s, COLO_AGENT_SIDE_DATAPLANE);
-	/* Nothing before our own HELLO. */
-	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, NULL, 0);
-	assert_int_equal(colo_agent_sess_tx(&s, &m), -EPROTO);
-	assert_int_equal(s.err, COLO_AGENT_E_STATE);
-	/* No request before the peer's HELLO. */
-	colo_agent_msg_hello(&m, 0);
-	assert_int_equal(colo_agent_sess_tx(&s, &m), 0);
-	assert_int_equal(m.seq, 1);
-	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, NULL, 0);
-	assert_int_equal(colo_agent_sess_tx(&s, &m), -EPROTO);
-	assert_int_equal(s.err, COLO_AGENT_E_STATE);
-	/* The peer must start with HELLO. */
-	colo_agent_msg_commit(&m, 0, 0);
-	m.seq = 1;
-	assert_int_equal(colo_agent_sess_rx(&s, &m), -EPROTO);
-	assert_int_equal(s.err, COLO_AGENT_E_STATE);
-	/* And say it once; we too. */
-	pair_up(&p);
-	colo_agent_msg_hello(&m, 0);
-	m.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_STATE);
-	assert_int_equal(colo_agent_sess_tx(&p.ag, &m), -EPROTO);
-}
-
-static void test_sess_ack_matching(void **state)
-{
-	struct colo_agent_msg m, req, ack;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	/* Nothing awaits an ack. */
-	colo_agent_msg_simple(&m, COLO_AGENT_CHECKPOINT_BEGIN, 1);
-	m.seq = 1;
-	colo_agent_msg_ack(&ack, &m);
-	ack.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &ack), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_ACK);
-	/* Wrong seq, wrong type, wrong txid for the request awaiting its ack. */
-	pair_up(&p);
-	colo_agent_msg_request(&req, 1, COLO_AGENT_REASON_MISMATCH, NULL, 0);
-	assert_int_equal(xfer(&p, &p.dp, &req), 0);
-	colo_agent_msg_ack(&ack, &req);
-	ack.ack.seq++;
-	ack.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &ack), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_ACK);
-	colo_agent_msg_ack(&ack, &req);
-	ack.ack.type = COLO_AGENT_CHECKPOINT_COMMIT;
-	ack.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &ack), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_ACK);
-	colo_agent_msg_ack(&ack, &req);
-	ack.txid = 2;
-	ack.seq = p.dp.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.dp, &ack), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_ACK);
-	colo_agent_msg_ack(&ack, &req);
-	assert_int_equal(p.dp.unacked_count, 1);
-	assert_int_equal(xfer(&p, &p.ag, &ack), 0);
-	assert_int_equal(p.dp.unacked_count, 0);
-}
-
-static void test_sess_unacked_bound(void **state)
-{
-	struct colo_agent_msg m, second;
-	struct pair p;
-	int i;
-
-	(void)state;
-	pair_up(&p);
-	for (i = 0; i < COLO_AGENT_MAX_UNACKED; i++) {
-		colo_agent_msg_commit(&m, 0, 0);
-		assert_int_equal(xfer(&p, &p.ag, &m), 0);
-	}
-	colo_agent_msg_commit(&m, 0, 0);
-	assert_int_equal(colo_agent_sess_tx(&p.ag, &m), -ENOBUFS);
-	/* Acks in order free the slots; one out of order is refused. */
-	colo_agent_msg_commit(&second, 0, 0);
-	second.seq = p.ag.unacked[1].seq;
-	colo_agent_msg_ack(&m, &second);
-	assert_int_equal(xfer(&p, &p.dp, &m), -EPROTO);
-	assert_int_equal(p.ag.err, COLO_AGENT_E_ACK);
-	colo_agent_msg_commit(&second, 0, 0);
-	second.seq = p.ag.unacked[0].seq;
-	colo_agent_msg_ack(&m, &second);
-	m.seq = p.ag.rx_seq + 1;
-	assert_int_equal(colo_agent_sess_rx(&p.ag, &m), 0);
-	assert_int_equal(p.ag.unacked_count, COLO_AGENT_MAX_UNACKED - 1);
-}
-
-static void test_sess_failover(void **state)
-{
-	struct colo_agent_msg m;
-	struct pair p;
-
-	(void)state;
-	pair_up(&p);
-	request(&p, 1);
-	agent_says(&p, COLO_AGENT_FAILOVER, 0);
-	assert_int_equal(p.dp.state, COLO_AGENT_ST_FAILOVER);
-	agent_says(&p, COLO_AGENT_FAILOVER, 0); /* repeated: harmless */
-	expect_rx(&p, COLO_AGENT_CHECKPOINT_COMMIT, 0, COLO_AGENT_E_STATE);
-	pair_up(&p);
-	agent_says(&p, COLO_AGENT_FAILOVER, 0);
-	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, NULL, 0);
-	assert_int_equal(colo_agent_sess_tx(&p.dp, &m), -EPROTO);
-	assert_int_equal(p.dp.err, COLO_AGENT_E_STATE);
-}
-
-static void test_sess_error_accepted_any_time(void **state)
-{
-	struct colo_agent_sess s;
-	struct colo_agent_msg m;
-
-	(void)state;
-	colo_agent_sess_init(&s, COLO_AGENT_SIDE_AGENT);
-	colo_agent_msg_error(&m, COLO_AGENT_E_BUSY, "busy");
-	assert_int_equal(colo_agent_sess_tx(&s, &m), 0); /* even before HELLO */
-	m.seq = 1;
-	assert_int_equal(colo_agent_sess_rx(&s, &m), 0);
-	assert_int_equal(s.state, COLO_AGENT_ST_HELLO);
+	colo_agent_msg_request(&m, 1, COLO_AGENT_REASON_MISMATCH, NULL, 1);
+	colo_agent_msg_request_origin(&m, &o);
+	len = enc(&m, 1, buf);
+	buf[64] = 2; /* side */
+	expect_err(buf, len, COLO_AGENT_E_FLOW);
+	buf[64] = 0;
+	buf[65] = 3; /* position kind */
+	expect_err(buf, len, COLO_AGENT_E_FLOW);
+	buf[65] = 0; /* no kind, but a position */
+	expect_err(buf, len, COLO_AGENT_E_FLOW);
+	buf[65] = 1;
+	buf[67] = 1; /* reserved */
+	expect_err(buf, len, COLO_AGENT_E_RESERVED);
+	buf[67] = 0;
+	set_len(buf, 56); /* neither form */
+	expect_err(buf, 16 + 56, COLO_AGENT_E_SIZE);
+	/* What would not decode is not encoded either. */
+	m.request.origin.side = 7;
+	assert_int_equal(colo_agent_encode(&m, buf, sizeof(buf)), -EINVAL);
 }
 
 int main(void)
@@ -935,19 +601,9 @@ int main(void)
 		cmocka_unit_test(test_ack_of_unackable_type),
 		cmocka_unit_test(test_encode_checks),
 		cmocka_unit_test(test_names_and_flow_str),
-		cmocka_unit_test(test_sess_happy_path),
-		cmocka_unit_test(test_sess_unsolicited_commit_any_state),
-		cmocka_unit_test(test_sess_out_of_state),
-		cmocka_unit_test(test_sess_wrong_txid),
-		cmocka_unit_test(test_sess_second_request_refused),
-		cmocka_unit_test(test_sess_request_id_must_grow),
-		cmocka_unit_test(test_sess_sequence),
-		cmocka_unit_test(test_sess_direction),
-		cmocka_unit_test(test_sess_hello_rules),
-		cmocka_unit_test(test_sess_ack_matching),
-		cmocka_unit_test(test_sess_unacked_bound),
-		cmocka_unit_test(test_sess_failover),
-		cmocka_unit_test(test_sess_error_accepted_any_time),
+		cmocka_unit_test(test_request_origin_wire_bytes),
+		cmocka_unit_test(test_request_origin_roundtrip),
+		cmocka_unit_test(test_request_origin_validation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
