@@ -60,8 +60,7 @@ int colo_bpffs_ensure(void)
 	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
 		int err = -errno;
 
-		fprintf(stderr, "colo-xdp: cannot mount bpffs on %s: %s\n", BPFFS_MOUNT,
-			strerror(errno));
+		colo_err("cannot mount bpffs on %s: %s", BPFFS_MOUNT, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -309,7 +308,7 @@ int colo_lock_take(bool shared)
 
 	if (fd < 0 || flock(fd, shared ? LOCK_SH : LOCK_EX)) {
 		err = -errno;
-		fprintf(stderr, "colo-xdp: cannot lock %s: %s\n", LOCK_PATH, strerror(-err));
+		colo_err("cannot lock %s: %s", LOCK_PATH, strerror(-err));
 		if (fd >= 0)
 			close(fd);
 		return err;
