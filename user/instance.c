@@ -33,12 +33,12 @@ static const struct pinned_map {
 	__u32 key_size;
 	__u32 value_size;
 } pinned_maps[] = {
-	{ COLO_MAP_CONNTRACK, sizeof(struct colo_flow_key), sizeof(struct colo_conn) },
-	{ COLO_MAP_STATS, sizeof(__u32), sizeof(struct colo_stats) },
-	{ COLO_MAP_CONFIG, sizeof(__u32), sizeof(struct colo_config) },
-	{ COLO_MAP_RINGS, sizeof(__u32), sizeof(__u32) },
-	{ COLO_MAP_IFACES, sizeof(__u32), sizeof(struct colo_iface) },
-	{ COLO_MAP_OFFSETS, sizeof(struct colo_flow_key), sizeof(struct colo_offsets) },
+	{COLO_MAP_CONNTRACK, sizeof(struct colo_flow_key), sizeof(struct colo_conn)},
+	{COLO_MAP_STATS, sizeof(__u32), sizeof(struct colo_stats)},
+	{COLO_MAP_CONFIG, sizeof(__u32), sizeof(struct colo_config)},
+	{COLO_MAP_RINGS, sizeof(__u32), sizeof(__u32)},
+	{COLO_MAP_IFACES, sizeof(__u32), sizeof(struct colo_iface)},
+	{COLO_MAP_OFFSETS, sizeof(struct colo_flow_key), sizeof(struct colo_offsets)},
 };
 #define NMAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 
