@@ -70,6 +70,7 @@ struct run_opts {
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
 	const char *capture_dir;  /* divergence captures; NULL: none */
 	uint32_t capture_max_mb;
+	int log_format; /* enum colo_log_format */
 };
 
 /* --mode: compare (the dataplane), or mirror (no comparison: a baseline for benchmarks). */
@@ -312,6 +313,11 @@ static const struct colo_opt run_opt_table[] = {
 	 .help = "captures of this run kept at most (oldest removed first; default 64)",
 	 .min = 8,
 	 .max = 65536},
+	{.name = "log-format",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(log_format),
+	 .names = colo_log_format_names,
+	 .help = "text (default), or one JSON object per line (time, level, msg)"},
 	{.name = "metrics-file",
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(metrics_file),
@@ -587,8 +593,10 @@ static int open_capture(struct run_state *st)
 /* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
 static void reopen_files(struct run_state *st)
 {
-	colo_info("SIGHUP: rewriting the metrics file");
+	colo_info("SIGHUP: rewriting the metrics file, checking the capture directory");
 	write_metrics(st);
+	if (st->capture && colo_capture_reopen(st->capture))
+		colo_warn("capture directory %s: %s", st->opts.capture_dir, strerror(errno));
 }
 
 static int main_loop(struct run_state *st, int sig_fd)
@@ -713,6 +721,7 @@ int cmd_run(int argc, char **argv)
 	r = parse_opts(argc, argv, &st.opts);
 	if (r >= 0)
 		return r;
+	colo_log_set_format((enum colo_log_format)st.opts.log_format);
 	/* Before anything else: a running daemon of this instance is left alone. */
 	owner = colo_owner_take(st.opts.instance);
 	if (owner < 0)
