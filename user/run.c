@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -711,9 +712,14 @@ int cmd_run(int argc, char **argv)
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  colo_enum_name(run_mode_names, st.opts.mode), st.opts.agent_path);
+		/* systemd Type=notify: ready once attached and comparing (no-op outside systemd).
+		 */
+		sd_notifyf(0, "READY=1\nSTATUS=comparing: instance %s, %u shards", st.opts.instance,
+			   st.co.nworkers);
 		write_metrics(&st);
 		r = main_loop(&st, sig_fd);
 	}
+	sd_notify(0, "STOPPING=1");
 	teardown(&st);
 	close(sig_fd);
 	return r ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
