@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Comparator test harness (see harness.h). */
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,4 +190,96 @@ void h_handshake(struct harness *h, uint32_t ip, uint32_t is)
 	h_tcp(h, P, ip, 1, SYN | ACK, NULL);
 	h_tcp(h, S, is, 1, SYN | ACK, NULL);
 	h->loglen = 0;
+}
+
+struct pkt_spec h_udp_spec(uint16_t sport, const char *payload)
+{
+	struct pkt_spec s = {.family = 4,
+			     .src = "10.0.0.1",
+			     .dst = "10.0.0.2",
+			     .proto = IPPROTO_UDP,
+			     .sport = sport,
+			     .dport = 5353,
+			     .payload = payload,
+			     .payload_len = (uint32_t)strlen(payload)};
+
+	return s;
+}
+
+int h_udp(struct harness *h, enum colo_side side, uint16_t sport, const char *payload)
+{
+	struct pkt_spec s = h_udp_spec(sport, payload);
+
+	return h_feed(h, side, &s);
+}
+
+struct scenario_run {
+	const struct h_scenario *sc;
+	struct harness *h;
+};
+
+static int scenario_setup(void **state)
+{
+	static struct scenario_run run;
+
+	run.sc = *state;
+	run.h = h_new(NULL);
+	*state = &run;
+	return 0;
+}
+
+static int scenario_teardown(void **state)
+{
+	struct scenario_run *run = *state;
+
+	h_free(run->h);
+	return 0;
+}
+
+static void scenario_step(struct harness *h, const struct h_step *st)
+{
+	struct colo_cmp_stats cs;
+	uint64_t v;
+
+	if (st->op == H_STAT) {
+		cs = h_stats(h);
+		memcpy(&v, (const char *)&cs + st->stat, sizeof(v));
+		assert_int_equal(v, st->value);
+	} else if (st->op == H_COMMIT) {
+		colo_cmp_commit(h->cmp, h->now, st->flags);
+	} else if (st->op != H_EXPECT && st->udp) {
+		h_udp(h, st->op, st->sport, st->payload);
+	} else if (st->op != H_EXPECT) {
+		h_tcp(h, st->op, st->seq, st->ack, (uint8_t)st->flags, st->payload);
+	}
+	if (st->expect)
+		h_expect(h, st->expect);
+}
+
+static void run_scenario(void **state)
+{
+	struct scenario_run *run = *state;
+	const struct h_step *st;
+
+	if (run->sc->handshake)
+		h_handshake(run->h, 1000, 5000);
+	for (st = run->sc->steps; st->op != H_END; st++)
+		scenario_step(run->h, st);
+}
+
+int h_run_scenarios(const char *group, const struct h_scenario *sc, size_t nsc,
+		    const struct CMUnitTest *tests, size_t ntests)
+{
+	struct CMUnitTest *all = calloc(nsc + ntests, sizeof(*all));
+	size_t i;
+	int failed;
+
+	assert_non_null(all);
+	for (i = 0; i < nsc; i++)
+		all[i] = (struct CMUnitTest){sc[i].name, run_scenario, scenario_setup,
+					     scenario_teardown, (void *)&sc[i]};
+	memcpy(all + nsc, tests, ntests * sizeof(*tests));
+	failed = _cmocka_run_group_tests(group, all, nsc + ntests, NULL, NULL);
+	free(all);
+	return failed;
 }

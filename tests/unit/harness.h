@@ -50,6 +50,52 @@ int h_tcp(struct harness *h, enum colo_side side, uint32_t seq, uint32_t ack, ui
 /* Server handshake: SYN-ACKs with ISNs ip and is (ack 1), both sides; clears the log. */
 void h_handshake(struct harness *h, uint32_t ip, uint32_t is);
 
+/* UDP datagram 10.0.0.1:sport > 10.0.0.2:5353 with a string payload (its spec, or fed). */
+struct pkt_spec h_udp_spec(uint16_t sport, const char *payload);
+int h_udp(struct harness *h, enum colo_side side, uint16_t sport, const char *payload);
+
+/*
+ * A scenario: frames fed in order (op P or S: a TCP segment, or a UDP datagram when udp is
+ * set), commits, counters (H_STAT), and after any step the log it must have made, checked and
+ * cleared (expect NULL: checked later). handshake: h_handshake(h, 1000, 5000) first (offset
+ * 4000, data from 1001).
+ */
+enum { H_COMMIT = COLO_SIDE_MAX, H_EXPECT, H_STAT, H_END };
+
+struct h_step {
+	int op; /* P, S: a frame of that side; H_COMMIT (flags: enum colo_commit_flags); ... */
+	bool udp;
+	uint16_t sport;	   /* UDP */
+	uint32_t seq, ack; /* TCP */
+	uint32_t flags;	   /* TCP flags, or the commit's */
+	const char *payload;
+	const char *expect;
+	size_t stat; /* H_STAT: the uint64_t counter at this offset of struct colo_cmp_stats ... */
+	uint64_t value; /* ... equals this */
+};
+
+#define H_TCP(side, s, a, f, pl, exp)                                                              \
+	{                                                                                          \
+		.op = (side), .seq = (s), .ack = (a), .flags = (f), .payload = (pl),               \
+		.expect = (exp)                                                                    \
+	}
+#define H_UDP(side, port, pl, exp)                                                                 \
+	{                                                                                          \
+		.op = (side), .udp = true, .sport = (port), .payload = (pl), .expect = (exp)       \
+	}
+
+struct h_scenario {
+	const char *name;
+	bool handshake;
+	const struct h_step *steps; /* ends with {.op = H_END} */
+};
+
+struct CMUnitTest;
+
+/* Runs one cmocka test per scenario (each on a fresh harness), then tests[]. */
+int h_run_scenarios(const char *group, const struct h_scenario *sc, size_t nsc,
+		    const struct CMUnitTest *tests, size_t ntests);
+
 #define P    COLO_SIDE_PRIMARY
 #define S    COLO_SIDE_SECONDARY
 #define ACK  COLO_TCP_ACK

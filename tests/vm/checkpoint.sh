@@ -219,7 +219,7 @@ mkdir -p bench/results
 	echo
 	echo "| figure | value |"
 	echo "|---|---|"
-	echo "| checkpoints by migration (1 divergence + $FORCED forced) | $samples |"
+	echo "| checkpoints committed by migration (for 1 divergence, $FORCED forced) | $samples |"
 	echo "| of which timeout checkpoints right after a commit (see below) | $after_commit |"
 	echo "| checkpoint latency request->commit, p50 / p99 (ms) | $(pctl 1 50) / $(pctl 1 99) |"
 	echo "| primary paused, p50 / p99 (ms) | $(pctl 2 50) / $(pctl 2 99) |"

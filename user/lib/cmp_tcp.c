@@ -6,6 +6,13 @@
  * once all its bytes (and its FIN, compared like a byte) matched or were verified: bytes below
  * t->next, retransmitted, are checked against the hashes of the last compared segments, the
  * bytes of segments still held, or else the secondary's retransmission of the same bytes.
+ *
+ * Over 600 lines on purpose: one state machine over one struct tcp_stream, whose parts call
+ * each other (the handshake starts the walk, the walk verifies retransmissions, a secondary
+ * segment can complete a held retransmission and send it back to the walk). Cut in two, each
+ * half would call the other's functions: a module cycle, which make check-deps refuses. What
+ * stands alone is out already: the retransmission history (retx_hist.c), held frames and
+ * triggers (cmp_core.c).
  */
 #include <string.h>
 
