@@ -64,10 +64,11 @@ struct run_opts {
 	bool keep;
 	const char *on_checkpoint; /* the exec hook's command, NULL: none */
 	uint64_t on_checkpoint_timeout_ms;
-	int mode; /* enum run_mode */
+	int mode;		  /* enum run_mode */
 	const char *metrics_file; /* node_exporter textfile, rewritten every stats interval */
 	const char *capture_dir;  /* divergence captures; NULL: none */
 	uint32_t capture_max_mb;
+	int log_format; /* enum colo_log_format */
 };
 
 /* --mode: compare (the dataplane), or mirror (no comparison: a baseline for benchmarks). */
@@ -277,6 +278,11 @@ static const struct colo_opt run_opt_table[] = {
 	 .help = "captures of this run kept at most (oldest removed first; default 64)",
 	 .min = 8,
 	 .max = 65536},
+	{.name = "log-format",
+	 .type = COLO_OPT_ENUM,
+	 RUN_OPT(log_format),
+	 .names = colo_log_format_names,
+	 .help = "text (default), or one JSON object per line (time, level, msg)"},
 	{.name = "metrics-file",
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(metrics_file),
@@ -551,8 +557,10 @@ static int open_capture(struct run_state *st)
 /* SIGHUP: the files the daemon writes are written anew (after logrotate, a moved dir). */
 static void reopen_files(struct run_state *st)
 {
-	colo_info("SIGHUP: rewriting the metrics file");
+	colo_info("SIGHUP: rewriting the metrics file, checking the capture directory");
 	write_metrics(st);
+	if (st->capture && colo_capture_reopen(st->capture))
+		colo_warn("capture directory %s: %s", st->opts.capture_dir, strerror(errno));
 }
 
 static int main_loop(struct run_state *st, int sig_fd)
@@ -674,6 +682,7 @@ int cmd_run(int argc, char **argv)
 	r = parse_opts(argc, argv, &st.opts);
 	if (r >= 0)
 		return r;
+	colo_log_set_format((enum colo_log_format)st.opts.log_format);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sig_fd = signal_fd();
 	if (sig_fd < 0 || colo_coord_init(&st.co)) {

@@ -76,7 +76,7 @@ start_daemon() {
 		>>"$RUNLOG" 2>&1 &
 	DAEMON=$!
 	PIDS+=($DAEMON)
-	wait_for "$RUNLOG" 'colo-xdp: running:' 15
+	wait_for "$RUNLOG" 'colo-xdp: running:|"msg":"running:' 15
 }
 
 # stop_daemon: SIGTERM, wait for its exit status.
