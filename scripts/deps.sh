@@ -9,7 +9,7 @@ set -euo pipefail
 
 PKGS=(
 	make gcc clang llvm lld pkg-config libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
-	libpcap-dev libcmocka-dev libclang-rt-14-dev libxxhash-dev libjansson-dev
+	libpcap-dev libcmocka-dev libclang-rt-14-dev libxxhash-dev libjansson-dev libsystemd-dev
 	iproute2 ethtool iputils-ping tcpdump socat iperf3 python3 util-linux procps coreutils
 	linux-perf jq python3-prometheus-client
 )

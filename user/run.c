@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -757,9 +758,14 @@ int cmd_run(int argc, char **argv)
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  colo_enum_name(run_mode_names, st.opts.mode), st.opts.agent_path);
 		st.started = true;
+		/* systemd Type=notify: ready once attached and comparing (no-op outside systemd).
+		 */
+		sd_notifyf(0, "READY=1\nSTATUS=comparing: instance %s, %u shards", st.opts.instance,
+			   st.co.nworkers);
 		write_metrics(&st);
 		r = main_loop(&st, sig_fd);
 	}
+	sd_notify(0, "STOPPING=1");
 	teardown(&st);
 	close(sig_fd);
 	close(owner);
