@@ -43,7 +43,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
 USER_LDFLAGS := $(SANFLAGS)
-LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -ljansson -lpthread
+LIBS := -lbpf -lxdp -lelf -lz -lpcap -lxxhash -ljansson -lsystemd -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Iinclude -Ivmlinux -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -75,8 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check check-deps demo fuzz bench bench-compare clean format tests-build FORCE \
-	test-kernel test-vmm
+.PHONY: all deps test check check-deps install test-faults soak demo fuzz bench bench-compare \
+	clean format tests-build FORCE test-kernel test-vmm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -169,6 +169,18 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
 
+# The fault-injection suite (tests/faults/, CI runs it after make test): prints "N passed, N
+# failed" and writes docs/reliability.md.
+test-faults: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/run.sh faults
+
+# A long run of mixed traffic with periodic faults (not in CI): samples and a plot in bench/results.
+soak:
+	$(Q)scripts/deps.sh soak
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/faults/soak.sh
+
 # The kernel floor: the BPF_PROG_TEST_RUN and attach suites on Debian 12's own kernel (6.1) in
 # QEMU (TCG), from a guest image of Debian packages (scripts/guest-image.sh, build/guest/).
 test-kernel:
@@ -217,3 +229,26 @@ clean:
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, colo-xdp(8) and one page per subcommand
+# (generated from its --help, scripts/gen_man.sh), bash completion, the systemd template unit
+# colo-xdp@.service (options from /etc/colo-xdp/NAME.conf) and an example of that file.
+PREFIX ?= /usr/local
+SBINDIR := $(PREFIX)/sbin
+MAN8DIR := $(PREFIX)/share/man/man8
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+UNITDIR := $(PREFIX)/lib/systemd/system
+SUBCOMMANDS := attach detach status stats conns run replay agent state
+
+install: $(APP)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/colo-xdp
+	$(Q)install -m 0755 $(APP) $(DESTDIR)$(SBINDIR)/colo-xdp
+	$(Q)install -m 0644 man/colo-xdp.8 $(DESTDIR)$(MAN8DIR)/colo-xdp.8
+	$(Q)for c in $(SUBCOMMANDS); do \
+		scripts/gen_man.sh $(APP) $$c $(DESTDIR)$(MAN8DIR)/colo-xdp-$$c.8 || exit 1; \
+		chmod 0644 $(DESTDIR)$(MAN8DIR)/colo-xdp-$$c.8; done
+	$(Q)install -m 0644 dist/colo-xdp.bash $(DESTDIR)$(COMPDIR)/colo-xdp
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' dist/colo-xdp@.service.in >$(DESTDIR)$(UNITDIR)/colo-xdp@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/colo-xdp@.service
+	$(Q)install -m 0644 dist/colo-xdp.conf.example $(DESTDIR)/etc/colo-xdp/colo-xdp.conf.example

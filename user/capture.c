@@ -120,6 +120,11 @@ struct colo_capture *colo_capture_open(const char *dir, uint64_t max_bytes, cons
 	return c;
 }
 
+int colo_capture_reopen(struct colo_capture *c)
+{
+	return mkdir(c->dir, 0750) && errno != EEXIST ? -errno : 0;
+}
+
 void colo_capture_close(struct colo_capture *c)
 {
 	free(c);

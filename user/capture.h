@@ -51,6 +51,8 @@ struct colo_capture;
 /* Creates dir (0750) when missing. NULL with errno set on failure. */
 struct colo_capture *colo_capture_open(const char *dir, uint64_t max_bytes, const char *instance);
 void colo_capture_close(struct colo_capture *c);
+/* SIGHUP: creates the directory again if it was moved or removed (logrotate, an operator). */
+int colo_capture_reopen(struct colo_capture *c);
 
 /* Writes job's files and rotates; logs and returns -errno on failure. */
 int colo_capture_write(struct colo_capture *c, const struct colo_capture_job *job);

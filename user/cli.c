@@ -21,13 +21,13 @@ const char *colo_version(void)
 
 void cli_err(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "colo-xdp: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	colo_err("%s: %s", cmd, msg);
 }
 
 void cli_bad_option(const char *cmd, char **argv)

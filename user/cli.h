@@ -7,7 +7,7 @@
 
 #include "lib/opts.h"
 
-/* Prints "colo-xdp: <cmd>: <message>" on stderr. */
+/* Logs the error "colo-xdp: <cmd>: <message>" (on stderr). */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints the error for an option getopt_long rejected (opterr must be 0). */

@@ -22,15 +22,25 @@
 #include <bpf/libbpf.h>
 
 #include "instance.h"
+#include "log.h"
 
 #define BPFFS_MOUNT "/sys/fs/bpf"
 #define LOCK_PATH   "/run/colo-xdp.lock"
 
-static const char *const map_names[] = {
-	COLO_MAP_CONNTRACK, COLO_MAP_STATS,  COLO_MAP_CONFIG,
-	COLO_MAP_RINGS,	    COLO_MAP_IFACES, COLO_MAP_OFFSETS,
+/* Each pinned map with the key and value sizes this build reads and writes it with. */
+static const struct pinned_map {
+	const char *name;
+	__u32 key_size;
+	__u32 value_size;
+} pinned_maps[] = {
+	{COLO_MAP_CONNTRACK, sizeof(struct colo_flow_key), sizeof(struct colo_conn)},
+	{COLO_MAP_STATS, sizeof(__u32), sizeof(struct colo_stats)},
+	{COLO_MAP_CONFIG, sizeof(__u32), sizeof(struct colo_config)},
+	{COLO_MAP_RINGS, sizeof(__u32), sizeof(__u32)},
+	{COLO_MAP_IFACES, sizeof(__u32), sizeof(struct colo_iface)},
+	{COLO_MAP_OFFSETS, sizeof(struct colo_flow_key), sizeof(struct colo_offsets)},
 };
-#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
+#define NMAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 
 __u32 colo_default_shards(void)
 {
@@ -50,8 +60,7 @@ int colo_bpffs_ensure(void)
 	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
 		int err = -errno;
 
-		fprintf(stderr, "colo-xdp: cannot mount bpffs on %s: %s\n", BPFFS_MOUNT,
-			strerror(errno));
+		colo_err("cannot mount bpffs on %s: %s", BPFFS_MOUNT, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -62,12 +71,35 @@ static void instance_dir(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/%s", COLO_PIN_ROOT, name);
 }
 
-static int pinned_map_fd(const char *instance, const char *map)
+/*
+ * Opens a pinned map and checks its layout: an instance pinned by a build with other structs
+ * would make every lookup overrun our buffers. Fails with EPROTO (and one line) on a mismatch.
+ */
+static int pinned_map_fd(const char *instance, const struct pinned_map *m)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	char path[PATH_MAX];
+	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, map);
-	return bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s/%s", COLO_PIN_ROOT, instance, m->name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (info.key_size == m->key_size && info.value_size == m->value_size)
+		return fd;
+	colo_err("instance %s: map %s has %u-byte keys and %u-byte values, this build "
+		 "expects %u and %u: it was pinned by another build of colo-xdp",
+		 instance, m->name, info.key_size, info.value_size, m->key_size, m->value_size);
+	close(fd);
+	errno = EPROTO;
+	return -1;
 }
 
 struct colo_instance *colo_instance_open(const char *name)
@@ -95,7 +127,7 @@ struct colo_instance *colo_instance_open(const char *name)
 	for (i = 0; i < NMAPS; i++)
 		*fds[i] = -1;
 	for (i = 0; i < NMAPS; i++) {
-		*fds[i] = pinned_map_fd(name, map_names[i]);
+		*fds[i] = pinned_map_fd(name, &pinned_maps[i]);
 		if (*fds[i] < 0) {
 			int err = errno;
 
@@ -276,7 +308,7 @@ int colo_lock_take(bool shared)
 
 	if (fd < 0 || flock(fd, shared ? LOCK_SH : LOCK_EX)) {
 		err = -errno;
-		fprintf(stderr, "colo-xdp: cannot lock %s: %s\n", LOCK_PATH, strerror(-err));
+		colo_err("cannot lock %s: %s", LOCK_PATH, strerror(-err));
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -287,6 +319,54 @@ int colo_lock_take(bool shared)
 void colo_lock_drop(int fd)
 {
 	close(fd);
+}
+
+/* The pid an owner lock file names ("?" when unreadable). */
+static void owner_pid(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0])
+		snprintf(buf, size, "?");
+}
+
+int colo_owner_take(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX], pid[24];
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), COLO_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), COLO_RUN_DIR "/%s/lock", name);
+	if ((mkdir(COLO_RUN_DIR, 0700) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		fprintf(stderr, "colo-xdp: cannot create %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY) {
+			owner_pid(fd, pid, sizeof(pid));
+			fprintf(stderr, "colo-xdp: instance '%s' is running (pid %s holds %s)\n",
+				name, pid, path);
+		} else {
+			fprintf(stderr, "colo-xdp: cannot lock %s: %s\n", path, strerror(-err));
+		}
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	/* The lock file is never removed: a new one would let a second owner lock it. */
+	if (ftruncate(fd, 0) || dprintf(fd, "%d\n", (int)getpid()) < 0) {
+		err = -errno;
+		fprintf(stderr, "colo-xdp: cannot write %s: %s\n", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 __u32 colo_netns_ino(void)

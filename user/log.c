@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -18,6 +21,34 @@ char colo_verifier_log[VERIFIER_LOG_SIZE];
 const size_t colo_verifier_log_size = VERIFIER_LOG_SIZE;
 
 static enum colo_log_level threshold = COLO_LOG_INFO;
+static enum colo_log_format format = COLO_LOG_TEXT;
+
+/* Syslog priority of each level (journald's prefix, the JSON "level"). */
+static const int level_prio[] = {
+	[COLO_LOG_ERROR] = COLO_PRIO_ERR,   [COLO_LOG_WARN] = COLO_PRIO_WARNING,
+	[COLO_LOG_INFO] = COLO_PRIO_INFO,   [COLO_LOG_DEBUG] = COLO_PRIO_DEBUG,
+	[COLO_LOG_TRACE] = COLO_PRIO_DEBUG,
+};
+
+/*
+ * Whether f is the journal: systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream it
+ * connected stdout/stderr to, and it stays meaningful only while the fd still is that stream.
+ */
+static bool is_journal(FILE *f)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(fileno(f), &st) &&
+	       st.st_dev == dev && st.st_ino == ino;
+}
+
+void colo_log_set_format(enum colo_log_format fmt)
+{
+	format = fmt;
+}
+
 static bool all_to_stderr;
 
 void colo_log_to_stderr(void)
@@ -38,18 +69,19 @@ void colo_log_set_verbosity(int verbosity)
 static void vlog(enum colo_log_level level, const char *fmt, va_list ap)
 {
 	FILE *out = level <= COLO_LOG_WARN || all_to_stderr ? stderr : stdout;
-	char line[1024];
-	int n;
+	char msg[2048], line[4096];
+	struct timespec now;
+	size_t n;
 
 	if (level > threshold)
 		return;
-	/* One write per line: the daemon and its exec hook's adapter share the log file. */
-	n = snprintf(line, sizeof(line), "colo-xdp: ");
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	n = (int)strlen(line);
-	line[n++] = '\n';
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = colo_log_line(line, sizeof(line), format, is_journal(out), level_prio[level], msg,
+			  (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec);
 	fflush(out);
-	if (write(fileno(out), line, (size_t)n) < 0)
+	/* One write per line: the daemon and its exec hook's adapter share the log file. */
+	if (write(fileno(out), line, n) < 0)
 		return; /* nowhere else to say it */
 }
 

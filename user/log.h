@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The one logger of the colo-xdp binary. Errors and warnings go to stderr, information (the
- * daemon's progress lines) and debug lines to stdout, each line prefixed "colo-xdp: ". The
- * level is set once from -q/-v (colo_log_set_verbosity). libbpf's and libxdp's messages are
+ * daemon's progress lines) and debug lines to stdout, each line prefixed "colo-xdp: " (or one
+ * JSON object per line, run --log-format json), and "<priority>" when the stream is the journal.
+ * The level is set once from -q/-v (colo_log_set_verbosity). libbpf's and libxdp's messages are
  * routed through it below our own (colo_log_init): their warnings show with -v, everything they
  * say with -vv. A failure they report reaches the user as our own one-line error (colo_lib_err)
  * either way.
@@ -11,6 +12,8 @@
 #define COLO_LOG_H
 
 #include <stddef.h>
+
+#include "lib/log_line.h"
 
 enum colo_log_level {
 	COLO_LOG_ERROR = 0,
@@ -22,6 +25,9 @@ enum colo_log_level {
 
 /* Routes libbpf's and libxdp's messages through the logger. Call it once before using them. */
 void colo_log_init(void);
+
+/* Text (default) or one JSON object per line; a stream that is the journal gets "<prio>" too. */
+void colo_log_set_format(enum colo_log_format fmt);
 
 /* -q (verbosity -1): errors and warnings only; 0: info; 1: debug (-v); 2: trace (-vv). */
 void colo_log_set_verbosity(int verbosity);

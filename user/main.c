@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "log.h"
 
 struct command {
 	const char *name;
@@ -56,6 +57,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "colo-xdp: unknown command '%s' (try colo-xdp --help)\n", argv[1]);
+	colo_err("unknown command '%s' (try colo-xdp --help)", argv[1]);
 	return COLO_EXIT_USAGE;
 }

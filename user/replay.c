@@ -215,13 +215,13 @@ static int read_next(struct pcap_input *c, enum colo_side side)
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc != 1) {
-		fprintf(stderr, "colo-xdp replay: %s: record %" PRIu64 ": %s\n", c->path,
-			c->count + 1, pcap_geterr(c->pcap));
+		cli_err("replay", "%s: record %" PRIu64 ": %s", c->path, c->count + 1,
+			pcap_geterr(c->pcap));
 		return -1;
 	}
 	f = malloc(sizeof(*f) + hdr->caplen);
 	if (!f) {
-		fprintf(stderr, "colo-xdp replay: out of memory\n");
+		cli_err("replay", "out of memory");
 		return -1;
 	}
 	f->side = side;
@@ -249,8 +249,7 @@ static int feed(struct replay *r, struct frame *f, uint64_t when)
 	r->sum.frames[f->side]++;
 	err = colo_cmp_feed(r->cmp, &in);
 	if (err) {
-		fprintf(stderr, "colo-xdp replay: comparator refused a frame: %s\n",
-			strerror(-err));
+		cli_err("replay", "comparator refused a frame: %s", strerror(-err));
 		free(f);
 		return -1;
 	}
@@ -297,17 +296,16 @@ static int open_capture(struct pcap_input *c, const char *path)
 	if (!c->pcap) {
 		/* libpcap names the file itself in some messages ("PATH: No such file ..."). */
 		if (!strncmp(errbuf, path, strlen(path)))
-			fprintf(stderr, "colo-xdp replay: %s\n", errbuf);
+			cli_err("replay", "%s", errbuf);
 		else
-			fprintf(stderr, "colo-xdp replay: %s: %s\n", path, errbuf);
+			cli_err("replay", "%s: %s", path, errbuf);
 		return -1;
 	}
 	dlt = pcap_datalink(c->pcap);
 	if (dlt != DLT_EN10MB) {
 		const char *name = pcap_datalink_val_to_name(dlt);
 
-		fprintf(stderr,
-			"colo-xdp replay: %s: link type %s (%d) not supported, need EN10MB\n", path,
+		cli_err("replay", "%s: link type %s (%d) not supported, need EN10MB", path,
 			name ? name : "unknown", dlt);
 		return -1;
 	}
@@ -321,12 +319,12 @@ static int open_output(struct replay *r, const char *path)
 	r->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, snaplen > 0 ? snaplen : 262144,
 						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!r->dead) {
-		fprintf(stderr, "colo-xdp replay: out of memory\n");
+		cli_err("replay", "out of memory");
 		return -1;
 	}
 	r->out = pcap_dump_open(r->dead, path);
 	if (!r->out) {
-		fprintf(stderr, "colo-xdp replay: %s\n", pcap_geterr(r->dead));
+		cli_err("replay", "%s", pcap_geterr(r->dead));
 		return -1;
 	}
 	return 0;
@@ -338,7 +336,7 @@ static int close_output(struct replay *r)
 
 	if (r->out) {
 		if (pcap_dump_flush(r->out)) {
-			fprintf(stderr, "colo-xdp replay: writing the released capture failed\n");
+			cli_err("replay", "writing the released capture failed");
 			err = -1;
 		}
 		pcap_dump_close(r->out);
@@ -485,7 +483,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	r.cmp = colo_cmp_new(&r.lim, &ops, &r);
 	if (!r.cmp) {
-		fprintf(stderr, "colo-xdp replay: cannot create the comparator\n");
+		cli_err("replay", "cannot create the comparator");
 		goto out;
 	}
 	if (run(&r))
@@ -497,7 +495,7 @@ out:
 		rc = COLO_EXIT_RUNTIME;
 	cleanup(&r);
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "colo-xdp replay: writing to stdout failed\n");
+		cli_err("replay", "writing to stdout failed");
 		rc = COLO_EXIT_RUNTIME;
 	}
 	return rc;

@@ -276,5 +276,19 @@ check "the pre-existing clsact is kept, our filter gone" \
 		[ -z \"\$(nsenter --net=/run/netns/$NA tc filter show dev eth0 ingress)\" ]"
 ina tc qdisc del dev eth0 clsact
 
+# An instance pinned by another build (here: colo_stats with larger values): status refuses it
+# with one line instead of reading values into buffers sized for this build's structs.
+S=$P-stale
+check_rc "attach for the stale-pin case" 0 cx attach eth0 --role primary --instance "$S" --ring-size $RING
+vbytes=$(bpftool map show pinned "$PIN/$S/colo_stats" -j | jq .bytes_value)
+rm -f "$PIN/$S/colo_stats"
+bpftool map create "$PIN/$S/colo_stats" type percpu_array key 4 value $((vbytes + 64)) entries 3 \
+	name colo_stats
+errs=$(cx status --instance "$S" 2>&1 >/dev/null)
+rc=$?
+check "status refuses an instance pinned by another build (exit $rc)" test "$rc" = 1
+check "and says why in its first line" \
+	bash -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q 'map colo_stats has 4-byte keys and $((vbytes + 64))-byte values'" _ "$errs"
+
 echo "# $n tests, $failed failed"
 finish

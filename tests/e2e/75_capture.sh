@@ -17,8 +17,13 @@ PY=/usr/bin/python3
 
 setup
 servers "$PORT" "$SIZE" "$K"
-check "colo-xdp run starts with --capture-dir" \
-	start_daemon --shards 2 --compare-timeout 60000 --capture-dir "$CAP" --capture-max 8 || {
+# The daemon's log as systemd would connect it: JOURNAL_STREAM names the stream's device:inode.
+: >"$RUNLOG"
+export JOURNAL_STREAM
+JOURNAL_STREAM=$(stat -c %d:%i "$RUNLOG")
+check "colo-xdp run starts with --capture-dir, --log-format json, stdout/stderr the journal" \
+	start_daemon --shards 2 --compare-timeout 60000 --capture-dir "$CAP" --capture-max 8 \
+	--log-format json || {
 	show "$RUNLOG"
 	exit 1
 }
@@ -49,6 +54,18 @@ check "colo-xdp replay on its two sides: the same trigger (mismatch at=$K)" \
 	grep -qE "\"event\":\"checkpoint\".*\"reason\":\"mismatch\".*\"side\":\"primary\",\"at\":$K[,}]" \
 	"$WORK/replay.json" || show "$WORK/replay.json" 5
 check "SIGTERM: daemon exits 0" stop_daemon || show "$RUNLOG" 40
+unset JOURNAL_STREAM
+check "every log line: a journald priority, then one JSON object with time, level, msg" \
+	"$PY" -c 'import json, re, sys
+prio = {"error": 3, "warning": 4, "info": 6, "debug": 7}
+n = 0
+for line in open(sys.argv[1]):
+    m = re.match(r"<(\d)>(.*)$", line)
+    o = json.loads(m.group(2))
+    assert prio[o["level"]] == int(m.group(1)) and o["time"].endswith("Z") and o["msg"], line
+    n += 1
+assert n > 5
+' "$RUNLOG" || show "$RUNLOG" 5
 "$BIN" run --outside lo --primary lo --secondary x --capture-max 1 2>"$WORK/err"
 rc=$?
 check "--capture-max 1: exit 2, one line" [ "$rc" -eq 2 ] && [ "$(wc -l <"$WORK/err")" -eq 1 ]

@@ -76,7 +76,7 @@ start_daemon() {
 		>>"$RUNLOG" 2>&1 &
 	DAEMON=$!
 	PIDS+=($DAEMON)
-	wait_for "$RUNLOG" 'colo-xdp: running:' 15
+	wait_for "$RUNLOG" 'colo-xdp: running:|"msg":"running:' 15
 }
 
 # stop_daemon: SIGTERM, wait for its exit status.
@@ -198,7 +198,7 @@ cleanup() {
 		done
 	fi
 	[ -d "$PIN" ] && rm -rf "$PIN"
-	rm -rf "/run/colo-xdp/$INST" # a killed daemon's control socket
+	rm -rf "/run/colo-xdp/$INST" # a killed daemon's control socket, the owner lock
 	"$NETNS" down "$PFX" >/dev/null 2>&1
 	rm -rf "$WORK"
 }

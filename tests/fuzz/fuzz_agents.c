@@ -6,8 +6,8 @@
  * - a parsed QMP message has a kind, and its value belongs to its root;
  * - a decoded Xen message is at most XEN_NOTIFY_MAX bytes and NUL-terminated;
  * - the migration machine sends COMMIT only right after a completed migration, never with a
- *   txid other than the one in flight (or 0), declares FAILOVER at most once, and is idle or
- *   failed over whenever it asks for nothing;
+ *   txid other than the one in flight (or 0), declares FAILOVER at most once, and keeps no
+ *   step deadline once idle (a stale one fired a step timeout after every checkpoint);
  * - the COLO machine's BEGIN/COMMIT/ABORT carry the request in flight (or COMMIT 0), and
  *   nothing but ABORT follows its FAILOVER.
  * Requests come as the session lets them: one in flight per dataplane connection.
@@ -137,6 +137,8 @@ static void fuzz_migrate(const uint8_t *data, size_t size)
 			break;
 		}
 		mig_act(&r, &a, now);
+		if (r.m.step == QMIG_IDLE && r.m.deadline_ns)
+			abort();
 	}
 }
 

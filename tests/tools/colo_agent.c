@@ -8,8 +8,8 @@
  * clock of packet capture timestamps, so tests can order the conversation against a capture.
  * SIGUSR1 sends an unsolicited COMMIT (a checkpoint "the VMM started"), SIGUSR2 declares
  * FAILOVER, SIGTERM/SIGINT exit 0. When the dataplane closes the connection (a restart, say)
- * the agent reconnects with backoff (50 ms doubling to 2 s) for up to --connect-timeout-ms;
- * --once exits at the first close instead.
+ * or the connection breaks (a reset), the agent reconnects with backoff (50 ms doubling to 2 s)
+ * for up to --connect-timeout-ms; --once exits at the first close instead.
  *
  * Exit: 0 when the dataplane closed the connection (and did not come back) or on SIGTERM/SIGINT,
  * 1 on a protocol error, an ERROR from the dataplane or a socket failure, 2 on a usage error.
@@ -35,6 +35,7 @@ enum mode { MODE_COMMIT, MODE_DELAY, MODE_NEVER, MODE_FAILOVER };
 /* How run() ended, besides -1 (a failure). */
 #define RUN_EOF	   1 /* the dataplane closed the connection */
 #define RUN_SIGNAL 2 /* SIGTERM or SIGINT */
+#define RUN_GONE   3 /* the connection broke (reset, or a send into a closed socket) */
 
 #define BACKOFF_MIN_US 50000
 #define BACKOFF_MAX_US 2000000
@@ -47,6 +48,7 @@ struct agent {
 	uint64_t commit_at;   /* monotonic ns of a delayed COMMIT; 0: none */
 	uint32_t commit_id;
 	uint64_t requests;
+	bool gone; /* the connection broke under a send or a receive */
 	struct colo_agent_sess sess;
 	struct colo_agent_dec dec;
 };
@@ -187,7 +189,7 @@ static int send_msg(struct agent *a, struct colo_agent_msg *m)
 {
 	uint8_t buf[COLO_AGENT_MAX_MSG];
 	uint64_t at;
-	int n;
+	int n, err;
 
 	if (colo_agent_sess_tx(&a->sess, m)) {
 		log_simple("send_refused", "why", a->sess.why);
@@ -195,7 +197,9 @@ static int send_msg(struct agent *a, struct colo_agent_msg *m)
 	}
 	n = colo_agent_encode(m, buf, sizeof(buf));
 	at = clock_ns(CLOCK_REALTIME);
-	if (n < 0 || write_all(a->fd, buf, (size_t)n) < 0) {
+	err = n < 0 ? n : write_all(a->fd, buf, (size_t)n);
+	if (err) {
+		a->gone = err == -EPIPE || err == -ECONNRESET;
 		log_simple("send_failed", "type", colo_agent_type_name(m->type));
 		drain(a);
 		return -1;
@@ -275,7 +279,8 @@ static int read_sock(struct agent *a)
 		return 0;
 	if (n <= 0) {
 		log_simple("closed", "why", n == 0 ? "eof" : strerror(errno));
-		return n == 0 ? 1 : -1;
+		a->gone = n < 0 && errno == ECONNRESET;
+		return n == 0 ? RUN_EOF : -1;
 	}
 	while (n > 0) {
 		r = colo_agent_dec_feed(&a->dec, p, (size_t)n, &used, &m);
@@ -338,15 +343,16 @@ static int run(struct agent *a)
 
 	colo_agent_sess_init(&a->sess, COLO_AGENT_SIDE_AGENT);
 	colo_agent_dec_init(&a->dec);
+	a->gone = false;
 	colo_agent_msg_hello(&hello, 0);
 	if (send_msg(a, &hello))
-		return -1;
+		return a->gone ? RUN_GONE : -1;
 	for (;;) {
 		/* Signals and timers wait for the dataplane's HELLO: nothing may precede it. */
 		ready = a->sess.state != COLO_AGENT_ST_HELLO;
 		timeout = ready ? timers(a, &err) : -1;
 		if (ready && err)
-			return -1;
+			return a->gone ? RUN_GONE : -1;
 		pfd[0] = (struct pollfd){.fd = a->fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
 		if (poll(pfd, ready ? 2 : 1, timeout) < 0 && errno != EINTR) {
@@ -359,7 +365,7 @@ static int run(struct agent *a)
 		if (!r && pfd[0].revents)
 			r = read_sock(a);
 		if (r)
-			return r;
+			return r < 0 && a->gone ? RUN_GONE : r;
 	}
 }
 
@@ -502,10 +508,10 @@ int main(int argc, char **argv)
 		a.commit_at = 0;
 		rc = run(&a);
 		close(a.fd);
-		again = rc == RUN_EOF && !once;
+		again = (rc == RUN_EOF || rc == RUN_GONE) && !once;
 		if (again)
 			log_simple("reconnecting", "socket", path);
-		rc = rc < 0 ? 1 : 0;
+		rc = rc < 0 || (rc == RUN_GONE && once) ? 1 : 0;
 	} while (again);
 	printf("{\"event\":\"exit\",\"requests\":%llu,\"status\":%d",
 	       (unsigned long long)a.requests, rc);
