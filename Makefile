@@ -75,8 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check check-deps install demo fuzz bench bench-compare clean format tests-build FORCE \
-	test-kernel test-vmm
+.PHONY: all deps test check check-deps install test-faults soak demo fuzz bench bench-compare \
+	clean format tests-build FORCE test-kernel test-vmm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -168,6 +168,18 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 tests-build
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/run.sh
+
+# The fault-injection suite (tests/faults/, CI runs it after make test): prints "N passed, N
+# failed" and writes docs/reliability.md.
+test-faults: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/run.sh faults
+
+# A long run of mixed traffic with periodic faults (not in CI): samples and a plot in bench/results.
+soak:
+	$(Q)scripts/deps.sh soak
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)tests/faults/soak.sh
 
 # The kernel floor: the BPF_PROG_TEST_RUN and attach suites on Debian 12's own kernel (6.1) in
 # QEMU (TCG), from a guest image of Debian packages (scripts/guest-image.sh, build/guest/).

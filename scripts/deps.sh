@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Install every Debian package that colo-xdp's build, tests and demo need. Idempotent.
-# Usage: deps.sh [bench|vmm]
+# Usage: deps.sh [bench|vmm|soak]
 #   bench: also what only make bench needs (QEMU, whose colo-compare it measures beside ours)
 #   vmm:   also what the QEMU tests need (make test-kernel, make test-vmm)
+#   soak:  also what only make soak needs (its plot)
 set -euo pipefail
 
 PKGS=(
@@ -16,8 +17,9 @@ case ${1:-} in
 '') ;;
 bench) PKGS+=(qemu-system-x86) ;;
 vmm) PKGS+=(qemu-system-x86 binutils) ;;
+soak) PKGS+=(python3-matplotlib) ;;
 *)
-	echo "deps.sh: unknown argument '$1' (none, bench or vmm)" >&2
+	echo "deps.sh: unknown argument '$1' (none, bench, vmm or soak)" >&2
 	exit 2
 	;;
 esac

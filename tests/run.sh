@@ -7,8 +7,10 @@
 #   fuzz:  build-fuzz/fuzz_*             (libFuzzer + ASan/UBSan: the seeds, then FUZZ_SMOKE_SECONDS)
 #   agents: tests/agents/test_*.py       (TAP: the checkpoint-engine adapters against peers of
 #                                         the project's own, on build-san/, no root needed)
+#   faults: tests/faults/[0-9]*.sh       (TAP, fault injection under traffic; writes
+#                                        docs/reliability.md; `make test-faults`, not in the default)
 # Suites that need root or BPF fail loudly without them; nothing is skipped.
-# Usage: tests/run.sh [unit|bpf|e2e|fuzz|agents ...]   (default: all)
+# Usage: tests/run.sh [unit|bpf|e2e|fuzz|agents|faults ...]   (default: all but faults)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -100,6 +102,23 @@ suite_e2e() {
 		run_tap "$t"
 	done
 	[ "$found" -eq 1 ] || note_fail 1 "e2e: no scripts"
+}
+
+# The fault suite: its scripts record one row per case; the rows become docs/reliability.md.
+suite_faults() {
+	local t found=0 results=build/faults/results.tsv
+	need_root faults || return
+	mkdir -p build/faults
+	: >"$results"
+	export FAULT_RESULTS=$PWD/$results
+	for t in tests/faults/[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		found=1
+		echo "== faults: $t"
+		run_tap "$t"
+	done
+	[ "$found" -eq 1 ] || note_fail 1 "faults: no scripts"
+	tests/faults/report.sh "$results" >docs/reliability.md
 }
 
 # Each fuzzer replays every seed and then explores briefly; a crash or sanitizer report fails it.

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "instance.h" /* COLO_RUN_DIR */
 #include "lib/control_proto.h"
 
-#define COLO_RUN_DIR	     "/run/colo-xdp"
 #define COLO_CTL_MAX_CLIENTS 8
 #define COLO_CTL_IDLE_MS     30000u
 

@@ -321,6 +321,54 @@ void colo_lock_drop(int fd)
 	close(fd);
 }
 
+/* The pid an owner lock file names ("?" when unreadable). */
+static void owner_pid(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0])
+		snprintf(buf, size, "?");
+}
+
+int colo_owner_take(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX], pid[24];
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), COLO_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), COLO_RUN_DIR "/%s/lock", name);
+	if ((mkdir(COLO_RUN_DIR, 0700) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		fprintf(stderr, "colo-xdp: cannot create %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY) {
+			owner_pid(fd, pid, sizeof(pid));
+			fprintf(stderr, "colo-xdp: instance '%s' is running (pid %s holds %s)\n",
+				name, pid, path);
+		} else {
+			fprintf(stderr, "colo-xdp: cannot lock %s: %s\n", path, strerror(-err));
+		}
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	/* The lock file is never removed: a new one would let a second owner lock it. */
+	if (ftruncate(fd, 0) || dprintf(fd, "%d\n", (int)getpid()) < 0) {
+		err = -errno;
+		fprintf(stderr, "colo-xdp: cannot write %s: %s\n", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 __u32 colo_netns_ino(void)
 {
 	struct stat st;

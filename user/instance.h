@@ -4,8 +4,9 @@
  * COLO_PIN_ROOT/<instance>/ (conntrack, stats, config, rings, ifaces), shared by the programs on
  * its interfaces, all in one network namespace (ifindexes are per namespace). attach.c creates
  * it, detach.c removes it; this header opens it, reads and writes its maps, finds interfaces
- * across instances and holds the host-wide lock. Its functions print nothing, except
- * colo_lock_take() and colo_bpffs_ensure(), which print a one-line error when they fail. All
+ * across instances and holds the host-wide lock and the owner lock of a running instance. Its
+ * functions print nothing, except colo_lock_take(), colo_owner_take() and colo_bpffs_ensure(),
+ * which print a one-line error when they fail. All
  * return a negative errno (or NULL with errno set).
  */
 #ifndef COLO_INSTANCE_H
@@ -73,6 +74,18 @@ int colo_instances_foreach(int (*fn)(const char *name, void *ctx), void *ctx);
  */
 int colo_lock_take(bool shared);
 void colo_lock_drop(int fd);
+
+/* Where a running daemon keeps its files: the owner lock and control socket of an instance
+ * (COLO_RUN_DIR/<instance>/), the default agent socket (COLO_RUN_DIR/<instance>.sock). */
+#define COLO_RUN_DIR "/run/colo-xdp"
+
+/*
+ * Makes this process the owner of instance name: an exclusive flock on COLO_RUN_DIR/<name>/lock
+ * (holding the owner's pid), kept until the process exits; the kernel drops it even after a
+ * SIGKILL, so only a live daemon holds it. Returns the lock's fd, or -EBUSY when another process
+ * owns the instance, or -errno, after a one-line message.
+ */
+int colo_owner_take(const char *name);
 
 /* Mounts bpffs on /sys/fs/bpf unless it is mounted. */
 int colo_bpffs_ensure(void);

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,6 +110,26 @@ void colo_release_close(struct colo_release *rel)
 void colo_release_get_stats(const struct colo_release *rel, struct colo_release_stats *stats)
 {
 	*stats = rel->stats;
+}
+
+const struct colo_vlan_tag *colo_release_meta_tag(const struct colo_rec *rec)
+{
+	return rec && rec->flags & COLO_REC_VLAN_META ? &rec->vlan[0] : NULL;
+}
+
+uint32_t colo_release_insert_tag(uint8_t *buf, uint32_t len, uint32_t room,
+				 const struct colo_rec *rec)
+{
+	const struct colo_vlan_tag *tag = colo_release_meta_tag(rec);
+
+	if (!tag)
+		return len;
+	if (len < COLO_VLAN_TAG_OFF || len + COLO_VLAN_TAG_LEN > room)
+		return 0;
+	memmove(buf + COLO_VLAN_TAG_OFF + COLO_VLAN_TAG_LEN, buf + COLO_VLAN_TAG_OFF,
+		len - COLO_VLAN_TAG_OFF);
+	memcpy(buf + COLO_VLAN_TAG_OFF, tag, COLO_VLAN_TAG_LEN);
+	return len + COLO_VLAN_TAG_LEN;
 }
 
 uint32_t colo_release_mtu(const struct colo_release *rel)

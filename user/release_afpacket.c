@@ -24,11 +24,15 @@
 /* SKB_GSO_TCP_ECN from the kernel's skbuff.h (not in uapi). */
 #define COLO_SKB_GSO_TCP_ECN 4u
 
+/* The virtio-net header, the frame, and for a VLAN tag from skb metadata the frame in two. */
+#define AFPACKET_IOVS 4
+
 struct afpacket {
 	int fd;
 	struct mmsghdr msgs[RELEASE_BATCH];
-	struct iovec iov[RELEASE_BATCH][2];
+	struct iovec iov[RELEASE_BATCH][AFPACKET_IOVS];
 	struct virtio_net_hdr vnet[RELEASE_BATCH];
+	uint32_t len[RELEASE_BATCH]; /* bytes of frame sent */
 };
 
 static int afpacket_open(struct colo_release *rel, int ifindex, unsigned int queue_id, char *err,
@@ -100,6 +104,34 @@ static uint32_t vnet_prepare(uint8_t *f, uint32_t len, const struct colo_rec *re
 	return lay->ip_end;
 }
 
+/*
+ * Message i's iovecs: the virtio-net header, then the frame, with a tag VLAN offload kept out of
+ * the frame (COLO_REC_VLAN_META) back after the MAC addresses; returns their number.
+ */
+static size_t frame_iov(struct afpacket *pkt, uint32_t i, uint8_t *f, uint32_t len,
+			const struct colo_rec *rec)
+{
+	const struct colo_vlan_tag *tag = colo_release_meta_tag(rec);
+	struct virtio_net_hdr *vh = &pkt->vnet[i];
+	struct iovec *iov = pkt->iov[i];
+
+	iov[0] = (struct iovec){vh, sizeof(*vh)};
+	if (!tag || len < COLO_VLAN_TAG_OFF) {
+		iov[1] = (struct iovec){f, len};
+		pkt->len[i] = len;
+		return 2;
+	}
+	iov[1] = (struct iovec){f, COLO_VLAN_TAG_OFF};
+	iov[2] = (struct iovec){(void *)tag, COLO_VLAN_TAG_LEN};
+	iov[3] = (struct iovec){f + COLO_VLAN_TAG_OFF, len - COLO_VLAN_TAG_OFF};
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh->csum_start += COLO_VLAN_TAG_LEN;
+	if (vh->gso_type)
+		vh->hdr_len += COLO_VLAN_TAG_LEN;
+	pkt->len[i] = len + COLO_VLAN_TAG_LEN;
+	return AFPACKET_IOVS;
+}
+
 static void afpacket_flush(struct colo_release *rel)
 {
 	struct afpacket *pkt = rel->backend;
@@ -110,12 +142,11 @@ static void afpacket_flush(struct colo_release *rel)
 		uint32_t len = vnet_prepare(rel->frames[i], rel->lens[i], rel->recs[i],
 					    rel->lays[i], &pkt->vnet[i]);
 
-		pkt->iov[i][0] = (struct iovec){&pkt->vnet[i], sizeof(pkt->vnet[i])};
-		pkt->iov[i][1] = (struct iovec){rel->frames[i], len};
 		memset(&pkt->msgs[i], 0, sizeof(pkt->msgs[i]));
 		pkt->msgs[i].msg_hdr.msg_iov = pkt->iov[i];
-		pkt->msgs[i].msg_hdr.msg_iovlen = 2;
-		rel->stats.bytes += len;
+		pkt->msgs[i].msg_hdr.msg_iovlen =
+			frame_iov(pkt, i, rel->frames[i], len, rel->recs[i]);
+		rel->stats.bytes += pkt->len[i];
 	}
 	while (sent < rel->n) {
 		r = sendmmsg(pkt->fd, pkt->msgs + sent, rel->n - sent, 0);
@@ -127,7 +158,7 @@ static void afpacket_flush(struct colo_release *rel)
 		} else {
 			/* The frame at 'sent' was refused: skip it (dropped, TCP retransmits). */
 			rel->stats.send_errors++;
-			rel->stats.bytes -= pkt->iov[sent][1].iov_len;
+			rel->stats.bytes -= pkt->len[sent];
 			sent++;
 		}
 	}

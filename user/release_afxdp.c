@@ -209,15 +209,23 @@ static bool afxdp_submit(struct afxdp *x, uint64_t addr, uint32_t len)
 	return true;
 }
 
-/* Copies one packet into a umem frame and queues it. */
-static bool afxdp_send_copy(struct colo_release *rel, const uint8_t *f, uint32_t len)
+/* Copies one packet into a umem frame (with a metadata VLAN tag back in) and queues it. */
+static bool afxdp_send_copy(struct colo_release *rel, const uint8_t *f, uint32_t len,
+			    const struct colo_rec *rec)
 {
 	struct afxdp *x = rel->backend;
+	uint8_t *buf;
 	uint64_t addr;
 
 	if (!afxdp_frame(x, &addr))
 		return false;
-	memcpy(xsk_umem__get_data(x->area, addr), f, len);
+	buf = xsk_umem__get_data(x->area, addr);
+	memcpy(buf, f, len);
+	len = colo_release_insert_tag(buf, len, XSK_FRAME_SIZE, rec);
+	if (!len) {
+		x->free_addr[x->nfree++] = addr;
+		return false;
+	}
 	if (!afxdp_submit(x, addr, len))
 		return false;
 	rel->stats.bytes += len;
@@ -225,17 +233,23 @@ static bool afxdp_send_copy(struct colo_release *rel, const uint8_t *f, uint32_t
 }
 
 static bool afxdp_send_segment(struct colo_release *rel, const uint8_t *f,
-			       const struct colo_l4_layout *lay, uint32_t off, uint32_t plen,
-			       uint16_t index, bool last)
+			       const struct colo_rec *rec, const struct colo_l4_layout *lay,
+			       uint32_t off, uint32_t plen, uint16_t index, bool last)
 {
 	struct afxdp *x = rel->backend;
+	uint8_t *buf;
 	uint64_t addr;
 	uint32_t len;
 
 	if (!afxdp_frame(x, &addr))
 		return false;
-	len = colo_segment_build(xsk_umem__get_data(x->area, addr), f, lay, off, plen, index, last,
-				 true, NULL);
+	buf = xsk_umem__get_data(x->area, addr);
+	len = colo_segment_build(buf, f, lay, off, plen, index, last, true, NULL);
+	len = colo_release_insert_tag(buf, len, XSK_FRAME_SIZE, rec);
+	if (!len) {
+		x->free_addr[x->nfree++] = addr;
+		return false;
+	}
 	if (!afxdp_submit(x, addr, len))
 		return false;
 	rel->stats.bytes += len;
@@ -249,7 +263,7 @@ static bool afxdp_send_one(struct colo_release *rel, uint8_t *f, uint32_t len,
 	uint32_t payload, mss, off;
 
 	if (!lay->valid)
-		return len <= XSK_FRAME_SIZE && afxdp_send_copy(rel, f, len);
+		return len <= XSK_FRAME_SIZE && afxdp_send_copy(rel, f, len, rec);
 	payload = lay->ip_end - lay->hdr_len;
 	mss = rec->flags & COLO_REC_GSO ? rec->gso_size : 0;
 	if (!mss || payload <= mss) {
@@ -257,14 +271,15 @@ static bool afxdp_send_one(struct colo_release *rel, uint8_t *f, uint32_t len,
 			return false;
 		if (!colo_l4_udp4_no_csum(f, lay, rec))
 			colo_l4_csum_full(f, lay);
-		return afxdp_send_copy(rel, f, lay->ip_end);
+		return afxdp_send_copy(rel, f, lay->ip_end, rec);
 	}
 	if (lay->hdr_len + mss > XSK_FRAME_SIZE)
 		return false;
 	for (off = 0; off < payload; off += mss) {
 		uint32_t plen = payload - off < mss ? payload - off : mss;
 
-		if (!afxdp_send_segment(rel, f, lay, off, plen, off / mss, off + plen >= payload))
+		if (!afxdp_send_segment(rel, f, rec, lay, off, plen, off / mss,
+					off + plen >= payload))
 			return false;
 	}
 	return true;

@@ -39,4 +39,21 @@ struct colo_release {
 	struct colo_release_stats stats;
 };
 
+/* Where a VLAN tag sits in an Ethernet frame: after the two MAC addresses. */
+#define COLO_VLAN_TAG_OFF 12
+#define COLO_VLAN_TAG_LEN 4
+
+/*
+ * The tag VLAN offload kept in skb metadata at capture (COLO_REC_VLAN_META), which the frame
+ * bytes lack, or NULL: release puts it back after the MAC addresses.
+ */
+const struct colo_vlan_tag *colo_release_meta_tag(const struct colo_rec *rec);
+
+/*
+ * Inserts rec's metadata tag into the frame of len bytes in buf (room bytes): returns the new
+ * length, len without a metadata tag, or 0 when it does not fit.
+ */
+uint32_t colo_release_insert_tag(uint8_t *buf, uint32_t len, uint32_t room,
+				 const struct colo_rec *rec);
+
 #endif /* COLO_RELEASE_BACKEND_H */

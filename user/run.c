@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -39,7 +42,6 @@
 #include "stats.h"
 #include "worker.h"
 
-#define RUN_AGENT_DIR "/run/colo-xdp"
 /*
  * Primary TCP super-frames are compared in pieces of at most this many segments: the
  * secondary's initial congestion window (10 segments) can always cover one piece.
@@ -87,6 +89,8 @@ static const struct colo_enum_name run_mode_names[] = {
 struct run_state {
 	struct run_opts opts;
 	struct colo_coord co;
+	bool attached[COLO_ROLE_MAX]; /* roles this run attached (not a previous run's) */
+	bool started;		      /* the run got as far as comparing: it owns the instance */
 	struct colo_exec_hook *hook;
 	struct colo_ctl_srv *ctl;
 	struct colo_capture *capture;
@@ -104,8 +108,9 @@ static bool attached_here(const char *instance, const char *ifname, enum colo_ro
 	       ref.ifc.role == role;
 }
 
-static int attach_roles(const struct run_opts *o)
+static int attach_roles(struct run_state *st)
 {
+	const struct run_opts *o = &st->opts;
 	int role, r;
 
 	for (role = 0; role < COLO_ROLE_MAX; role++) {
@@ -128,11 +133,41 @@ static int attach_roles(const struct run_opts *o)
 		r = colo_attach(&ao);
 		if (r)
 			return r;
+		st->attached[role] = true;
 	}
 	return 0;
 }
 
+/*
+ * Undoes the attaches of a run that did not start: a previous run's attachments (reused) stay,
+ * as with --keep, for the next run.
+ */
+static void detach_own(const struct run_state *st)
+{
+	int role;
+
+	for (role = 0; role < COLO_ROLE_MAX; role++)
+		if (st->attached[role])
+			colo_detach(st->opts.ifname[role], st->opts.instance);
+}
+
 /* ---- options ------------------------------------------------------------------------------ */
+
+/* The capture parses, and release writes, Ethernet frames: lo, tun, ip6tnl, ... cannot carry them.
+ */
+static bool is_ethernet(const char *ifname)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ether;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ether = !ioctl(fd, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	close(fd);
+	return ether;
+}
 
 static bool ring_size_ok(uint64_t v)
 {
@@ -173,7 +208,7 @@ static const struct colo_opt run_opt_table[] = {
 	 .type = COLO_OPT_STR,
 	 RUN_OPT(agent_path),
 	 .arg = "PATH",
-	 .help = "the checkpoint agent's socket (default " RUN_AGENT_DIR "/<instance>.sock)"},
+	 .help = "the checkpoint agent's socket (default " COLO_RUN_DIR "/<instance>.sock)"},
 	{.name = "shards",
 	 .type = COLO_OPT_U32,
 	 RUN_OPT(shards),
@@ -317,7 +352,7 @@ static void run_defaults(struct run_opts *o)
 		o->limits.hash_seed = colo_mono_ns();
 }
 
-/* The interfaces: given, existing, three different ones. */
+/* The interfaces: given, existing, Ethernet, three different ones. */
 static const char *check_ifaces(const struct run_opts *o, char *why, size_t len)
 {
 	int role;
@@ -327,6 +362,8 @@ static const char *check_ifaces(const struct run_opts *o, char *why, size_t len)
 			snprintf(why, len, "--%s IF is required", colo_role_name(role));
 		else if (!if_nametoindex(o->ifname[role]))
 			snprintf(why, len, "no interface '%s'", o->ifname[role]);
+		else if (!is_ethernet(o->ifname[role]))
+			snprintf(why, len, "'%s' is not an Ethernet interface", o->ifname[role]);
 		else
 			continue;
 		return why;
@@ -434,8 +471,7 @@ static int open_agent(struct run_state *st)
 	struct colo_agent_ops ops;
 
 	if (!st->opts.agent_path) {
-		mkdir(RUN_AGENT_DIR, 0700);
-		snprintf(path, sizeof(path), RUN_AGENT_DIR "/%s.sock", st->opts.instance);
+		snprintf(path, sizeof(path), COLO_RUN_DIR "/%s.sock", st->opts.instance);
 		st->opts.agent_path = path;
 	}
 	colo_coord_agent_ops(&st->co, &ops);
@@ -651,7 +687,10 @@ static void teardown(struct run_state *st)
 	colo_ctl_close(st->ctl);
 	colo_agent_close(co->agent);
 	colo_instance_close(co->inst);
-	if (st->opts.keep) {
+	if (!st->started) {
+		if (!st->opts.keep)
+			detach_own(st);
+	} else if (st->opts.keep) {
 		colo_info("--keep: instance '%s' stays attached and pinned", st->opts.instance);
 	} else {
 		r = colo_detach_instance(st->opts.instance);
@@ -678,24 +717,30 @@ static int signal_fd(void)
 int cmd_run(int argc, char **argv)
 {
 	struct run_state st = {.co.wake_fd = -1};
-	int sig_fd, r;
+	int sig_fd, owner, r;
 
 	r = parse_opts(argc, argv, &st.opts);
 	if (r >= 0)
 		return r;
 	colo_log_set_format((enum colo_log_format)st.opts.log_format);
+	/* Before anything else: a running daemon of this instance is left alone. */
+	owner = colo_owner_take(st.opts.instance);
+	if (owner < 0)
+		return COLO_EXIT_RUNTIME;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sig_fd = signal_fd();
 	if (sig_fd < 0 || colo_coord_init(&st.co)) {
 		colo_err("signalfd/eventfd: %s", strerror(errno));
+		close(owner);
 		return COLO_EXIT_RUNTIME;
 	}
 	colo_log_init();
-	if (colo_bpffs_ensure() || attach_roles(&st.opts)) {
+	if (colo_bpffs_ensure() || attach_roles(&st)) {
 		if (!st.opts.keep)
-			colo_detach_instance(st.opts.instance);
+			detach_own(&st);
 		close(sig_fd);
 		colo_coord_fini(&st.co);
+		close(owner);
 		return COLO_EXIT_RUNTIME;
 	}
 	st.co.inst = colo_instance_open(st.opts.instance);
@@ -712,6 +757,7 @@ int cmd_run(int argc, char **argv)
 			  st.opts.instance, st.opts.ifname[0], st.opts.ifname[1], st.opts.ifname[2],
 			  st.co.nworkers, colo_release_mode_name(st.opts.release),
 			  colo_enum_name(run_mode_names, st.opts.mode), st.opts.agent_path);
+		st.started = true;
 		/* systemd Type=notify: ready once attached and comparing (no-op outside systemd).
 		 */
 		sd_notifyf(0, "READY=1\nSTATUS=comparing: instance %s, %u shards", st.opts.instance,
@@ -722,5 +768,6 @@ int cmd_run(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	teardown(&st);
 	close(sig_fd);
+	close(owner);
 	return r ? COLO_EXIT_RUNTIME : COLO_EXIT_OK;
 }

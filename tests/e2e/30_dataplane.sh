@@ -30,6 +30,13 @@ check "run --shards 99: usage error (exit 2)" [ "$(exit_code ns proxy "$BIN" run
 	--outside outside --primary primary --secondary secondary --shards 99)" -eq 2 ]
 check "run --ring-size 5000 (not a power of 2): usage error (exit 2)" [ "$(exit_code ns proxy \
 	"$BIN" run --outside outside --primary primary --secondary secondary --ring-size 5000)" -eq 2 ]
+check "run --ring-size 4096 (below one window per replica): usage error (exit 2)" \
+	[ "$(exit_code ns proxy "$BIN" run --outside outside --primary primary --secondary secondary \
+		--ring-size 4096)" -eq 2 ]
+check "run --outside lo (not Ethernet): usage error (exit 2)" [ "$(exit_code ns proxy "$BIN" run \
+	--outside lo --primary primary --secondary secondary --instance "$INST")" -eq 2 ]
+check "run --instance a.b (bpffs refuses '.'): usage error (exit 2)" [ "$(exit_code ns proxy \
+	"$BIN" run --outside outside --primary primary --secondary secondary --instance a.b)" -eq 2 ]
 check "usage errors attached nothing" [ ! -e "$PIN" ]
 
 servers 5001 "$BULK"

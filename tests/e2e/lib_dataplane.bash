@@ -198,7 +198,7 @@ cleanup() {
 		done
 	fi
 	[ -d "$PIN" ] && rm -rf "$PIN"
-	rm -rf "/run/colo-xdp/$INST" # a killed daemon's control socket
+	rm -rf "/run/colo-xdp/$INST" # a killed daemon's control socket, the owner lock
 	"$NETNS" down "$PFX" >/dev/null 2>&1
 	rm -rf "$WORK"
 }

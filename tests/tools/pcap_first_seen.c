@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pcap_first_seen --port P --offset K FILE: when did a byte at stream offset K or later first
- * arrive? FILE is an Ethernet capture (tcpdump -w, e.g. on the client side). The tool follows
- * every TCP flow whose source port is P (the service's direction), learns each flow's ISN from
- * its SYN-ACK and, for a segment with payload, takes the stream offset of its first byte as
- * seq - ISN - 1 (modulo 2^32). It prints the capture time, nanoseconds since the epoch, of the
+ * arrive? FILE is an Ethernet capture (tcpdump -w, e.g. on the client side; headers suffice). The
+ * tool follows every TCP flow whose source port is P (the service's direction), learns each flow's
+ * ISN from its SYN-ACK and, for a segment with payload, takes the stream offset of its first byte
+ * as seq - ISN - 1 (modulo 2^32). It prints the capture time, nanoseconds since the epoch, of the
  * first segment carrying a byte at offset K or later, in any of those flows.
  *
  * Exit: 0 printed; 1 no such byte in the capture; 2 usage error, unreadable capture, a frame the
@@ -68,12 +68,21 @@ static int flow_learn(struct scan *s, const struct colo_flow_key *key, uint32_t 
  */
 static int frame_reaches(struct scan *s, const struct pcap_pkthdr *h, const uint8_t *data)
 {
+	static uint8_t frame[COLO_MAX_FRAME];
 	struct colo_frame_info fi;
 	char name[128];
 	struct flow *f;
 	uint32_t rel;
 
-	if (colo_frame_parse(data, h->caplen, &fi) == COLO_FRAME_MALFORMED) {
+	/* A headers-only capture (tcpdump -s): parse at the wire length, the rest read as zeros. */
+	if (h->caplen > h->len || h->len > sizeof(frame)) {
+		fprintf(stderr, "pcap_first_seen: frame of %u bytes (%u captured)\n", h->len,
+			h->caplen);
+		return -1;
+	}
+	memcpy(frame, data, h->caplen);
+	memset(frame + h->caplen, 0, h->len - h->caplen);
+	if (colo_frame_parse(frame, h->len, &fi) == COLO_FRAME_MALFORMED) {
 		fprintf(stderr, "pcap_first_seen: malformed or truncated frame (%u of %u bytes)\n",
 			h->caplen, h->len);
 		return -1;

@@ -138,9 +138,14 @@ static void test_udp_ipv6_and_vlan(void **state)
 	s.nvlan = 1;
 	s.vlan[0] = 7;
 	h_feed(h, P, &s);
-	s.nvlan = 0;
 	h_feed(h, S, &s);
 	h_expect(h, "Rp1 Ds1/cmp");
+	/* Tagged by one replica only: a mismatch (issue 13; it compared equal before). */
+	s.sport = 54;
+	h_feed(h, P, &s);
+	s.nvlan = 0;
+	h_feed(h, S, &s);
+	h_expect(h, "CP:mismatch");
 }
 
 static void test_fragments_compared_with_position(void **state)
@@ -200,6 +205,74 @@ static void test_truncated_capture_dropped(void **state)
 	rec.flags = COLO_REC_VLAN;
 	h_feed_rec(h, P, buf, len, &rec);
 	h_expect(h, "Rp3 Ds1/cmp");
+}
+
+/* The record's tags, outer first (as the capture writes them: network order). */
+static struct colo_rec rec_tagged(uint32_t len, uint16_t outer, uint16_t inner)
+{
+	struct colo_rec rec = {.frame_len = len, .cap_len = len, .flags = COLO_REC_VLAN};
+
+	rec.vlan[0] = (struct colo_vlan_tag){htons(0x8100), htons(outer)};
+	if (inner) {
+		rec.flags |= COLO_REC_QINQ;
+		rec.vlan[0].tpid = htons(0x88a8);
+		rec.vlan[1] = (struct colo_vlan_tag){htons(0x8100), htons(inner)};
+	}
+	return rec;
+}
+
+/*
+ * VLAN tags are part of what is compared (issue 13): the capture record's tags (an offloaded
+ * tag is only there) or, without a record, the frame's own. A difference is a mismatch: nothing
+ * leaves before a commit. Equal tags compare as usual.
+ */
+static void test_vlan_tags_compared(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = h_udp_spec(1000, "payload");
+	uint8_t buf[256];
+	uint32_t len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+	struct colo_rec p100 = rec_tagged(len, 100, 0), s300 = rec_tagged(len, 300, 0);
+	struct colo_rec p_qinq = rec_tagged(len, 10, 100), s_qinq = rec_tagged(len, 20, 100);
+
+	h_feed_rec(h, P, buf, len, &p100);
+	h_feed_rec(h, S, buf, len, &s300);
+	h_expect(h, "CP:mismatch");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "Rp1 Ds1/commit");
+	/* QinQ: the outer tags differ. */
+	s.sport = 1001;
+	len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+	h_feed_rec(h, S, buf, len, &s_qinq);
+	h_feed_rec(h, P, buf, len, &p_qinq);
+	h_expect(h, "CP:mismatch");
+	colo_cmp_commit(h->cmp, h->now, 0);
+	h_expect(h, "Ds2/commit Rp2");
+	/* Same tags: compared and released as ever. */
+	s.sport = 1002;
+	len = (uint32_t)pkt_build(&s, buf, sizeof(buf));
+	h_feed_rec(h, P, buf, len, &p100);
+	h_feed_rec(h, S, buf, len, &p100);
+	h_expect(h, "Rp3 Ds3/cmp");
+}
+
+/* Without a capture record (replay of pcaps), the tags in the frame itself are compared. */
+static void test_vlan_tags_in_frame_compared(void **state)
+{
+	struct harness *h = *state;
+	struct pkt_spec s = h_udp_spec(1000, "payload");
+
+	s.nvlan = 1;
+	s.vlan[0] = 100;
+	h_feed(h, P, &s);
+	s.vlan[0] = 300;
+	h_feed(h, S, &s);
+	h_expect(h, "CP:mismatch");
+	/* The same tag on both: compared as usual. */
+	s.sport = 1001;
+	h_feed(h, S, &s);
+	h_feed(h, P, &s);
+	h_expect(h, "Rp2 Ds2/cmp");
 }
 
 static void test_primary_over_limit_held_not_dropped(void **state)
@@ -690,6 +763,8 @@ int main(void)
 		T(test_fragments_compared_with_position),
 		T(test_non_ip_and_malformed_dropped),
 		T(test_truncated_capture_dropped),
+		T(test_vlan_tags_compared),
+		T(test_vlan_tags_in_frame_compared),
 		cmocka_unit_test(test_primary_over_limit_held_not_dropped),
 		cmocka_unit_test(test_secondary_over_limit_dropped),
 		cmocka_unit_test(test_tcp_over_limit),

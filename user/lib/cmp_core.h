@@ -108,6 +108,9 @@ struct conn {
 	bool closed;
 	bool diverged;	      /* mismatch: nothing leaves until a commit */
 	uint32_t checkpoints; /* requests its triggers made */
+	/* Each side's VLAN tags on this flow (any difference is a mismatch). */
+	bool vlan_seen[COLO_SIDE_MAX];
+	struct colo_vlan_tag vlan[COLO_SIDE_MAX][COLO_REC_VLANS];
 	struct tcp_stream tcp;
 };
 TAILQ_HEAD(conn_list, conn);

@@ -266,6 +266,49 @@ static void conn_touch(struct colo_cmp *cmp, struct conn *c, uint64_t now)
 		conn_requeue(conn_list_of(cmp, c), c, now);
 }
 
+/* ---- VLAN tags ---- */
+
+/*
+ * A frame's VLAN tags as on the wire, outer first: the capture record's (they include the one
+ * VLAN offload keeps in skb metadata, outside the frame bytes), else the frame's own.
+ */
+static void frame_vlans(const struct colo_frame_in *in, struct colo_vlan_tag *tags)
+{
+	uint32_t off = 12, i;
+	uint16_t tpid;
+
+	memset(tags, 0, COLO_REC_VLANS * sizeof(*tags));
+	if (in->rec) {
+		memcpy(tags, in->rec->vlan, sizeof(in->rec->vlan));
+		return;
+	}
+	for (i = 0; i < COLO_REC_VLANS && off + 4 <= in->len; i++, off += 4) {
+		tpid = (uint16_t)(in->data[off] << 8 | in->data[off + 1]);
+		if (tpid != 0x8100 && tpid != 0x88a8)
+			break;
+		memcpy(&tags[i], in->data + off, sizeof(tags[i]));
+	}
+}
+
+/*
+ * A flow's frames carry the same VLAN tags throughout: replicas that tag it differently, or a
+ * replica that changes its tags, diverge (a mismatch, like different bytes).
+ */
+static void vlan_check(struct colo_cmp *cmp, struct conn *c, const struct colo_frame_in *in)
+{
+	struct colo_vlan_tag tags[COLO_REC_VLANS], *mine = c->vlan[in->side];
+	size_t size = sizeof(tags);
+	int other = !in->side;
+	bool changed;
+
+	frame_vlans(in, tags);
+	changed = c->vlan_seen[in->side] && memcmp(mine, tags, size);
+	memcpy(mine, tags, size);
+	c->vlan_seen[in->side] = true;
+	if (changed || (c->vlan_seen[other] && memcmp(c->vlan[other], mine, size)))
+		cmp_diverge(cmp, c, &(struct colo_cp_where){.side = SIDE_P}, in->time_ns);
+}
+
 /* ---- API ---- */
 
 /*
@@ -314,6 +357,7 @@ int colo_cmp_feed(struct colo_cmp *cmp, const struct colo_frame_in *in)
 		return 0;
 	}
 	conn_touch(cmp, c, in->time_ns);
+	vlan_check(cmp, c, in);
 	f = cmp_frame_get(cmp, c, in);
 	if (!f)
 		return -ENOMEM;
