@@ -111,6 +111,10 @@ json_t *colo_conns_json(const struct colo_coord *co)
 		now = colo_mono_ns();
 		omitted += om;
 		for (k = 0; k < n; k++) {
+			if (json_array_size(list) == COLO_CONNS_REPLY_MAX) {
+				omitted += n - k;
+				break;
+			}
 			e = daemon_entry(&v[k], co->inst->conntrack_fd, i, now);
 			if (e)
 				json_array_append_new(list, e);
@@ -132,7 +136,8 @@ json_t *colo_conns_offline_json(const struct colo_instance *inst)
 	json_t *list = json_array(), *e;
 	struct colo_conn ct;
 
-	while (list && !bpf_map_get_next_key(inst->conntrack_fd, prev, &next)) {
+	while (list && json_array_size(list) < COLO_CONNS_REPLY_MAX &&
+	       !bpf_map_get_next_key(inst->conntrack_fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(inst->conntrack_fd, &key, &ct))

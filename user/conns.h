@@ -13,6 +13,11 @@
 
 /* How long colo_conns_json waits for each worker's snapshot. */
 #define COLO_CONNS_WAIT_MS 1000
+/*
+ * Connections one reply lists at most: an entry takes up to ~480 bytes of JSON, and a reply
+ * line must stay within COLO_CTL_REPLY_MAX (16 MiB). The others are counted in "omitted".
+ */
+#define COLO_CONNS_REPLY_MAX 30000
 
 /* {"daemon":true,"conns":[...],"omitted":n}; NULL with errno set when a worker did not answer. */
 json_t *colo_conns_json(const struct colo_coord *co);

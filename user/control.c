@@ -92,9 +92,8 @@ struct colo_ctl_srv *colo_ctl_listen(const char *instance, colo_ctl_answer_fn an
 	return srv;
 }
 
-static void client_close(struct colo_ctl_srv *srv, struct ctl_client *c)
+static void client_close(struct ctl_client *c)
 {
-	(void)srv;
 	close(c->fd);
 	free(c->out);
 	*c = (struct ctl_client){.fd = -1};
@@ -108,7 +107,7 @@ void colo_ctl_close(struct colo_ctl_srv *srv)
 		return;
 	for (i = 0; i < COLO_CTL_MAX_CLIENTS; i++)
 		if (srv->cl[i].fd >= 0)
-			client_close(srv, &srv->cl[i]);
+			client_close(&srv->cl[i]);
 	close(srv->lfd);
 	unlink(srv->path);
 	/* Only what this process created; a directory others put files in stays (ENOTEMPTY). */
@@ -265,12 +264,12 @@ void colo_ctl_handle(struct colo_ctl_srv *srv, const struct pollfd *pfds, int n,
 		if (keep)
 			c->last_ns = now_ns;
 		else
-			client_close(srv, c);
+			client_close(c);
 	}
 	for (i = 0; i < COLO_CTL_MAX_CLIENTS; i++) {
 		c = &srv->cl[i];
 		if (c->fd >= 0 && now_ns - c->last_ns > COLO_CTL_IDLE_MS * 1000000ull)
-			client_close(srv, c);
+			client_close(c);
 	}
 }
 

@@ -154,11 +154,13 @@ static uint64_t clear_outstanding(struct colo_coord *co)
 static void on_agent_commit(void *ctx, uint32_t id, uint32_t flags)
 {
 	struct colo_coord *co = ctx;
+	uint64_t now = colo_mono_ns();
 	uint64_t covered = clear_outstanding(co);
-	uint64_t rtt_us = (colo_mono_ns() - co->request_ns) / 1000;
+	uint64_t rtt_us = (now - co->request_ns) / 1000;
+	unsigned int i;
 
-	colo_coord_post_all(co, flags & COLO_AGENT_COMMIT_KEEP_STREAMS ? COLO_WORKER_COMMIT_KEEP
-								       : COLO_WORKER_COMMIT);
+	for (i = 0; i < co->nworkers; i++)
+		colo_worker_commit(co->workers[i], flags & COLO_AGENT_COMMIT_KEEP_STREAMS, now);
 	co->commits++;
 	if (id) {
 		colo_delay_hist_add(&co->rtt, rtt_us);

@@ -49,6 +49,7 @@ struct colo_worker {
 	int efd;  /* mailbox wakeup */
 	int epfd; /* ring + mailbox */
 	atomic_uint mailbox;
+	_Atomic uint64_t commit_ns; /* a posted commit covers records captured up to this time */
 	bool failover;
 	bool stopping;
 	bool joined;
@@ -275,6 +276,21 @@ static bool worker_split(struct colo_worker *w, const struct colo_rec *rec,
 	return true;
 }
 
+#define WORKER_COMMITS (COLO_WORKER_COMMIT | COLO_WORKER_COMMIT_KEEP)
+
+static void worker_commands(struct colo_worker *w);
+
+/*
+ * A commit covers what was captured before the agent's COMMIT arrived: apply it before the
+ * first record captured later, which is output of the resumed replicas and must be compared.
+ */
+static void worker_commit_before(struct colo_worker *w, const struct colo_rec *r)
+{
+	if (atomic_load_explicit(&w->mailbox, memory_order_acquire) & WORKER_COMMITS &&
+	    r->tstamp_ns > atomic_load_explicit(&w->commit_ns, memory_order_relaxed))
+		worker_commands(w);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct colo_worker *w = ctx;
@@ -289,6 +305,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		w->stats.bad_records++;
 		goto next;
 	}
+	worker_commit_before(w, r);
 	w->now = colo_mono_ns();
 	colo_delay_hist_add(&w->stats.ring_delay, since_capture_us(w, r));
 	if (w->failover && r->side == COLO_SIDE_SECONDARY)
@@ -502,6 +519,12 @@ void colo_worker_post(struct colo_worker *w, unsigned int cmds)
 {
 	atomic_fetch_or(&w->mailbox, cmds);
 	eventfd_write(w->efd, 1);
+}
+
+void colo_worker_commit(struct colo_worker *w, bool keep_streams, uint64_t covers_ns)
+{
+	atomic_store_explicit(&w->commit_ns, covers_ns, memory_order_relaxed);
+	colo_worker_post(w, keep_streams ? COLO_WORKER_COMMIT_KEEP : COLO_WORKER_COMMIT);
 }
 
 void colo_worker_stop(struct colo_worker *w)

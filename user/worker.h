@@ -7,6 +7,7 @@
 #ifndef COLO_WORKER_H
 #define COLO_WORKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/compare.h"
@@ -70,6 +71,8 @@ struct colo_worker;
 struct colo_worker *colo_worker_start(const struct colo_worker_cfg *cfg, char *err, size_t errlen);
 /* Posts commands (enum colo_worker_cmd bits); never blocks. */
 void colo_worker_post(struct colo_worker *w, unsigned int cmds);
+/* Posts a commit covering the records captured up to covers_ns (CLOCK_MONOTONIC). */
+void colo_worker_commit(struct colo_worker *w, bool keep_streams, uint64_t covers_ns);
 /* Stops the thread (its last stats snapshot stays readable); idempotent. */
 void colo_worker_stop(struct colo_worker *w);
 /* Stops the thread if needed, drops what is still held and frees the worker. */
