@@ -18,7 +18,7 @@ FIGURES = re.compile(r"checkpoint (\d+) committed: latency_ms=([0-9.]+) pause_ms
 
 
 class Setup:
-    def __init__(self, tmp, primary_args=(), running=False):
+    def __init__(self, tmp, primary_args=(), running=False, secondary_args=()):
         self.tmp = tmp
         self.sock = os.path.join(tmp, "agent.sock")
         self.pqmp, self.sqmp = os.path.join(tmp, "p.qmp"), os.path.join(tmp, "s.qmp")
@@ -32,7 +32,8 @@ class Setup:
                 "--primary-qmp", self.pqmp, "--secondary-qmp", self.sqmp,
                 "--secondary-cmd", sec_cmd, "--migrate-uri", self.uri]
         if running:
-            self.secondary = qmp_peer(self.sqmp, self.slog, "--boot-id", "SECONDARY")
+            self.secondary = qmp_peer(self.sqmp, self.slog, "--boot-id", "SECONDARY",
+                                      *secondary_args)
             wait_exists(self.sqmp)
             argv.append("--secondary-running")
         self.agent = Proc(argv)
@@ -59,8 +60,11 @@ def test_checkpoint(tmp):
     assert [r["incoming"] for r in starts] == [False, True], starts
     wait_log(s.plog, lambda r: r["what"] == "running", "primary resumed")
     cmds = [r["cmd"] for r in read_log(s.plog) if r["what"] == "command"]
-    order = [c for c in cmds if c in ("stop", "migrate", "cont")]
-    assert order == ["stop", "migrate", "cont"], cmds
+    order = [c for c in cmds if c in ("migrate-set-parameters", "stop", "migrate", "cont")]
+    assert order == ["migrate-set-parameters", "stop", "migrate", "cont"], cmds
+    params = [r["args"] for r in read_log(s.plog) if r["what"] == "command"
+              and r["cmd"] == "migrate-set-parameters"]
+    assert params == [{"max-bandwidth": 100000 << 20}], params  # not QEMU's 128 MiB/s
     line = s.agent.wait_err(lambda l: FIGURES.search(l), "figures line")
     m = FIGURES.search(line)
     lat, pause, mig = float(m.group(2)), float(m.group(3)), float(m.group(4))
@@ -111,6 +115,21 @@ def test_external_secondary(tmp):
     # The secondary the adapter launched is its own now; its death is a failover too.
     os.kill(s.secondary_pid()["pid"], signal.SIGKILL)
     s.dp.event("failover")
+
+
+def test_old_secondary_session_kills_nothing(tmp):
+    # The external secondary's socket still takes connections after quit: the adapter's first
+    # connect attempts meet it while the fresh secondary starts. Losing those sessions must
+    # not kill the fresh one (it is of another process group).
+    s = Setup(tmp, running=True, secondary_args=("--linger-after-quit-ms", "1500"))
+    s.dp.send("request")
+    s.dp.event("commit", id=1)
+    wait_log(s.slog, lambda r: r["what"] == "client_dropped", "a session of the old one")
+    wait_log(s.slog, lambda r: r["what"] == "running" and r["state"] == "PRIMARY", "migrated")
+    s.agent.wait_err(lambda l: "nothing killed" in l, "the old session's loss ignored")
+    starts = [r for r in read_log(s.slog) if r["what"] == "start"]
+    assert len(starts) == 2 and starts[1]["incoming"], starts
+    assert s.agent.stop() == 0
 
 
 def test_secondary_running_death(tmp):
@@ -168,6 +187,8 @@ tap.run("migration: a refused stop aborts without BEGIN", test_stop_failure_abor
 tap.run("migration: the secondary's death is a failover", test_secondary_death_fails_over)
 tap.run("migration: --secondary-running, then the launched secondary is ours", test_external_secondary)
 tap.run("migration: --secondary-running, its QMP EOF is a failover", test_secondary_running_death)
+tap.run("migration: the old secondary's late QMP sessions kill nothing",
+        test_old_secondary_session_kills_nothing)
 tap.run("migration: dataplane restart with a checkpoint pending", test_dataplane_restart)
 tap.run("usage errors exit 2 with one line; --help exits 0", test_usage_errors)
 tap.run("--connect-timeout-ms gives up with exit 1", test_connect_timeout)

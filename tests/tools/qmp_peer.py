@@ -8,8 +8,10 @@ of three roles:
 
   vm (default)        a plain VM: stop, cont, query-status, quit, migrate {uri},
                       migrate-incoming {uri} (with -incoming defer on the command line),
-                      query-migrate, MIGRATION events. A migration really moves the VM's
-                      state (its boot id) over the URI's unix socket.
+                      query-migrate, MIGRATION events, migrate-set-parameters. A migration
+                      really moves the VM's state (its boot id) over the URI's unix socket.
+                      --linger-after-quit-ms: after quit, the socket still accepts (and drops)
+                      connections that long, as a QEMU on its way out.
   colo-primary        QEMU's COLO primary as migration/colo.c behaves: periodic checkpoints every
                       x-checkpoint-delay ms (STOP, then RESUME --checkpoint-ms later); setting
                       x-checkpoint-delay again asks for one now, and a request made during a
@@ -181,7 +183,19 @@ class Peer:
         self.reply(cmd)
         self.log("quit")
         self.event("SHUTDOWN", {"guest": False, "reason": "host-qmp-quit"})
-        sys.exit(0)
+        if not self.a.linger_after_quit_ms:
+            sys.exit(0)
+        # A QEMU on its way out: its client sees EOF while the socket still takes (and drops)
+        # connections for a while.
+        self.drop()
+        self.sel.unregister(self.srv)
+        self.sel.register(self.srv, selectors.EVENT_READ, self.on_accept_dying)
+        self.after(self.a.linger_after_quit_ms, lambda: sys.exit(0))
+
+    def on_accept_dying(self, _):
+        conn, _ = self.srv.accept()
+        self.log("client_dropped")
+        conn.close()
 
     def set_mig(self, status):
         self.mig_status = status
@@ -336,6 +350,7 @@ def main():
     p.add_argument("--checkpoint-delay-ms", type=int, default=5000)
     p.add_argument("--checkpoint-ms", type=int, default=200)
     p.add_argument("--exit-after-ms", type=int, default=0)
+    p.add_argument("--linger-after-quit-ms", type=int, default=0)
     args, rest = p.parse_known_args()
     incoming = "-incoming" in rest
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

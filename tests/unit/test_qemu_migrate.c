@@ -215,6 +215,18 @@ static void test_secondary_gone_during_stop_is_replaced(void **state)
 	assert_false(m.secondary_lost);
 }
 
+/* A lost QMP session kills only the launch it belongs to: the fresh secondary (group 200) is
+ * not killed for the EOF of the old one's session (group 100) nor of one of unknown origin. */
+static void test_lost_session_kills_only_its_launch(void **state)
+{
+	(void)state;
+	assert_int_equal(qmig_qmp_lost(200, 100), QMIG_LOST_IGNORE);
+	assert_int_equal(qmig_qmp_lost(200, 0), QMIG_LOST_IGNORE);
+	assert_int_equal(qmig_qmp_lost(200, 200), QMIG_LOST_KILL);
+	assert_int_equal(qmig_qmp_lost(0, 100), QMIG_LOST_GONE); /* none of ours (external) */
+	assert_int_equal(qmig_qmp_lost(0, 0), QMIG_LOST_GONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +240,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unreported_commit_is_txid_0, setup),
 		cmocka_unit_test_setup(test_request_while_resuming_waits, setup),
 		cmocka_unit_test_setup(test_secondary_gone_during_stop_is_replaced, setup),
+		cmocka_unit_test(test_lost_session_kills_only_its_launch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

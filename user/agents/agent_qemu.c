@@ -76,6 +76,14 @@ static const struct colo_opt qemu_opt_table[] = {
 	 .help = "migration: the fresh secondary's QMP must be up by then (default 30000)",
 	 .min = 1,
 	 .max = 86400000},
+	{.name = "max-bandwidth-mib",
+	 .type = COLO_OPT_U64,
+	 QEMU_OPT(max_bandwidth_mib),
+	 .arg = "N",
+	 .help = "migration: the primary's migration bandwidth limit, MiB/s (default 100000: "
+		 "none in practice; QEMU's own default of 128 throttles a checkpoint)",
+	 .min = 1,
+	 .max = 1000000},
 	COLO_OPT_END,
 };
 
@@ -99,15 +107,17 @@ static const char *check(const struct qemu_opts *o, const struct colo_opts_resul
 	if (o->mode == QEMU_MODE_COLO &&
 	    (o->secondary_cmd || o->migrate_uri || o->secondary_running ||
 	     colo_opts_seen(&qemu_spec, res, "step-timeout-ms") ||
-	     colo_opts_seen(&qemu_spec, res, "launch-timeout-ms")))
-		return "--secondary-cmd, --migrate-uri, --secondary-running and the step and "
-		       "launch timeouts belong to --mode migration";
+	     colo_opts_seen(&qemu_spec, res, "launch-timeout-ms") ||
+	     colo_opts_seen(&qemu_spec, res, "max-bandwidth-mib")))
+		return "--secondary-cmd, --migrate-uri, --secondary-running, --max-bandwidth-mib "
+		       "and the step and launch timeouts belong to --mode migration";
 	return NULL;
 }
 
 int agent_qemu_main(int argc, char **argv)
 {
-	struct qemu_opts o = {.step_timeout_ms = 30000, .launch_timeout_ms = 30000};
+	struct qemu_opts o = {
+		.step_timeout_ms = 30000, .launch_timeout_ms = 30000, .max_bandwidth_mib = 100000};
 	struct colo_opts_result res;
 	const char *bad;
 	int r = agent_parse(&qemu_spec, argc, argv, &o, &o.common, &res, details);

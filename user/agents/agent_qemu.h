@@ -19,6 +19,7 @@ struct qemu_opts {
 	bool secondary_running;	   /* migration: the secondary was started by someone else */
 	uint64_t step_timeout_ms;  /* migration: a step's limit (the migration's included) */
 	uint64_t launch_timeout_ms;
+	uint64_t max_bandwidth_mib; /* migration: the primary's migrate max-bandwidth, MiB/s */
 };
 
 int qemu_migration_run(const struct qemu_opts *o);

@@ -6,10 +6,12 @@
  * dataplane connection, one poll loop.
  *
  * The secondary counts as gone when our child exited (its QMP EOF alone only hurries the
- * kill: a new secondary must not start while the old one still holds the tap) or, for a
- * secondary someone else started, when its QMP hits EOF.
+ * kill, and only of the launch that session belongs to: a new secondary must not start while
+ * the old one still holds the tap, and the old one's late EOF must not kill the new one) or,
+ * for a secondary someone else started, when its QMP hits EOF.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,10 +37,11 @@ struct migration {
 	struct qmig m;
 	struct agent_client ac;
 	struct qmp_side pri, sec;
-	pid_t sec_pid;	   /* our secondary's process (group), 0: none */
-	bool sec_reported; /* the current secondary's end was reported */
-	uint64_t kill_at;  /* SIGKILL our secondary at this time (0: not planned) */
-	bool sec_external; /* the current secondary is not ours */
+	uint64_t params_id; /* the primary's migrate-set-parameters awaiting its reply, 0: none */
+	pid_t sec_pid;	    /* our secondary's process (group), 0: none */
+	bool sec_reported;  /* the current secondary's end was reported */
+	uint64_t kill_at;   /* SIGKILL our secondary at this time (0: not planned) */
+	bool sec_external;  /* the current secondary is not ours */
 	bool stop;
 	int exit_code;
 };
@@ -137,12 +140,28 @@ static void send_step(struct migration *g, struct qmp_side *s, const struct qmig
 	}
 }
 
+/*
+ * On every primary session, before any checkpoint's migrate (same connection, so in order):
+ * QEMU's default max-bandwidth (128 MiB/s) would stretch the paused primary's migration of a
+ * 128 MiB guest to ~0.6 s. The primary is paused already, so downtime-limit does not matter.
+ */
+static void set_migration_parameters(struct migration *g)
+{
+	json_t *args =
+		json_pack("{s:I}", "max-bandwidth", (json_int_t)(g->o->max_bandwidth_mib << 20));
+
+	g->params_id = qmp_conn_send(&g->pri.q, "migrate-set-parameters", args);
+	json_decref(args);
+}
+
 static void on_ready(void *ctx, struct qmp_conn *q)
 {
 	struct migration *g = ctx;
 	struct qmig_action a;
 
 	agent_log("%s QMP ready", q->name);
+	if (q == &g->pri.q)
+		set_migration_parameters(g);
 	if (q == &g->sec.q && g->m.step == QMIG_LAUNCH) {
 		qmig_done(&g->m, QMIG_OK, NULL, colo_mono_ns(), &a);
 		perform(g, &a);
@@ -156,6 +175,15 @@ static void on_reply(void *ctx, struct qmp_conn *q, const struct qmp_msg *m)
 	enum qmig_result r = QMIG_OK;
 	struct qmig_action a;
 
+	if (q == &g->pri.q && g->params_id && m->has_id && m->id == g->params_id) {
+		g->params_id = 0;
+		if (m->kind == QMP_ERROR)
+			agent_log("primary QMP: migrate-set-parameters: %s", m->err_desc);
+		else
+			agent_log("primary migration max-bandwidth %" PRIu64 " MiB/s",
+				  g->o->max_bandwidth_mib);
+		return;
+	}
 	if (!s->pending || !m->has_id || m->id != s->pending)
 		return;
 	s->pending = 0;
@@ -178,6 +206,26 @@ static void on_event(void *ctx, struct qmp_conn *q, const struct qmp_msg *m)
 		agent_log("%s QMP event %s", q->name, m->event);
 }
 
+/* A secondary QMP session ended: only its own launch is hurried (see qmig_qmp_lost()). */
+static void lost_secondary_session(struct migration *g, int session_pgid)
+{
+	int child = g->sec_external ? 0 : g->sec_pid;
+
+	switch (qmig_qmp_lost(child, session_pgid)) {
+	case QMIG_LOST_GONE:
+		secondary_gone(g, "its QMP closed");
+		return;
+	case QMIG_LOST_KILL:
+		kill_secondary(g); /* it is going: make sure, and wait for its exit */
+		return;
+	case QMIG_LOST_IGNORE:
+		agent_log("secondary QMP session of process group %d, not of our secondary "
+			  "(pid %d): nothing killed",
+			  session_pgid, g->sec_pid);
+		return;
+	}
+}
+
 static void on_lost(void *ctx, struct qmp_conn *q, const char *why)
 {
 	struct migration *g = ctx;
@@ -188,10 +236,7 @@ static void on_lost(void *ctx, struct qmp_conn *q, const char *why)
 	agent_log("%s QMP lost (%s)", q->name, why);
 	s->pending = 0;
 	if (q == &g->sec.q) {
-		if (g->sec_external || g->sec_pid <= 0)
-			secondary_gone(g, "its QMP closed");
-		else
-			kill_secondary(g); /* it is going: make sure, and wait for its exit */
+		lost_secondary_session(g, q->peer_pgid);
 		return;
 	}
 	if (pending) {

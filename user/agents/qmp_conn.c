@@ -23,6 +23,19 @@ void qmp_conn_init(struct qmp_conn *q, const char *name, const char *path,
 #define RETRY_MIN_NS (20 * COLO_NS_PER_MS)
 #define RETRY_MAX_NS (2000 * COLO_NS_PER_MS)
 
+/* The process group of the socket's server (SO_PEERCRED: the QEMU that listens), 0: unknown. */
+static int peer_pgid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	pid_t pgid;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
+		return 0;
+	pgid = getpgid(cred.pid);
+	return pgid > 0 ? pgid : 0;
+}
+
 static int try_connect(struct qmp_conn *q)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -40,6 +53,7 @@ static int try_connect(struct qmp_conn *q)
 		return err;
 	}
 	q->fd = fd;
+	q->peer_pgid = peer_pgid(fd);
 	q->ready = false;
 	q->caps_id = 0;
 	qmp_lines_init(&q->lines);

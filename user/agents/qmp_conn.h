@@ -33,6 +33,7 @@ struct qmp_conn {
 	const char *path;
 	struct qmp_conn_ops ops;
 	int fd;
+	int peer_pgid; /* the last session's server's process group (SO_PEERCRED), 0: unknown */
 	bool ready;
 	bool wanted;	     /* keep (re)connecting */
 	bool logged_waiting; /* "waiting for" logged once per outage */

@@ -315,6 +315,13 @@ void qmig_agent_lost(struct qmig *m)
 	m->queued = 0;
 }
 
+enum qmig_lost_do qmig_qmp_lost(int child_pgid, int session_pgid)
+{
+	if (child_pgid <= 0)
+		return QMIG_LOST_GONE;
+	return session_pgid == child_pgid ? QMIG_LOST_KILL : QMIG_LOST_IGNORE;
+}
+
 static double ms_between(uint64_t from, uint64_t to)
 {
 	return from && to >= from ? (double)(to - from) / 1e6 : 0.0;

@@ -111,6 +111,22 @@ uint64_t qmig_wait_ns(const struct qmig *m, uint64_t now);
 /* The dataplane connection went away: the checkpoint goes on, unreported. */
 void qmig_agent_lost(struct qmig *m);
 
+/*
+ * What a lost secondary QMP session means. Our child's exit (waitpid) is what counts as the
+ * secondary gone; a session's EOF only hurries the kill, and only of the launch the session
+ * belongs to: the process group of the QEMU that served it (SO_PEERCRED at connect) must be
+ * our current child's. A session served by another process (the previous secondary still
+ * closing its socket while a fresh one starts, or one someone else started) kills nothing.
+ */
+enum qmig_lost_do {
+	QMIG_LOST_GONE,	  /* no child of ours: the secondary is gone */
+	QMIG_LOST_KILL,	  /* SIGKILL our child's group, wait for its exit */
+	QMIG_LOST_IGNORE, /* not our current child's session: reconnect, kill nothing */
+};
+/* child_pgid: our current secondary's process group (0: none, or it is not ours);
+ * session_pgid: the group of the session's peer (0: unknown). */
+enum qmig_lost_do qmig_qmp_lost(int child_pgid, int session_pgid);
+
 /* The figures of the last checkpoint, ms. */
 struct qmig_figures {
 	double latency_ms; /* request -> COMMIT */
