@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "lib/state_stream.h"
+#include "lib/state_format.h"
 
 /* Body sizes: fixed parts, then the variable parts their length fields give. */
 #define GLOBAL_LEN     (160u + 8u * COLO_STATE_NCOUNTERS)

@@ -13,83 +13,7 @@
 
 #include "lib/names.h"
 #include "lib/state_records.h"
-
-static const char *const type_names[COLO_STATE_TYPE_MAX] = {
-	[COLO_STATE_END] = "end",
-	[COLO_STATE_GLOBAL] = "global",
-	[COLO_STATE_CONN] = "conn",
-	[COLO_STATE_FRAME] = "frame",
-	[COLO_STATE_CHECKPOINT] = "checkpoint",
-	[COLO_STATE_AGENT] = "agent",
-};
-
-static const char *const counter_names[COLO_STATE_NCOUNTERS] = {
-	"frames_in_primary",
-	"frames_in_secondary",
-	"released",
-	"released_bytes",
-	"compared_bytes",
-	"dropped_compared",
-	"dropped_commit",
-	"dropped_malformed",
-	"dropped_duplicate",
-	"dropped_refused",
-	"dropped_shutdown",
-	"dropped_overflow",
-	"triggers_mismatch",
-	"triggers_timeout",
-	"triggers_queue_full",
-	"triggers_table_full",
-	"checkpoints_mismatch",
-	"checkpoints_timeout",
-	"checkpoints_queue_full",
-	"checkpoints_table_full",
-	"commits",
-	"conns_refused",
-	"conns_evicted",
-	"held_over_limit",
-	"retx_verified",
-	"retx_unverified",
-	"retx_no_window",
-	"records",
-	"bad_records",
-	"passed",
-	"offsets",
-	"offset_errors",
-	"split",
-	"alloc_failed",
-	"mem_refused",
-};
-
-static const char *const agent_counter_names[COLO_STATE_NAGENT_COUNTERS] = {
-	"accepted", "refused", "protocol_errors", "requests", "commits", "aborts", "out_full",
-};
-
-static const char *const cp_state_names[COLO_STATE_CP_STATE_MAX] = {
-	[COLO_STATE_CP_PENDING] = "pending",
-	[COLO_STATE_CP_REQUESTED] = "requested",
-	[COLO_STATE_CP_BEGUN] = "begun",
-};
-
-const char *colo_state_type_name(unsigned int type)
-{
-	return COLO_NAME_OF(type_names, type);
-}
-
-const char *colo_state_counter_name(unsigned int counter)
-{
-	return COLO_NAME_OF(counter_names, counter);
-}
-
-const char *colo_state_agent_counter_name(unsigned int counter)
-{
-	return COLO_NAME_OF(agent_counter_names, counter);
-}
-
-const char *colo_state_cp_state_name(unsigned int state)
-{
-	return COLO_NAME_OF(cp_state_names, state);
-}
+#include "lib/state_stream.h"
 
 static size_t pad8(size_t n)
 {
@@ -121,54 +45,6 @@ static void check_fini(struct check *k)
 	free(k->conns);
 	free(k->ids);
 	free(k->hist);
-}
-
-/* Fills k->err for field pfx.name (name alone when pfx is ""); returns -EINVAL. */
-static int vbad(struct check *k, const char *pfx, const char *name, uint64_t value, const char *fmt,
-		va_list ap)
-{
-	struct colo_state_err *e = k->err;
-	int n;
-
-	e->index = k->index;
-	e->type = k->type;
-	e->offset = k->offset;
-	e->value = value;
-	snprintf(e->field, sizeof(e->field), "%s%s%s", pfx, *pfx ? "." : "", name);
-	if (k->index < 0)
-		n = snprintf(e->msg, sizeof(e->msg), "header: %s %llu: ", e->field,
-			     (unsigned long long)value);
-	else
-		n = snprintf(e->msg, sizeof(e->msg),
-			     "record %ld (%s) at byte %zu: %s %llu: ", k->index,
-			     colo_state_type_name(k->type), k->offset, e->field,
-			     (unsigned long long)value);
-	if (n >= 0 && (size_t)n < sizeof(e->msg))
-		vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
-	return -EINVAL;
-}
-
-int state_bad(struct check *k, const char *field, uint64_t value, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vbad(k, "", field, value, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int state_bad_in(struct check *k, const char *pfx, const char *name, uint64_t value,
-		 const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vbad(k, pfx, name, value, fmt, ap);
-	va_end(ap);
-	return r;
 }
 
 /* ---- header -------------------------------------------------------------------------------- */
