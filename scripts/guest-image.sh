@@ -9,8 +9,8 @@
 # Usage: guest-image.sh base
 #            $GUEST_DIR/vmlinuz and $GUEST_DIR/base.cpio: busybox, the kernel modules the tests
 #            load (virtio-net, tun, veth, clsact, cls_bpf) and an /init that mounts proc, sys,
-#            dev, tmp, run and bpffs, loads them, brings lo up and runs /guest/main (then powers
-#            the guest off)
+#            dev, run and bpffs (not /tmp: the tree may live there, as a CI clone does), loads
+#            them, brings lo up and runs /guest/main (then powers the guest off)
 #        guest-image.sh initrd NAME MAIN [FILE...]
 #            $GUEST_DIR/NAME.initrd: base.cpio followed by an archive with MAIN as /guest/main
 #            and each FILE at its own path, with the shared libraries it loads (ldd)
@@ -68,7 +68,6 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t bpf bpf /sys/fs/bpf
 while read -r m; do
