@@ -97,13 +97,8 @@ struct detach_opts {
 };
 
 static const struct colo_opt detach_opts[] = {
-	{.name = "instance",
-	 .type = COLO_OPT_STR,
-	 .offset = offsetof(struct detach_opts, instance),
-	 .arg = "NAME",
-	 .help = "the instance (alone: detach every interface of it)",
-	 .valid_str = colo_instance_name_valid,
-	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	COLO_OPT_INSTANCE(struct detach_opts, instance,
+			  "the instance (alone: detach every interface of it)"),
 	{},
 };
 

@@ -292,13 +292,7 @@ struct stats_opts {
 };
 
 static const struct colo_opt stats_opt_table[] = {
-	{.name = "instance",
-	 .type = COLO_OPT_STR,
-	 .offset = offsetof(struct stats_opts, instance),
-	 .arg = "NAME",
-	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
-	 .valid_str = colo_instance_name_valid,
-	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	COLO_OPT_INSTANCE(struct stats_opts, instance, COLO_INSTANCE_HELP),
 	{.name = "json",
 	 .short_name = 'j',
 	 .type = COLO_OPT_FLAG,
@@ -494,13 +488,7 @@ struct conns_opts {
 };
 
 static const struct colo_opt conns_opt_table[] = {
-	{.name = "instance",
-	 .type = COLO_OPT_STR,
-	 .offset = offsetof(struct conns_opts, instance),
-	 .arg = "NAME",
-	 .help = "the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")",
-	 .valid_str = colo_instance_name_valid,
-	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	COLO_OPT_INSTANCE(struct conns_opts, instance, COLO_INSTANCE_HELP),
 	{.name = "json",
 	 .short_name = 'j',
 	 .type = COLO_OPT_FLAG,

@@ -187,13 +187,7 @@ static const struct colo_opt status_opt_table[] = {
 	 .type = COLO_OPT_FLAG,
 	 .offset = offsetof(struct status_opts, json),
 	 .help = "one JSON document"},
-	{.name = "instance",
-	 .type = COLO_OPT_STR,
-	 .offset = offsetof(struct status_opts, instance),
-	 .arg = "NAME",
-	 .help = "this instance only",
-	 .valid_str = colo_instance_name_valid,
-	 .valid_what = COLO_INSTANCE_NAME_RULE},
+	COLO_OPT_INSTANCE(struct status_opts, instance, "this instance only"),
 	{},
 };
 

@@ -50,6 +50,15 @@ int colo_role_parse(const char *s, enum colo_role *role);
  */
 bool colo_instance_name_valid(const char *name);
 #define COLO_INSTANCE_NAME_RULE "[A-Za-z0-9_-], < 64 chars"
+#define COLO_INSTANCE_HELP	"the dataplane instance (default: " COLO_DEFAULT_INSTANCE ")"
+
+/* Every subcommand's --instance NAME option (an entry of its struct colo_opt table). */
+#define COLO_OPT_INSTANCE(opts_type, member, help_text)                                            \
+	{                                                                                          \
+		.name = "instance", .type = COLO_OPT_STR, .offset = offsetof(opts_type, member),   \
+		.arg = "NAME", .help = help_text, .valid_str = colo_instance_name_valid,           \
+		.valid_what = COLO_INSTANCE_NAME_RULE                                              \
+	}
 
 /* A ring size the kernel accepts: a power of 2 in [COLO_RING_BYTES_MIN, COLO_RING_BYTES_MAX]. */
 bool colo_ring_size_valid(__u32 bytes);
